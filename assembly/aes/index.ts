@@ -1,0 +1,1 @@
+// placeholder: aes kernels land here (see docs/kernel-abi.md)

@@ -1,0 +1,1 @@
+// placeholder: chacha kernels land here (see docs/kernel-abi.md)

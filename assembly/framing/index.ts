@@ -1,0 +1,1 @@
+// placeholder: framing kernels land here (see docs/kernel-abi.md)

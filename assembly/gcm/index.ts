@@ -1,0 +1,1 @@
+// placeholder: gcm kernels land here (see docs/kernel-abi.md)
