@@ -1,12 +1,53 @@
-/** `mtshield audit` — placeholder until its owner lands it. */
+/**
+ * `mtshield audit verify FILE [--expect-head SEQ:HASH] [--json]`: checks the hash chain of an audit log
+ * (src/security/audit-chain.ts). Exit 0 when intact; 1 naming the first bad line when not; 2 when the file
+ * cannot be read.
+ * `mtshield audit [--config FILE] [--json] [--fail-on SEVERITY]`: runs audit_security() over the config (plus the
+ * admin plane's own findings) and prints the report; exit 0, or 1 with --fail-on when a finding reaches it.
+ */
 import type { Command } from 'commander';
+import { verifyAuditFile } from '../../security/audit-verify.js';
+import { runAuditReport } from '../../admin/audit-report.js';
+
+function parseHead(text: string): { seq: number; hash: string } {
+  const match = /^(\d+):([0-9a-f]{64})$/i.exec(text);
+  if (!match) throw new Error(`--expect-head: expected "SEQ:HASH" (hash is 64 hex digits), got "${text}"`);
+  return { seq: Number(match[1]), hash: match[2]!.toLowerCase() };
+}
+
+async function verify(file: string, options: { expectHead?: string; json?: boolean }): Promise<void> {
+  let result;
+  try {
+    result = await verifyAuditFile(file, options.expectHead ? { expectHead: parseHead(options.expectHead) } : {});
+  } catch (err) {
+    console.error(`mtshield audit verify: cannot read ${file}: ${(err as Error).message}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (options.json) {
+    process.stdout.write(JSON.stringify({ file, ...result }) + '\n');
+  } else if (result.ok) {
+    process.stdout.write(`${file}: audit chain intact, ${result.lines} lines, head ${result.head.seq}:${result.head.hash}\n`);
+  } else {
+    process.stdout.write(`${file}: audit chain broken at line ${result.firstBadLine}: ${result.reason}\n`);
+  }
+  process.exitCode = result.ok ? 0 : 1;
+}
 
 export function register(program: Command): void {
-  program
+  const audit = program
     .command('audit')
-    .description('not implemented yet')
-    .action(() => {
-      console.error('mtshield audit: not implemented yet');
-      process.exitCode = 2;
+    .description('run audit_security() and print the report; `audit verify FILE` checks an audit log chain')
+    .option('-c, --config <file>', 'config file (default: built-in defaults)')
+    .option('--json', 'print the report as JSON')
+    .option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity (info | low | medium | high | critical)')
+    .action(async (options: { config?: string; json?: boolean; failOn?: string }) => {
+      process.exitCode = await runAuditReport(options);
     });
+  audit
+    .command('verify <file>')
+    .description('verify the hash chain of an audit log; exit 0 intact, 1 broken (naming the first bad line)')
+    .option('--expect-head <seq:hash>', 'the head recorded elsewhere, to detect lines cut from the end')
+    .option('--json', 'print the result as JSON')
+    .action(verify);
 }

@@ -1,12 +1,88 @@
-/** `mtshield bench` — placeholder until its owner lands it. */
+/**
+ * `mtshield bench`: the cipher benchmark (default) or, with `--proxy`, the proxy benchmark. Progress goes
+ * to stderr, the result table to stdout, and the full results to `--json` / `--svg` files. Targets that
+ * fail are printed, never hidden; `--strict` turns a FAIL into exit status 1.
+ */
 import type { Command } from 'commander';
+import { ALGORITHMS, isAlgorithm, isBenchBackend, parseSizes, type BenchBackend } from '../../../bench/cipher/catalog.js';
+import { renderCipherReport, runCipherBench } from '../../../bench/cipher/run.js';
+
+interface BenchFlags {
+  algorithms?: string;
+  sizes?: string;
+  backends?: string;
+  json?: string;
+  svg?: string;
+  quick?: boolean;
+  framing?: boolean;
+  progress?: boolean;
+  strict?: boolean;
+  proxy?: boolean;
+  soak?: string | boolean;
+  connections?: string;
+  idle?: string;
+}
 
 export function register(program: Command): void {
   program
     .command('bench')
-    .description('not implemented yet')
-    .action(() => {
-      console.error('mtshield bench: not implemented yet');
-      process.exitCode = 2;
+    .description('benchmark the cipher kernels per backend and size (or, with --proxy, the proxy end to end)')
+    .option('--algorithms <list>', `comma-separated subset of ${ALGORITHMS.join(', ')}`)
+    .option('--sizes <list>', 'message sizes in bytes, e.g. 64,1024,16KiB (default 64 B … 64 KiB)')
+    .option('--backends <list>', 'subset of wasm-simd, wasm, native, js, auto')
+    .option('--json <file>', 'write the full results as JSON')
+    .option('--svg <file>', 'write a throughput chart (SVG)')
+    .option('--quick', 'short timing budget (about 30 s for everything)')
+    .option('--no-framing', 'skip the framing-scanner cases')
+    .option('--no-progress', 'no progress bar on stderr')
+    .option('--strict', 'exit with status 1 when a target fails')
+    .option('--proxy', 'benchmark the proxy end to end (fake DC and load generator on loopback)')
+    .option('--soak [seconds]', 'with --proxy: hold steady load and watch resident memory (default 300 s)')
+    .option('--connections <n>', 'with --proxy: idle handshaken connections for the memory figure')
+    .option('--idle <n>', 'alias of --connections')
+    .action(async (flags: BenchFlags) => {
+      if (flags.proxy) {
+        await runProxy(flags);
+        return;
+      }
+      const report = await runCipherBench({
+        algorithms: flags.algorithms ? parseList(flags.algorithms, isAlgorithm, 'algorithm') : undefined,
+        sizes: flags.sizes ? parseSizes(flags.sizes) : undefined,
+        backends: flags.backends ? parseList<BenchBackend>(flags.backends, isBenchBackend, 'backend') : undefined,
+        quick: flags.quick,
+        framing: flags.framing,
+        progress: flags.progress,
+        jsonPath: flags.json,
+        svgPath: flags.svg,
+      });
+      process.stdout.write(renderCipherReport(report));
+      if (flags.json) process.stdout.write(`\nJSON: ${flags.json}\n`);
+      if (flags.svg) process.stdout.write(`SVG: ${flags.svg}\n`);
+      if (flags.strict && report.targets.some((t) => t.status === 'FAIL')) process.exitCode = 1;
     });
+}
+
+async function runProxy(flags: BenchFlags): Promise<void> {
+  const { runProxyBench, renderProxyReport } = await import('../../../bench/proxy/run.js');
+  const soakSeconds = flags.soak === undefined || flags.soak === false ? undefined : flags.soak === true ? 300 : Number(flags.soak);
+  if (soakSeconds !== undefined && !(soakSeconds > 0)) throw new Error(`--soak expects seconds, got ${String(flags.soak)}`);
+  const idle = flags.connections ?? flags.idle;
+  const report = await runProxyBench({
+    jsonPath: flags.json,
+    soakSeconds,
+    idleConnections: idle ? Number(idle) : undefined,
+    quick: flags.quick,
+    progress: flags.progress,
+  });
+  process.stdout.write(renderProxyReport(report));
+  if (flags.json) process.stdout.write(`\nJSON: ${flags.json}\n`);
+  if (flags.strict && report.targets.some((t) => t.status === 'FAIL')) process.exitCode = 1;
+}
+
+function parseList<T extends string>(text: string, valid: (s: string) => s is T, what: string): T[] {
+  return text.split(',').map((raw) => {
+    const item = raw.trim();
+    if (!valid(item)) throw new Error(`unknown ${what} "${item}"`);
+    return item;
+  });
 }

@@ -1,12 +1,124 @@
-/** `mtshield doctor` — placeholder until its owner lands it. */
+/**
+ * `mtshield doctor [--config FILE]`: checks an operator runs before going live.
+ *   config     the file parses and validates (or the embedded defaults are usable)
+ *   clock      skew against the HTTP Date of the fronting site; "unknown" when no time source answers
+ *   dc         a TCP connect to each DC address the proxy would use (short timeout)
+ *   fronting   the fronting site accepts TCP connections
+ *   dns        each fake-TLS domain resolves (and whether to public_host's address)
+ * Exit status 0 when the config is valid and at least one DC is reachable, else 1.
+ */
 import type { Command } from 'commander';
+import { lookup } from 'node:dns/promises';
+import { request } from 'node:https';
+import { configFromFlags } from '../../config/from-flags.js';
+import type { MtShieldConfig } from '../../config/types.js';
+import { BUILTIN_DCS, DcTable } from '../../protocol/dc.js';
+import { parseSecret } from '../../protocol/secrets.js';
+import { dialOne, label, type DialTarget } from '../../proxy/dial.js';
+
+const TIMEOUT_MS = 2500;
+
+type Status = 'ok' | 'warn' | 'fail' | 'unknown';
+
+function report(status: Status, check: string, detail: string): void {
+  console.log(`${status.toUpperCase().padEnd(7)} ${check.padEnd(9)} ${detail}`);
+}
 
 export function register(program: Command): void {
   program
     .command('doctor')
-    .description('not implemented yet')
-    .action(() => {
-      console.error('mtshield doctor: not implemented yet');
-      process.exitCode = 2;
+    .description('check the config, clock, DC reachability, the fronting site and DNS')
+    .option('-c, --config <file>', 'TOML config file (default: the embedded defaults)')
+    .option('--state-dir <dir>', 'state directory when checking the defaults')
+    .action(async (flags: { config?: string; stateDir?: string }) => {
+      let config: MtShieldConfig;
+      try {
+        config = configFromFlags(flags).config;
+        report('ok', 'config', `${config.source}: ${config.users.length} user(s), listen ${config.server.listen.map((a) => label(a)).join(' ')}`);
+      } catch (err) {
+        report('fail', 'config', (err as Error).message);
+        process.exitCode = 1;
+        return;
+      }
+      const fronting = frontingTarget(config);
+      await checkClock(fronting);
+      const reachable = await checkDcs(config);
+      await checkFronting(fronting);
+      await checkDns(config);
+      if (reachable === 0) process.exitCode = 1;
     });
+}
+
+function frontingTarget(config: MtShieldConfig): DialTarget | undefined {
+  if (config.fronting.host) return { host: config.fronting.host, port: config.fronting.port };
+  for (const u of config.users) {
+    const domain = parseSecret(u.secret).domain;
+    if (domain) return { host: domain, port: config.fronting.port };
+  }
+  return undefined;
+}
+
+async function checkClock(target: DialTarget | undefined): Promise<void> {
+  if (!target) return report('unknown', 'clock', 'no fronting site to read the time from; check NTP (fake TLS allows ±tls.max_skew)');
+  const date = await new Promise<string | undefined>((resolve) => {
+    const req = request({ host: target.host, port: target.port, method: 'HEAD', path: '/', timeout: TIMEOUT_MS, rejectUnauthorized: false }, (res) => {
+      resolve(res.headers.date);
+      res.resume();
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+    req.end();
+  });
+  const at = date ? Date.parse(date) : NaN;
+  if (!Number.isFinite(at)) return report('unknown', 'clock', `no time source reachable (${label(target)}); skew cannot be measured offline — check NTP`);
+  const skew = Math.round((Date.now() - at) / 1000);
+  report(Math.abs(skew) <= 10 ? 'ok' : 'warn', 'clock', `skew ${skew} s against ${target.host} (HTTP Date, ±1 s resolution)`);
+}
+
+async function checkDcs(config: MtShieldConfig): Promise<number> {
+  const table = new DcTable({ overrides: config.upstreamDc, preferIpv6: config.server.preferIpv6, defaultDc: config.server.defaultDc });
+  let reachable = 0;
+  await Promise.all(
+    [...BUILTIN_DCS.keys()].map(async (dc) => {
+      const addresses = table.resolve(dc).addresses;
+      const results = await Promise.all(addresses.map((a) => probe(a)));
+      const ok = results.filter((r) => r.ok).length;
+      if (ok > 0) reachable++;
+      const detail = addresses.map((a, i) => `${label(a)} ${results[i]!.ok ? `${results[i]!.ms} ms` : results[i]!.error}`).join('; ');
+      report(ok > 0 ? 'ok' : 'fail', `dc ${dc}`, detail);
+    }),
+  );
+  return reachable;
+}
+
+async function checkFronting(target: DialTarget | undefined): Promise<void> {
+  if (!target) return report('warn', 'fronting', 'no fronting site (no [fronting] host and no ee secret): failed clients are held, not spliced');
+  const result = await probe(target);
+  report(result.ok ? 'ok' : 'fail', 'fronting', `${label(target)} ${result.ok ? `${result.ms} ms` : result.error}`);
+}
+
+async function checkDns(config: MtShieldConfig): Promise<void> {
+  const domains = new Set(config.users.map((u) => parseSecret(u.secret).domain).filter((d): d is string => !!d));
+  for (const domain of domains) {
+    try {
+      const addresses = (await lookup(domain, { all: true })).map((a) => a.address);
+      const host = config.server.publicHost;
+      const matches = host ? addresses.includes(host) : undefined;
+      const note = matches === undefined ? '' : matches ? ' (includes public_host)' : ` (public_host ${host} is not among them: a censor can compare SNI and address)`;
+      report(matches === false ? 'warn' : 'ok', 'dns', `${domain} → ${addresses.join(', ')}${note}`);
+    } catch (err) {
+      report('warn', 'dns', `${domain} does not resolve here: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+}
+
+async function probe(target: DialTarget): Promise<{ ok: true; ms: number } | { ok: false; error: string }> {
+  const started = Date.now();
+  try {
+    const socket = await dialOne(target, TIMEOUT_MS, 16_384);
+    socket.destroy();
+    return { ok: true, ms: Date.now() - started };
+  } catch (err) {
+    return { ok: false, error: (err as Error).message.replace(/^connect to \S+ /, '') };
+  }
 }

@@ -1,12 +1,99 @@
-/** `mtshield run` — placeholder until its owner lands it. */
+/**
+ * `mtshield run [--config FILE]`: the proxy with its kernels, security layer and admin plane.
+ * Without a config it runs on embedded defaults (0.0.0.0:8443, one user with a fake-TLS secret generated on
+ * first start and kept in the state dir) and prints the links.
+ *
+ * Signals: SIGHUP re-reads the config file, validates it and applies it (the old one stays on error);
+ * SIGTERM / SIGINT stop accepting, turn readiness off and drain until the deadline; a second one exits at once.
+ */
 import type { Command } from 'commander';
+import { userLinks } from '../../config/links.js';
+import { configFromFlags } from '../../config/from-flags.js';
+import { loadConfigFile } from '../../config/load.js';
+import type { MtShieldConfig } from '../../config/types.js';
+import { createLogger, type Logger } from '../../proxy/logger.js';
+import { startApp, type App } from '../../app.js';
+
+interface RunFlags {
+  config?: string;
+  stateDir?: string;
+}
 
 export function register(program: Command): void {
   program
     .command('run')
-    .description('not implemented yet')
-    .action(() => {
-      console.error('mtshield run: not implemented yet');
-      process.exitCode = 2;
+    .description('run the proxy (embedded defaults when no --config is given)')
+    .option('-c, --config <file>', 'TOML config file')
+    .option('--state-dir <dir>', 'state directory when running on defaults (default ./.mtshield)')
+    .action(async (flags: RunFlags) => {
+      let config: MtShieldConfig;
+      let generated: boolean;
+      try {
+        ({ config, generated } = configFromFlags(flags));
+      } catch (err) {
+        console.error(`mtshield run: ${(err as Error).message}`);
+        process.exitCode = 2;
+        return;
+      }
+      const logger = createLogger(config.log.level);
+      let app: App;
+      try {
+        app = await startApp(config, logger);
+      } catch (err) {
+        logger.fatal({ err: (err as Error).message }, 'cannot start');
+        process.exitCode = 1;
+        return;
+      }
+      printLinks(config, app, generated);
+      installSignals(app, logger, flags.config);
     });
+}
+
+function printLinks(config: MtShieldConfig, app: App, generated: boolean): void {
+  const port = app.service.server.addresses()[0]?.port ?? config.server.listen[0]!.port;
+  const lines = [generated ? 'mtshield: generated a new fake-TLS secret (kept in the state dir)' : 'mtshield: proxy links'];
+  for (const link of userLinks(config, port)) lines.push(`  ${link.user}: ${link.tg}`, `  ${link.user}: ${link.https}`);
+  // Links carry secrets: they go to the terminal, never into the log stream.
+  process.stderr.write(lines.join('\n') + '\n');
+}
+
+function installSignals(app: App, logger: Logger, configFile: string | undefined): void {
+  let stopping = false;
+  const onStop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second stop signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    const deadlineMs = app.service.config.server.drainTimeoutMs;
+    logger.info({ signal, deadlineMs }, 'stopping: draining connections');
+    app.stop(deadlineMs).then(
+      () => {
+        logger.info('stopped');
+        logger.flush?.();
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err: (err as Error).message }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onStop);
+  process.on('SIGINT', onStop);
+  process.on('SIGHUP', () => {
+    if (!configFile) {
+      logger.info('SIGHUP: running on embedded defaults, nothing to reload');
+      return;
+    }
+    try {
+      const next = loadConfigFile(configFile);
+      app.reload(next).then(
+        () => logger.info({ users: next.users.length }, 'config reloaded'),
+        (err: unknown) => logger.error({ err: (err as Error).message }, 'reload failed; keeping the old config'),
+      );
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'reload failed; keeping the old config');
+    }
+  });
 }

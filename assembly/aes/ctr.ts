@@ -1,0 +1,107 @@
+// AES-CTR stream (SP 800-38A 6.5) with the whole 16-byte IV as one big-endian 128-bit counter that wraps mod
+// 2^128 (MTProto obfuscation). Keystream is made four blocks at a time; unused keystream stays in the context's
+// 64-byte buffer so any chunking of a stream gives the same bytes. Context layout: see index.ts.
+import { inBounds, OK, OUT_OF_BOUNDS, BAD_STATE } from '../util/memory';
+import { AES_NR, AES_MODE, AES_KSPOS, AES_CHAIN, AES_KS, AES_KEYS, MODE_CTR, aesCtxSize, aesWipeScratch } from './core';
+import { encrypt4 } from './simd';
+import { bsEncrypt4 } from './scalar';
+
+/** Big-endian bytes of (hi, lo) as a v128 (byte-reverse each 64-bit lane). */
+@inline function counterBlock(hi: u64, lo: u64): v128 {
+  const v = i64x2.replace_lane(i64x2.splat(hi), 1, lo);
+  return i8x16.shuffle(v, v, 7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8);
+}
+
+/**
+ * Produces the keystream of the next four counter blocks and advances the counter by 4 (mod 2^128).
+ * xorInto: XOR it into the 64 bytes at dst instead of storing it there.
+ */
+function keystream4(ctx: usize, dst: usize, xorInto: bool): void {
+  const nr = load<i32>(ctx, AES_NR);
+  let hi = load<u64>(ctx, AES_CHAIN);
+  let lo = load<u64>(ctx, AES_CHAIN + 8);
+  if (ASC_FEATURE_SIMD) {
+    if (lo <= 0xFFFFFFFFFFFFFFFB) {
+      encrypt4(ctx + AES_KEYS, nr, counterBlock(hi, lo), counterBlock(hi, lo + 1), counterBlock(hi, lo + 2),
+        counterBlock(hi, lo + 3), dst, xorInto);
+      lo += 4;
+    } else {
+      // the low word wraps inside this group (public counter values): carry per block
+      const c0 = counterBlock(hi, lo);
+      lo++; if (lo == 0) hi++;
+      const c1 = counterBlock(hi, lo);
+      lo++; if (lo == 0) hi++;
+      const c2 = counterBlock(hi, lo);
+      lo++; if (lo == 0) hi++;
+      const c3 = counterBlock(hi, lo);
+      lo++; if (lo == 0) hi++;
+      encrypt4(ctx + AES_KEYS, nr, c0, c1, c2, c3, dst, xorInto);
+    }
+  } else {
+    const ks = ctx + AES_KS;
+    for (let b = 0; b < 4; b++) {
+      store<u64>(ks + (<usize>b << 4), bswap<u64>(hi));
+      store<u64>(ks + (<usize>b << 4), bswap<u64>(lo), 8);
+      lo++;
+      if (lo == 0) hi++;
+    }
+    bsEncrypt4(ctx + AES_KEYS, nr, ks, ks);
+    if (xorInto) {
+      for (let o: usize = 0; o < 64; o += 8) store<u64>(dst + o, load<u64>(dst + o) ^ load<u64>(ks + o));
+    } else if (dst != ks) {
+      memory.copy(dst, ks, 64);
+    }
+  }
+  store<u64>(ctx, hi, AES_CHAIN);
+  store<u64>(ctx, lo, AES_CHAIN + 8);
+}
+
+export function aesCtrInit(ctx: usize, ivPtr: usize): i32 {
+  if (!inBounds(ctx, aesCtxSize()) || !inBounds(ivPtr, 16)) return OUT_OF_BOUNDS;
+  if (load<u32>(ctx, AES_NR) == 0) return BAD_STATE;
+  store<u64>(ctx, bswap<u64>(load<u64>(ivPtr)), AES_CHAIN);
+  store<u64>(ctx, bswap<u64>(load<u64>(ivPtr, 8)), AES_CHAIN + 8);
+  memory.fill(ctx + AES_KS, 0, 64);
+  store<u32>(ctx, 64, AES_KSPOS);
+  store<u32>(ctx, MODE_CTR, AES_MODE);
+  return OK;
+}
+
+export function aesCtrXor(ctx: usize, ptr: usize, len: i32): i32 {
+  if (!inBounds(ctx, aesCtxSize()) || !inBounds(ptr, len)) return OUT_OF_BOUNDS;
+  if (load<u32>(ctx, AES_NR) == 0 || load<u32>(ctx, AES_MODE) != MODE_CTR) return BAD_STATE;
+  const ks = ctx + AES_KS;
+  let pos = <usize>load<u32>(ctx, AES_KSPOS);
+  let p = ptr;
+  let n = <usize>len;
+  while (n > 0 && pos < 64) {
+    store<u8>(p, load<u8>(p) ^ load<u8>(ks + pos));
+    p++;
+    pos++;
+    n--;
+  }
+  while (n >= 64) {
+    keystream4(ctx, p, true);
+    p += 64;
+    n -= 64;
+  }
+  if (n > 0) {
+    keystream4(ctx, ks, false);
+    pos = 0;
+    while (n >= 8) {
+      store<u64>(p, load<u64>(p) ^ load<u64>(ks + pos));
+      p += 8;
+      pos += 8;
+      n -= 8;
+    }
+    while (n > 0) {
+      store<u8>(p, load<u8>(p) ^ load<u8>(ks + pos));
+      p++;
+      pos++;
+      n--;
+    }
+  }
+  store<u32>(ctx, <u32>pos, AES_KSPOS);
+  aesWipeScratch();
+  return OK;
+}

@@ -1,0 +1,258 @@
+// ChaCha20 four blocks at a time in v128 (RFC 8439 2.3), optionally stitched with scalar Poly1305 (2.5).
+//
+// Vector x_i holds state word i of four consecutive blocks (lane j = block counter + j). After the 20 rounds,
+// each group of four word vectors is transposed so that one v128 holds 16 keystream bytes of one block:
+//
+//   x0 = [w0 b0 | w0 b1 | w0 b2 | w0 b3]          block b, bytes 16g..16g+15 = [w4g | w4g+1 | w4g+2 | w4g+3]
+//   x1 = [w1 b0 | ...                     --->
+//
+// Rotations: V8 rebuilds a constant byte-shuffle mask with four instructions at every use, so the 8- and
+// 16-bit rotations shuffle with masks loaded from static memory (or, where V8 has a cheaper pattern, use it);
+// 12 and 7 are shift/or pairs.
+//
+// Stitching: ChaCha uses the vector units, Poly1305 (26-bit limbs, i64 multiplies) the scalar ones, so one
+// loop that interleaves both lets an out-of-order core run them side by side. Each 256-byte stripe holds 16
+// Poly1305 blocks: three per pair of double rounds (15), one more after the rounds. The loop body is
+// straight-line code (no inner loop or branch); r and 5r are read from the Poly1305 context where used,
+// which leaves general registers for h and the products. Opening hashes a stripe's ciphertext during its
+// own rounds (all reads precede its XOR stores); sealing hashes the stripe before it.
+//
+// This file is generated in spirit: the double round and the Poly1305 block are repeated by hand because
+// AssemblyScript has no macros and a call would spill every live vector register.
+
+import { ST_COUNTER } from './layout';
+import { POLY_H, POLY_R, POLY_R5 } from './poly1305';
+
+/** Byte-shuffle masks: rotate each 32-bit lane left by 16, then by 8. */
+const ROT_MASKS: usize = memory.data<u8>([
+  2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13,
+  3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14,
+], 16);
+
+// @ts-ignore: decorator
+@inline function rot16(x: v128): v128 {
+  return i8x16.shuffle(x, x, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+}
+// @ts-ignore: decorator
+@inline function rot8(x: v128): v128 {
+  return v128.or(i32x4.shl(x, 8), i32x4.shr_u(x, 24));
+}
+// @ts-ignore: decorator
+@inline function rot12(x: v128): v128 {
+  return v128.or(i32x4.shl(x, 12), i32x4.shr_u(x, 20));
+}
+// @ts-ignore: decorator
+@inline function rot7(x: v128): v128 {
+  return v128.or(i32x4.shl(x, 7), i32x4.shr_u(x, 25));
+}
+
+/** Block b of a group: XOR into the data when b < nb, else (with `buffer`) keep it as keystream at ks. */
+// @ts-ignore: decorator
+@inline function emit(v: v128, ptr: usize, b: i32, g: usize, nb: i32, ks: usize, buffer: bool): void {
+  if (b < nb) {
+    const p = ptr + (<usize>b << 6) + g;
+    v128.store(p, v128.xor(v128.load(p), v));
+  } else if (buffer) {
+    v128.store(ks + (<usize>(b - nb) << 6) + g, v);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function emitGroup(
+  a: v128, b: v128, c: v128, d: v128, ptr: usize, g: usize, nb: i32, ks: usize, buffer: bool,
+): void {
+  const t0 = i32x4.shuffle(a, b, 0, 4, 1, 5);
+  const t1 = i32x4.shuffle(c, d, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(a, b, 2, 6, 3, 7);
+  const t3 = i32x4.shuffle(c, d, 2, 6, 3, 7);
+  emit(i64x2.shuffle(t0, t1, 0, 2), ptr, 0, g, nb, ks, buffer);
+  emit(i64x2.shuffle(t0, t1, 1, 3), ptr, 1, g, nb, ks, buffer);
+  emit(i64x2.shuffle(t2, t3, 0, 2), ptr, 2, g, nb, ks, buffer);
+  emit(i64x2.shuffle(t2, t3, 1, 3), ptr, 3, g, nb, ks, buffer);
+}
+
+const MASK26: u64 = 0x3ffffff;
+
+/** Limb i of r (i = 0..4) or of 5r (i = 5..8 for 5r1..5r4), read where it is used. */
+// @ts-ignore: decorator
+@inline function rl(p: usize, off: usize): u64 {
+  return <u64>load<u32>(p + off);
+}
+
+/**
+ * One pass per 256-byte stripe at ptr (block counters from `counter`): `stripes` full stripes XORed into the
+ * data, then, when `tailBlocks` >= 0, one more pass that XORs `tailBlocks` (0..3) blocks and keeps the
+ * keystream of the other 4 - tailBlocks blocks at ks (the context's keystream buffer). With `hashing` (a
+ * constant after inlining) each full stripe also absorbs 256 bytes at hp, hp + 256, ... into the Poly1305
+ * context `poly`, which has nothing buffered.
+ */
+// @ts-ignore: decorator
+@inline
+function chachaStripes(
+  st: usize, ptr: usize, counter: u32, stripes: i32, tailBlocks: i32, ks: usize, poly: usize, hp: usize, hashing: bool,
+): void {
+  let h0: u64 = 0, h1: u64 = 0, h2: u64 = 0, h3: u64 = 0, h4: u64 = 0;
+  let d0: u64 = 0, d1: u64 = 0, d2: u64 = 0, d3: u64 = 0, d4: u64 = 0;
+  if (hashing) {
+    h0 = rl(poly, POLY_H); h1 = rl(poly, POLY_H + 4); h2 = rl(poly, POLY_H + 8);
+    h3 = rl(poly, POLY_H + 12); h4 = rl(poly, POLY_H + 16);
+  }
+  const passes = stripes + (tailBlocks >= 0 ? 1 : 0);
+  for (let s = 0; s < passes; s++) {
+    const nb = s < stripes ? 4 : tailBlocks;
+    const buffer = s >= stripes;
+    const ctr = i32x4.add(i32x4.splat(counter), i32x4(0, 1, 2, 3));
+    let x0 = v128.load32_splat(st, 0), x1 = v128.load32_splat(st, 4);
+    let x2 = v128.load32_splat(st, 8), x3 = v128.load32_splat(st, 12);
+    let x4 = v128.load32_splat(st, 16), x5 = v128.load32_splat(st, 20);
+    let x6 = v128.load32_splat(st, 24), x7 = v128.load32_splat(st, 28);
+    let x8 = v128.load32_splat(st, 32), x9 = v128.load32_splat(st, 36);
+    let x10 = v128.load32_splat(st, 40), x11 = v128.load32_splat(st, 44);
+    let x12 = ctr, x13 = v128.load32_splat(st, ST_COUNTER + 4);
+    let x14 = v128.load32_splat(st, ST_COUNTER + 8), x15 = v128.load32_splat(st, ST_COUNTER + 12);
+    for (let i = 0; i < 5; i++) {
+      // column round
+      x0 = i32x4.add(x0, x4); x1 = i32x4.add(x1, x5); x2 = i32x4.add(x2, x6); x3 = i32x4.add(x3, x7);
+      x12 = rot16(v128.xor(x12, x0)); x13 = rot16(v128.xor(x13, x1));
+      x14 = rot16(v128.xor(x14, x2)); x15 = rot16(v128.xor(x15, x3));
+      x8 = i32x4.add(x8, x12); x9 = i32x4.add(x9, x13); x10 = i32x4.add(x10, x14); x11 = i32x4.add(x11, x15);
+      x4 = rot12(v128.xor(x4, x8)); x5 = rot12(v128.xor(x5, x9));
+      x6 = rot12(v128.xor(x6, x10)); x7 = rot12(v128.xor(x7, x11));
+      x0 = i32x4.add(x0, x4); x1 = i32x4.add(x1, x5); x2 = i32x4.add(x2, x6); x3 = i32x4.add(x3, x7);
+      x12 = rot8(v128.xor(x12, x0)); x13 = rot8(v128.xor(x13, x1));
+      x14 = rot8(v128.xor(x14, x2)); x15 = rot8(v128.xor(x15, x3));
+      x8 = i32x4.add(x8, x12); x9 = i32x4.add(x9, x13); x10 = i32x4.add(x10, x14); x11 = i32x4.add(x11, x15);
+      x4 = rot7(v128.xor(x4, x8)); x5 = rot7(v128.xor(x5, x9));
+      x6 = rot7(v128.xor(x6, x10)); x7 = rot7(v128.xor(x7, x11));
+      // diagonal round
+      x0 = i32x4.add(x0, x5); x1 = i32x4.add(x1, x6); x2 = i32x4.add(x2, x7); x3 = i32x4.add(x3, x4);
+      x15 = rot16(v128.xor(x15, x0)); x12 = rot16(v128.xor(x12, x1));
+      x13 = rot16(v128.xor(x13, x2)); x14 = rot16(v128.xor(x14, x3));
+      x10 = i32x4.add(x10, x15); x11 = i32x4.add(x11, x12); x8 = i32x4.add(x8, x13); x9 = i32x4.add(x9, x14);
+      x5 = rot12(v128.xor(x5, x10)); x6 = rot12(v128.xor(x6, x11));
+      x7 = rot12(v128.xor(x7, x8)); x4 = rot12(v128.xor(x4, x9));
+      x0 = i32x4.add(x0, x5); x1 = i32x4.add(x1, x6); x2 = i32x4.add(x2, x7); x3 = i32x4.add(x3, x4);
+      x15 = rot8(v128.xor(x15, x0)); x12 = rot8(v128.xor(x12, x1));
+      x13 = rot8(v128.xor(x13, x2)); x14 = rot8(v128.xor(x14, x3));
+      x10 = i32x4.add(x10, x15); x11 = i32x4.add(x11, x12); x8 = i32x4.add(x8, x13); x9 = i32x4.add(x9, x14);
+      x5 = rot7(v128.xor(x5, x10)); x6 = rot7(v128.xor(x6, x11));
+      x7 = rot7(v128.xor(x7, x8)); x4 = rot7(v128.xor(x4, x9));
+      if (hashing) {
+        // Poly1305 block at hp + 0: h = (h + m) * r, partially reduced
+        h0 += <u64>(load<u32>(hp, 0) & 0x3ffffff); h1 += <u64>((load<u32>(hp, 3) >> 2) & 0x3ffffff);
+        h2 += <u64>((load<u32>(hp, 6) >> 4) & 0x3ffffff); h3 += <u64>((load<u32>(hp, 9) >> 6) & 0x3ffffff);
+        h4 += <u64>((load<u32>(hp, 12) >> 8) | (1 << 24));
+        d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_R5 + 12) + h2 * rl(poly, POLY_R5 + 8) + h3 * rl(poly, POLY_R5 + 4) + h4 * rl(poly, POLY_R5 + 0);
+        d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_R5 + 12) + h3 * rl(poly, POLY_R5 + 8) + h4 * rl(poly, POLY_R5 + 4);
+        d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_R5 + 12) + h4 * rl(poly, POLY_R5 + 8);
+        d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_R5 + 12);
+        d4 = h0 * rl(poly, POLY_R + 16) + h1 * rl(poly, POLY_R + 12) + h2 * rl(poly, POLY_R + 8) + h3 * rl(poly, POLY_R + 4) + h4 * rl(poly, POLY_R + 0);
+        h0 = d0 & MASK26; d1 += d0 >> 26; h1 = d1 & MASK26; d2 += d1 >> 26; h2 = d2 & MASK26; d3 += d2 >> 26;
+        h3 = d3 & MASK26; d4 += d3 >> 26; h4 = d4 & MASK26; h0 += (d4 >> 26) * 5; h1 += h0 >> 26; h0 &= MASK26;
+      }
+      // column round
+      x0 = i32x4.add(x0, x4); x1 = i32x4.add(x1, x5); x2 = i32x4.add(x2, x6); x3 = i32x4.add(x3, x7);
+      x12 = rot16(v128.xor(x12, x0)); x13 = rot16(v128.xor(x13, x1));
+      x14 = rot16(v128.xor(x14, x2)); x15 = rot16(v128.xor(x15, x3));
+      x8 = i32x4.add(x8, x12); x9 = i32x4.add(x9, x13); x10 = i32x4.add(x10, x14); x11 = i32x4.add(x11, x15);
+      x4 = rot12(v128.xor(x4, x8)); x5 = rot12(v128.xor(x5, x9));
+      x6 = rot12(v128.xor(x6, x10)); x7 = rot12(v128.xor(x7, x11));
+      x0 = i32x4.add(x0, x4); x1 = i32x4.add(x1, x5); x2 = i32x4.add(x2, x6); x3 = i32x4.add(x3, x7);
+      x12 = rot8(v128.xor(x12, x0)); x13 = rot8(v128.xor(x13, x1));
+      x14 = rot8(v128.xor(x14, x2)); x15 = rot8(v128.xor(x15, x3));
+      x8 = i32x4.add(x8, x12); x9 = i32x4.add(x9, x13); x10 = i32x4.add(x10, x14); x11 = i32x4.add(x11, x15);
+      x4 = rot7(v128.xor(x4, x8)); x5 = rot7(v128.xor(x5, x9));
+      x6 = rot7(v128.xor(x6, x10)); x7 = rot7(v128.xor(x7, x11));
+      // diagonal round
+      x0 = i32x4.add(x0, x5); x1 = i32x4.add(x1, x6); x2 = i32x4.add(x2, x7); x3 = i32x4.add(x3, x4);
+      x15 = rot16(v128.xor(x15, x0)); x12 = rot16(v128.xor(x12, x1));
+      x13 = rot16(v128.xor(x13, x2)); x14 = rot16(v128.xor(x14, x3));
+      x10 = i32x4.add(x10, x15); x11 = i32x4.add(x11, x12); x8 = i32x4.add(x8, x13); x9 = i32x4.add(x9, x14);
+      x5 = rot12(v128.xor(x5, x10)); x6 = rot12(v128.xor(x6, x11));
+      x7 = rot12(v128.xor(x7, x8)); x4 = rot12(v128.xor(x4, x9));
+      x0 = i32x4.add(x0, x5); x1 = i32x4.add(x1, x6); x2 = i32x4.add(x2, x7); x3 = i32x4.add(x3, x4);
+      x15 = rot8(v128.xor(x15, x0)); x12 = rot8(v128.xor(x12, x1));
+      x13 = rot8(v128.xor(x13, x2)); x14 = rot8(v128.xor(x14, x3));
+      x10 = i32x4.add(x10, x15); x11 = i32x4.add(x11, x12); x8 = i32x4.add(x8, x13); x9 = i32x4.add(x9, x14);
+      x5 = rot7(v128.xor(x5, x10)); x6 = rot7(v128.xor(x6, x11));
+      x7 = rot7(v128.xor(x7, x8)); x4 = rot7(v128.xor(x4, x9));
+      if (hashing) {
+        // Poly1305 block at hp + 16: h = (h + m) * r, partially reduced
+        h0 += <u64>(load<u32>(hp, 16) & 0x3ffffff); h1 += <u64>((load<u32>(hp, 19) >> 2) & 0x3ffffff);
+        h2 += <u64>((load<u32>(hp, 22) >> 4) & 0x3ffffff); h3 += <u64>((load<u32>(hp, 25) >> 6) & 0x3ffffff);
+        h4 += <u64>((load<u32>(hp, 28) >> 8) | (1 << 24));
+        d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_R5 + 12) + h2 * rl(poly, POLY_R5 + 8) + h3 * rl(poly, POLY_R5 + 4) + h4 * rl(poly, POLY_R5 + 0);
+        d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_R5 + 12) + h3 * rl(poly, POLY_R5 + 8) + h4 * rl(poly, POLY_R5 + 4);
+        d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_R5 + 12) + h4 * rl(poly, POLY_R5 + 8);
+        d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_R5 + 12);
+        d4 = h0 * rl(poly, POLY_R + 16) + h1 * rl(poly, POLY_R + 12) + h2 * rl(poly, POLY_R + 8) + h3 * rl(poly, POLY_R + 4) + h4 * rl(poly, POLY_R + 0);
+        h0 = d0 & MASK26; d1 += d0 >> 26; h1 = d1 & MASK26; d2 += d1 >> 26; h2 = d2 & MASK26; d3 += d2 >> 26;
+        h3 = d3 & MASK26; d4 += d3 >> 26; h4 = d4 & MASK26; h0 += (d4 >> 26) * 5; h1 += h0 >> 26; h0 &= MASK26;
+      }
+      if (hashing) {
+        // Poly1305 block at hp + 32: h = (h + m) * r, partially reduced
+        h0 += <u64>(load<u32>(hp, 32) & 0x3ffffff); h1 += <u64>((load<u32>(hp, 35) >> 2) & 0x3ffffff);
+        h2 += <u64>((load<u32>(hp, 38) >> 4) & 0x3ffffff); h3 += <u64>((load<u32>(hp, 41) >> 6) & 0x3ffffff);
+        h4 += <u64>((load<u32>(hp, 44) >> 8) | (1 << 24));
+        d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_R5 + 12) + h2 * rl(poly, POLY_R5 + 8) + h3 * rl(poly, POLY_R5 + 4) + h4 * rl(poly, POLY_R5 + 0);
+        d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_R5 + 12) + h3 * rl(poly, POLY_R5 + 8) + h4 * rl(poly, POLY_R5 + 4);
+        d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_R5 + 12) + h4 * rl(poly, POLY_R5 + 8);
+        d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_R5 + 12);
+        d4 = h0 * rl(poly, POLY_R + 16) + h1 * rl(poly, POLY_R + 12) + h2 * rl(poly, POLY_R + 8) + h3 * rl(poly, POLY_R + 4) + h4 * rl(poly, POLY_R + 0);
+        h0 = d0 & MASK26; d1 += d0 >> 26; h1 = d1 & MASK26; d2 += d1 >> 26; h2 = d2 & MASK26; d3 += d2 >> 26;
+        h3 = d3 & MASK26; d4 += d3 >> 26; h4 = d4 & MASK26; h0 += (d4 >> 26) * 5; h1 += h0 >> 26; h0 &= MASK26;
+      }
+      if (hashing) hp += 48;
+    }
+    if (hashing) {
+      // Poly1305 block at hp + 0: h = (h + m) * r, partially reduced
+      h0 += <u64>(load<u32>(hp, 0) & 0x3ffffff); h1 += <u64>((load<u32>(hp, 3) >> 2) & 0x3ffffff);
+      h2 += <u64>((load<u32>(hp, 6) >> 4) & 0x3ffffff); h3 += <u64>((load<u32>(hp, 9) >> 6) & 0x3ffffff);
+      h4 += <u64>((load<u32>(hp, 12) >> 8) | (1 << 24));
+      d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_R5 + 12) + h2 * rl(poly, POLY_R5 + 8) + h3 * rl(poly, POLY_R5 + 4) + h4 * rl(poly, POLY_R5 + 0);
+      d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_R5 + 12) + h3 * rl(poly, POLY_R5 + 8) + h4 * rl(poly, POLY_R5 + 4);
+      d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_R5 + 12) + h4 * rl(poly, POLY_R5 + 8);
+      d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_R5 + 12);
+      d4 = h0 * rl(poly, POLY_R + 16) + h1 * rl(poly, POLY_R + 12) + h2 * rl(poly, POLY_R + 8) + h3 * rl(poly, POLY_R + 4) + h4 * rl(poly, POLY_R + 0);
+      h0 = d0 & MASK26; d1 += d0 >> 26; h1 = d1 & MASK26; d2 += d1 >> 26; h2 = d2 & MASK26; d3 += d2 >> 26;
+      h3 = d3 & MASK26; d4 += d3 >> 26; h4 = d4 & MASK26; h0 += (d4 >> 26) * 5; h1 += h0 >> 26; h0 &= MASK26;
+    }
+    if (hashing) hp += 16;
+    // feed-forward, transpose, XOR into the data (or keep as keystream)
+    x0 = i32x4.add(x0, v128.load32_splat(st, 0)); x1 = i32x4.add(x1, v128.load32_splat(st, 4));
+    x2 = i32x4.add(x2, v128.load32_splat(st, 8)); x3 = i32x4.add(x3, v128.load32_splat(st, 12));
+    emitGroup(x0, x1, x2, x3, ptr, 0, nb, ks, buffer);
+    x4 = i32x4.add(x4, v128.load32_splat(st, 16)); x5 = i32x4.add(x5, v128.load32_splat(st, 20));
+    x6 = i32x4.add(x6, v128.load32_splat(st, 24)); x7 = i32x4.add(x7, v128.load32_splat(st, 28));
+    emitGroup(x4, x5, x6, x7, ptr, 16, nb, ks, buffer);
+    x8 = i32x4.add(x8, v128.load32_splat(st, 32)); x9 = i32x4.add(x9, v128.load32_splat(st, 36));
+    x10 = i32x4.add(x10, v128.load32_splat(st, 40)); x11 = i32x4.add(x11, v128.load32_splat(st, 44));
+    emitGroup(x8, x9, x10, x11, ptr, 32, nb, ks, buffer);
+    x12 = i32x4.add(x12, ctr); x13 = i32x4.add(x13, v128.load32_splat(st, ST_COUNTER + 4));
+    x14 = i32x4.add(x14, v128.load32_splat(st, ST_COUNTER + 8));
+    x15 = i32x4.add(x15, v128.load32_splat(st, ST_COUNTER + 12));
+    emitGroup(x12, x13, x14, x15, ptr, 48, nb, ks, buffer);
+    counter += 4;
+    ptr += 256;
+  }
+  if (hashing) {
+    store<u32>(poly + POLY_H, <u32>h0, 0); store<u32>(poly + POLY_H, <u32>h1, 4);
+    store<u32>(poly + POLY_H, <u32>h2, 8); store<u32>(poly + POLY_H, <u32>h3, 12);
+    store<u32>(poly + POLY_H, <u32>h4, 16);
+  }
+}
+
+/** Keystream XORed over `stripes` full stripes at ptr. */
+export function chachaStripesPlain(st: usize, ptr: usize, counter: u32, stripes: i32): void {
+  chachaStripes(st, ptr, counter, stripes, -1, 0, 0, 0, false);
+}
+
+/** One pass: XOR `blocks` (0..3) whole blocks at ptr, keep the other blocks' keystream (256 - 64 * blocks bytes) at ks. */
+export function chachaTail(st: usize, ptr: usize, counter: u32, blocks: i32, ks: usize): void {
+  chachaStripes(st, ptr, counter, 0, blocks, ks, 0, 0, false);
+}
+
+/** Full stripes at ptr, each stitched with Poly1305 over 256 bytes from hp onwards. */
+export function chachaStripesHashed(st: usize, ptr: usize, counter: u32, stripes: i32, poly: usize, hp: usize): void {
+  chachaStripes(st, ptr, counter, stripes, -1, 0, poly, hp, true);
+}

@@ -1,0 +1,188 @@
+/**
+ * The proxy benchmark (issue 3, "Benchmark"): the proxy as a child process, an echo DC and a load
+ * generator in this process, all on 127.0.0.1. For dd and ee secrets with fast mode off and on it reports
+ * throughput, the proxy's CPU seconds per GB relayed, handshakes per CPU-second and resident memory per
+ * idle handshaken connection; `--soak` adds RSS over time under steady load with churn. Targets are
+ * printed as PASS/FAIL/N/A lines and written to the JSON.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { formatSecret, generateSecret, type ParsedSecret } from '../../src/protocol/secrets.js';
+import { collectEnvironment, type Environment } from '../report/environment.js';
+import { createProgress } from '../report/progress.js';
+import { startEchoDc } from './fake-dc.js';
+import { startProxy, type ProxyUnderTest } from './child.js';
+import { procAvailable } from './proc.js';
+import {
+  handshakes,
+  idleMemory,
+  soak,
+  throughput,
+  SOAK_TOLERANCE,
+  type HandshakeResult,
+  type IdleMemoryResult,
+  type SoakResult,
+  type Target,
+  type ThroughputResult,
+} from './scenarios.js';
+import { evaluateProxyTargets, renderProxyTable, type ProxyTarget } from './report.js';
+
+export interface ProxyBenchOptions {
+  jsonPath?: string;
+  soakSeconds?: number;
+  idleConnections?: number;
+  quick?: boolean;
+  progress?: boolean;
+  log?: (line: string) => void;
+}
+
+export type SecretKind = 'dd' | 'ee';
+
+export interface ProxyScenario {
+  secret: SecretKind;
+  fastMode: boolean;
+  throughput?: ThroughputResult;
+  handshakes?: HandshakeResult;
+  idleMemory?: IdleMemoryResult;
+  errors: string[];
+}
+
+export interface ProxyBenchReport {
+  schema: 'mtshield.bench.proxy/1';
+  environment: Environment;
+  settings: typeof FULL;
+  scenarios: ProxyScenario[];
+  soak?: SoakResult & { secret: SecretKind; fastMode: boolean };
+  targets: ProxyTarget[];
+  durationSeconds: number;
+}
+
+const FULL = {
+  connections: 4,
+  frameBytes: 65_536,
+  throughputSeconds: 6,
+  warmupSeconds: 1,
+  handshakeCount: 600,
+  handshakeConcurrency: 16,
+  idleConnections: 1000,
+  idleConcurrency: 32,
+  soakSampleSeconds: 5,
+};
+const QUICK: typeof FULL = { ...FULL, throughputSeconds: 2, warmupSeconds: 0.5, handshakeCount: 100, idleConnections: 200, soakSampleSeconds: 2 };
+
+const KINDS: SecretKind[] = ['dd', 'ee'];
+const FRONT_DOMAIN = 'www.example.com';
+
+export async function runProxyBench(options: ProxyBenchOptions = {}): Promise<ProxyBenchReport> {
+  if (!procAvailable()) throw new Error('the proxy benchmark reads /proc/<pid>/stat and /status: Linux only');
+  const started = Date.now();
+  const settings = { ...(options.quick ? QUICK : FULL) };
+  if (options.idleConnections) settings.idleConnections = options.idleConnections;
+  const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const secrets: Record<SecretKind, ParsedSecret> = { dd: generateSecret('dd'), ee: generateSecret('ee', FRONT_DOMAIN) };
+  const users = KINDS.map((kind) => ({ name: `bench_${kind}`, secret: formatSecret(secrets[kind], 'hex') }));
+  const environment = collectEnvironment();
+  const dc = await startEchoDc();
+  const scenarios: ProxyScenario[] = [];
+  const steps = 2 * (KINDS.length * 3) + (options.soakSeconds ? 1 : 0);
+  const progress = createProgress(steps, options.progress ?? true);
+  let soakResult: ProxyBenchReport['soak'];
+  try {
+    for (const fastMode of [false, true]) {
+      const here = KINDS.map((secret): ProxyScenario => ({ secret, fastMode, errors: [] }));
+      scenarios.push(...here);
+      await withProxy(dc.port, users, fastMode, async (proxy) => {
+        for (const scenario of here) {
+          const target = targetOf(proxy, secrets[scenario.secret]);
+          progress.tick(`throughput ${scenario.secret} fast_mode=${fastMode}`);
+          scenario.throughput = await attempt(scenario, 'throughput', () =>
+            throughput(target, {
+              connections: settings.connections,
+              frameBytes: settings.frameBytes,
+              seconds: settings.throughputSeconds,
+              warmupSeconds: settings.warmupSeconds,
+            }),
+          );
+          progress.tick(`handshakes ${scenario.secret} fast_mode=${fastMode}`);
+          scenario.handshakes = await attempt(scenario, 'handshakes', () =>
+            handshakes(target, { count: settings.handshakeCount, concurrency: settings.handshakeConcurrency }),
+          );
+        }
+      }, (err) => here.forEach((s) => s.errors.push(err)));
+      // Memory is measured on a fresh process per scenario, so earlier bulk transfers do not pad the baseline.
+      for (const scenario of here) {
+        progress.tick(`idle memory ${scenario.secret} fast_mode=${fastMode}`);
+        await withProxy(dc.port, users, fastMode, async (proxy) => {
+          scenario.idleMemory = await attempt(scenario, 'idle memory', () =>
+            idleMemory(targetOf(proxy, secrets[scenario.secret]), { connections: settings.idleConnections, concurrency: settings.idleConcurrency }),
+          );
+        }, (err) => scenario.errors.push(err));
+      }
+    }
+    if (options.soakSeconds) {
+      progress.tick(`soak ${options.soakSeconds}s ee fast_mode=false`);
+      await withProxy(dc.port, users, false, async (proxy) => {
+        const result = await soak(targetOf(proxy, secrets.ee), {
+          seconds: options.soakSeconds!,
+          connections: settings.connections,
+          frameBytes: settings.frameBytes,
+          sampleEverySeconds: settings.soakSampleSeconds,
+        });
+        soakResult = { ...result, secret: 'ee', fastMode: false };
+      }, (err) => log(`soak failed: ${err}`));
+    }
+  } finally {
+    progress.stop();
+    await dc.close();
+  }
+  const report: ProxyBenchReport = {
+    schema: 'mtshield.bench.proxy/1',
+    environment,
+    settings,
+    scenarios,
+    soak: soakResult,
+    targets: [],
+    durationSeconds: (Date.now() - started) / 1000,
+  };
+  report.targets = evaluateProxyTargets(report, options.soakSeconds !== undefined);
+  if (options.jsonPath) {
+    mkdirSync(dirname(options.jsonPath), { recursive: true });
+    writeFileSync(options.jsonPath, JSON.stringify(report, null, 2) + '\n');
+  }
+  return report;
+}
+
+export function renderProxyReport(report: ProxyBenchReport): string {
+  return renderProxyTable(report, SOAK_TOLERANCE);
+}
+
+function targetOf(proxy: ProxyUnderTest, secret: ParsedSecret): Target {
+  return { host: '127.0.0.1', port: proxy.port, pid: proxy.pid, secret, dc: 2 };
+}
+
+async function withProxy(
+  dcPort: number,
+  users: Array<{ name: string; secret: string }>,
+  fastMode: boolean,
+  body: (proxy: ProxyUnderTest) => Promise<void>,
+  onError: (message: string) => void,
+): Promise<void> {
+  let proxy: ProxyUnderTest | undefined;
+  try {
+    proxy = await startProxy({ dcPort, users, fastMode });
+    await body(proxy);
+  } catch (err) {
+    onError(`${(err as Error).message ?? String(err)}${proxy ? `\n--- proxy output ---\n${proxy.output()}` : ''}`);
+  } finally {
+    await proxy?.stop();
+  }
+}
+
+async function attempt<T>(scenario: ProxyScenario, what: string, fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (err) {
+    scenario.errors.push(`${what}: ${(err as Error).message ?? String(err)}`);
+    return undefined;
+  }
+}

@@ -1,0 +1,349 @@
+/**
+ * The proxy benchmark's measurements, each against one running proxy process:
+ *   throughput   N connections push 64 KiB padded-intermediate frames through the proxy to the echo DC and
+ *                check every echoed byte; CPU seconds per GB relayed (both directions) from /proc
+ *   handshakes   full handshakes (client → proxy → DC dial → one echoed frame → close) per proxy CPU-second
+ *   idle memory  RSS growth of the proxy over N handshaken, idle connections, per connection
+ *   soak         steady load plus connection churn for S seconds, RSS sampled over time
+ */
+import { randomBytes } from 'node:crypto';
+import type { ParsedSecret } from '../../src/protocol/secrets.js';
+import { connectClient, paddedFrame, type LoadClient } from './client.js';
+import { cpuSeconds, rssBytes } from './proc.js';
+
+export interface Target {
+  host: string;
+  port: number;
+  pid: number;
+  secret: ParsedSecret;
+  dc: number;
+}
+
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+function open(target: Target): Promise<LoadClient> {
+  return connectClient({ host: target.host, port: target.port, secret: target.secret, dc: target.dc, timeoutMs: HANDSHAKE_TIMEOUT_MS });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Sends one small frame and waits until it comes back: the connection is then relayed end to end. */
+async function roundTrip(client: LoadClient): Promise<void> {
+  const frame = paddedFrame(randomBytes(16));
+  await new Promise<void>((resolve, reject) => {
+    let got = 0;
+    const timer = setTimeout(() => reject(new Error('no echo within 10 s')), HANDSHAKE_TIMEOUT_MS);
+    client.onData((plain) => {
+      got += plain.length;
+      if (got >= frame.length) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    client.socket.once('close', () => {
+      clearTimeout(timer);
+      if (got < frame.length) reject(new Error('connection closed before the echo'));
+    });
+    client.send(frame);
+  });
+}
+
+/** Runs `task` over `count` items with at most `concurrency` at a time. */
+async function pool<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = new Array(count);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(concurrency, count) }, async () => {
+    while (next < count) {
+      const i = next++;
+      results[i] = await task(i);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+export interface ThroughputResult {
+  connections: number;
+  frameBytes: number;
+  seconds: number;
+  bytesRelayed: number;
+  mbPerSec: number;
+  proxyCpuSeconds: number;
+  cpuSecondsPerGB: number;
+  /** Every echoed byte matched what was sent. */
+  echoVerified: boolean;
+}
+
+/** A pushing connection: keeps `window` frames in flight and checks the echo byte for byte. */
+class Pusher {
+  received = 0;
+  mismatch = false;
+  private sent = 0;
+  private running = true;
+
+  constructor(
+    private readonly client: LoadClient,
+    private readonly unit: Uint8Array,
+    private readonly window: number,
+  ) {
+    client.onData((plain) => this.check(plain));
+    client.socket.on('drain', () => this.pump());
+  }
+
+  pump(): void {
+    while (this.running && this.sent - this.received < this.window * this.unit.length) {
+      this.sent += this.unit.length;
+      if (!this.client.send(this.unit)) return;
+    }
+  }
+
+  stop(): void {
+    this.running = false;
+    this.client.close();
+  }
+
+  private check(plain: Buffer): void {
+    let offset = 0;
+    while (offset < plain.length) {
+      const at = this.received % this.unit.length;
+      const n = Math.min(plain.length - offset, this.unit.length - at);
+      if (!this.mismatch && Buffer.compare(plain.subarray(offset, offset + n), this.unit.subarray(at, at + n)) !== 0) this.mismatch = true;
+      offset += n;
+      this.received += n;
+    }
+    this.pump();
+  }
+}
+
+/** Opens a connection and completes one small round trip, as a real client's first request is small. */
+async function established(target: Target): Promise<LoadClient> {
+  const client = await open(target);
+  try {
+    await roundTrip(client);
+    return client;
+  } catch (err) {
+    client.close();
+    throw err;
+  }
+}
+
+export async function throughput(target: Target, opts: { connections: number; frameBytes: number; seconds: number; warmupSeconds: number }): Promise<ThroughputResult> {
+  const unit = paddedFrame(randomBytes(opts.frameBytes));
+  const clients = await pool(opts.connections, opts.connections, () => established(target));
+  const pushers = clients.map((c) => new Pusher(c, unit, 2));
+  try {
+    for (const p of pushers) p.pump();
+    await sleep(opts.warmupSeconds * 1000);
+    const cpu0 = cpuSeconds(target.pid);
+    const bytes0 = pushers.reduce((n, p) => n + p.received, 0);
+    const t0 = performance.now();
+    await sleep(opts.seconds * 1000);
+    const cpu1 = cpuSeconds(target.pid);
+    const bytes1 = pushers.reduce((n, p) => n + p.received, 0);
+    const seconds = (performance.now() - t0) / 1000;
+    // Each echoed byte crossed the proxy twice: client → DC and DC → client.
+    const bytesRelayed = 2 * (bytes1 - bytes0);
+    const proxyCpuSeconds = cpu1 - cpu0;
+    return {
+      connections: opts.connections,
+      frameBytes: opts.frameBytes,
+      seconds,
+      bytesRelayed,
+      mbPerSec: bytesRelayed / seconds / 1e6,
+      proxyCpuSeconds,
+      cpuSecondsPerGB: bytesRelayed > 0 ? proxyCpuSeconds / (bytesRelayed / 1e9) : Number.POSITIVE_INFINITY,
+      echoVerified: bytesRelayed > 0 && pushers.every((p) => !p.mismatch),
+    };
+  } finally {
+    for (const p of pushers) p.stop();
+  }
+}
+
+export interface HandshakeResult {
+  count: number;
+  failed: number;
+  seconds: number;
+  proxyCpuSeconds: number;
+  handshakesPerCpuSecond: number;
+  handshakesPerSecond: number;
+}
+
+export async function handshakes(target: Target, opts: { count: number; concurrency: number }): Promise<HandshakeResult> {
+  const cpu0 = cpuSeconds(target.pid);
+  const t0 = performance.now();
+  const outcomes = await pool(opts.count, opts.concurrency, async () => {
+    let client: LoadClient | undefined;
+    try {
+      client = await open(target);
+      await roundTrip(client);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      client?.close();
+    }
+  });
+  await sleep(200); // let the proxy finish closing what the clients closed
+  const proxyCpuSeconds = cpuSeconds(target.pid) - cpu0;
+  const seconds = (performance.now() - t0) / 1000;
+  const ok = outcomes.filter(Boolean).length;
+  return {
+    count: ok,
+    failed: opts.count - ok,
+    seconds,
+    proxyCpuSeconds,
+    handshakesPerCpuSecond: proxyCpuSeconds > 0 ? ok / proxyCpuSeconds : Number.POSITIVE_INFINITY,
+    handshakesPerSecond: ok / seconds,
+  };
+}
+
+export interface IdleMemoryResult {
+  /** Idle handshaken connections in each of the two batches. */
+  connections: number;
+  failed: number;
+  rssBaselineBytes: number;
+  rssAfterFirstBytes: number;
+  rssAfterSecondBytes: number;
+  /** Marginal cost: RSS growth over the second batch / its connections (the figure the target uses). */
+  bytesPerConnection: number;
+  /** RSS growth over the first batch / its connections: includes one-time growth (heap spaces, pools). */
+  firstBatchBytesPerConnection: number;
+}
+
+/**
+ * Opens two batches of N idle connections (each completes a round trip, then stays idle) and reads the
+ * proxy's RSS before, between and after. The second batch gives the marginal memory per connection:
+ * one-time costs such as V8's young generation growing to its full size during the first burst of
+ * handshakes land in the first batch, which is reported too.
+ */
+export async function idleMemory(target: Target, opts: { connections: number; concurrency: number }): Promise<IdleMemoryResult> {
+  // Warm the proxy's code paths and allocator first, so the baseline is not a cold process.
+  await handshakes(target, { count: 20, concurrency: 4 });
+  await sleep(1000);
+  const clients: LoadClient[] = [];
+  let failed = 0;
+  const openBatch = () =>
+    pool(opts.connections, opts.concurrency, async () => {
+      try {
+        const client = await open(target);
+        clients.push(client);
+        await roundTrip(client);
+      } catch {
+        failed++;
+      }
+    });
+  try {
+    const baseline = await steadyRss(target.pid);
+    await openBatch();
+    await sleep(2000);
+    const afterFirst = await steadyRss(target.pid);
+    await openBatch();
+    await sleep(2000);
+    const afterSecond = await steadyRss(target.pid);
+    const live = clients.filter((c) => !c.socket.destroyed).length;
+    return {
+      connections: opts.connections,
+      failed: failed + (clients.length - live),
+      rssBaselineBytes: baseline,
+      rssAfterFirstBytes: afterFirst,
+      rssAfterSecondBytes: afterSecond,
+      bytesPerConnection: (afterSecond - afterFirst) / opts.connections,
+      firstBatchBytesPerConnection: (afterFirst - baseline) / opts.connections,
+    };
+  } finally {
+    for (const c of clients) c.close();
+  }
+}
+
+/** Median of three readings half a second apart. */
+async function steadyRss(pid: number): Promise<number> {
+  const readings: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    if (i > 0) await sleep(500);
+    readings.push(rssBytes(pid));
+  }
+  return readings.sort((a, b) => a - b)[1]!;
+}
+
+export interface SoakSample {
+  seconds: number;
+  rssBytes: number;
+  relayedBytes: number;
+}
+
+export interface SoakResult {
+  seconds: number;
+  samples: SoakSample[];
+  churnConnections: number;
+  churnFailures: number;
+  echoVerified: boolean;
+  /** Median RSS of the first and last third of the samples after the first 10 % (warm-up). */
+  earlyRssBytes: number;
+  lateRssBytes: number;
+  growthBytes: number;
+  grows: boolean;
+}
+
+/** RSS may settle upward at first; growth means the late third exceeds the early third by 10 % + 4 MiB. */
+export const SOAK_TOLERANCE = { fraction: 0.1, bytes: 4 * 2 ** 20 };
+
+export async function soak(
+  target: Target,
+  opts: { seconds: number; connections: number; frameBytes: number; sampleEverySeconds: number; onSample?: (s: SoakSample) => void },
+): Promise<SoakResult> {
+  const unit = paddedFrame(randomBytes(opts.frameBytes));
+  const clients = await pool(opts.connections, opts.connections, () => established(target));
+  const pushers = clients.map((c) => new Pusher(c, unit, 2));
+  for (const p of pushers) p.pump();
+  const samples: SoakSample[] = [];
+  let churn = 0;
+  let churnFailures = 0;
+  let churning = true;
+  // Connection churn: one short-lived connection after another, so per-connection leaks would show.
+  const churner = (async () => {
+    while (churning) {
+      const r = await handshakes(target, { count: 1, concurrency: 1 });
+      churn += r.count;
+      churnFailures += r.failed;
+      await sleep(250);
+    }
+  })();
+  const t0 = performance.now();
+  try {
+    while ((performance.now() - t0) / 1000 < opts.seconds) {
+      await sleep(opts.sampleEverySeconds * 1000);
+      const sample = {
+        seconds: (performance.now() - t0) / 1000,
+        rssBytes: rssBytes(target.pid),
+        relayedBytes: 2 * pushers.reduce((n, p) => n + p.received, 0),
+      };
+      samples.push(sample);
+      opts.onSample?.(sample);
+    }
+  } finally {
+    churning = false;
+    await churner;
+    for (const p of pushers) p.stop();
+  }
+  const settled = samples.slice(Math.floor(samples.length * 0.1));
+  const third = Math.max(1, Math.floor(settled.length / 3));
+  const early = median(settled.slice(0, third).map((s) => s.rssBytes));
+  const late = median(settled.slice(-third).map((s) => s.rssBytes));
+  return {
+    seconds: (performance.now() - t0) / 1000,
+    samples,
+    churnConnections: churn,
+    churnFailures,
+    echoVerified: pushers.every((p) => !p.mismatch),
+    earlyRssBytes: early,
+    lateRssBytes: late,
+    growthBytes: late - early,
+    grows: late > early * (1 + SOAK_TOLERANCE.fraction) + SOAK_TOLERANCE.bytes,
+  };
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1]!;
+}

@@ -1,0 +1,48 @@
+/**
+ * Access rules for proxy clients (src/security/acl.ts):
+ *   GET    /api/v1/acl       READ_ONLY  → 200 {"default": "allow" | "deny", "rules": [...]}
+ *   POST   /api/v1/acl       ADMIN      a rule ([[access.rules]] fields) + optional "position" → 201 with its id
+ *   DELETE /api/v1/acl/:id   ADMIN      → 204
+ */
+import { z } from 'zod';
+import { accessRuleSchema } from '../../security/config.js';
+import { AccessLevel } from '../../security/levels.js';
+import type { AdminContext } from '../deps.js';
+import { route, type Route } from '../router.js';
+
+const addBody = accessRuleSchema.extend({ position: z.number().int().nonnegative().optional() }).strict();
+
+export function aclRoutes(ctx: AdminContext): Route[] {
+  return [
+    route({
+      method: 'get',
+      pattern: '/api/v1/acl',
+      level: AccessLevel.READ_ONLY,
+      handler: () => ({ status: 200, body: { default: ctx.security.acl.defaultDecision, rules: ctx.security.acl.list() } }),
+    }),
+    route({
+      method: 'post',
+      pattern: '/api/v1/acl',
+      level: AccessLevel.ADMIN,
+      body: addBody,
+      handler: ({ body }) => {
+        const { position, ...rule } = body;
+        const added = ctx.security.acl.add(rule, position);
+        return {
+          status: 201,
+          body: added,
+          audit: { type: 'acl.added', user: added.user, message: `access rule ${added.id} added (${added.action})`, details: { rule: added } },
+        };
+      },
+    }),
+    route({
+      method: 'del',
+      pattern: '/api/v1/acl/:id',
+      level: AccessLevel.ADMIN,
+      handler: ({ request }) => {
+        ctx.security.acl.remove(request.params[0]!);
+        return { status: 204, audit: { type: 'acl.removed', message: `access rule ${request.params[0]} removed` } };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,51 @@
+/**
+ * Blocks on proxy clients (src/security/blocks.ts; they never apply to the admin plane):
+ *   GET    /api/v1/blocks        READ_ONLY  → 200 {"blocks": [...]}
+ *   POST   /api/v1/blocks        ADMIN      {"ip": "203.0.113.7" | CIDR, "reason": "…", "ttl": "10m"?} → 201
+ *   DELETE /api/v1/blocks/:ip    ADMIN      (a CIDR URL-encoded: 203.0.113.0%2F24) → 204
+ */
+import { z } from 'zod';
+import { AccessLevel } from '../../security/levels.js';
+import type { AdminContext } from '../deps.js';
+import { route, type Route } from '../router.js';
+import { durationField } from './common.js';
+
+const addBody = z.strictObject({
+  ip: z.string().min(1).max(64),
+  reason: z.string().min(1).max(500),
+  ttl: durationField.optional(),
+});
+
+export function blockRoutes(ctx: AdminContext): Route[] {
+  return [
+    route({
+      method: 'get',
+      pattern: '/api/v1/blocks',
+      level: AccessLevel.READ_ONLY,
+      handler: () => ({ status: 200, body: { blocks: ctx.security.blocks.list() } }),
+    }),
+    route({
+      method: 'post',
+      pattern: '/api/v1/blocks',
+      level: AccessLevel.ADMIN,
+      body: addBody,
+      handler: ({ body, principal }) => {
+        const entry = ctx.security.blocks.add(body.ip, body.reason, { ttlMs: body.ttl, source: 'api', actor: principal.actor });
+        return {
+          status: 201,
+          body: entry,
+          audit: { type: 'block.added', ip: entry.cidr, message: `blocked ${entry.cidr}: ${body.reason}`, details: { ttlMs: body.ttl ?? 0 } },
+        };
+      },
+    }),
+    route({
+      method: 'del',
+      pattern: '/api/v1/blocks/:ip',
+      level: AccessLevel.ADMIN,
+      handler: ({ request, principal }) => {
+        const entry = ctx.security.blocks.remove(request.params[0]!, principal.actor);
+        return { status: 204, audit: { type: 'block.removed', ip: entry.cidr, message: `unblocked ${entry.cidr}` } };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,40 @@
+/** GET /api/v1/stats (READ_ONLY): proxy counters, security state and admin stream figures in one object. */
+import { AccessLevel } from '../../security/levels.js';
+import type { AdminContext } from '../deps.js';
+import { route, type Route } from '../router.js';
+import type { EventStream } from '../event-stream.js';
+
+export function statsRoutes(ctx: AdminContext, events: () => EventStream | undefined): Route[] {
+  return [
+    route({
+      method: 'get',
+      pattern: '/api/v1/stats',
+      level: AccessLevel.READ_ONLY,
+      handler: () => {
+        const stream = events()?.stats();
+        return {
+          status: 200,
+          body: {
+            at: new Date().toISOString(),
+            ready: ctx.proxy?.isReady() ?? false,
+            proxy: ctx.proxy?.stats() ?? null,
+            security: {
+              blocks: ctx.security.blocks.list().length,
+              accessRules: ctx.security.acl.list().length,
+              activeThreats: ctx.security.activeThreats().length,
+              sessions: ctx.security.sessions.list().length,
+              policyVersion: ctx.security.policies.active().version,
+            },
+            admin: { eventSubscribers: stream?.subscribers ?? 0, eventsDropped: stream?.dropped.reduce((a, b) => a + b, 0) ?? 0 },
+          },
+        };
+      },
+    }),
+    route({
+      method: 'get',
+      pattern: '/api/v1/threats',
+      level: AccessLevel.READ_ONLY,
+      handler: () => ({ status: 200, body: { threats: ctx.security.activeThreats() } }),
+    }),
+  ];
+}

@@ -1,0 +1,67 @@
+/**
+ * The whole process as `mtshield run` assembles it: kernel registry → security layer (gate, shaper, shared
+ * replay cache) → proxy service → admin plane. The data plane never imports the security or admin code;
+ * this file is the one place that wires them together.
+ */
+import type { Logger } from 'pino';
+import { adminEnabled, startAdmin, type AdminPlane } from './admin/index.js';
+import type { MtShieldConfig } from './config/types.js';
+import { EventBus } from './events.js';
+import { loadKernels, type KernelRegistry } from './kernels/index.js';
+import { createSecurityLayer, type SecurityLayer } from './security/index.js';
+import { startService, type Service } from './service.js';
+
+export interface App {
+  service: Service;
+  security: SecurityLayer;
+  admin?: AdminPlane;
+  registry: KernelRegistry;
+  reload(config: MtShieldConfig): Promise<void>;
+  stop(deadlineMs?: number): Promise<void>;
+}
+
+export async function startApp(config: MtShieldConfig, logger: Logger): Promise<App> {
+  const bus = new EventBus();
+  const registry = await loadKernels({ logger: logger.child({ part: 'kernels' }) });
+  const security = await createSecurityLayer({ config, bus, logger: logger.child({ part: 'security' }), kernels: registry });
+  let service: Service;
+  try {
+    service = await startService(config, {
+      bus,
+      logger,
+      registry,
+      gate: security.gate,
+      shaper: security.shaper,
+      replay: security.replayCache,
+    });
+  } catch (err) {
+    await security.close();
+    throw err;
+  }
+  security.attach({ users: service.server.users });
+  let admin: AdminPlane | undefined;
+  if (adminEnabled(config.admin)) {
+    try {
+      admin = await startAdmin({ config, bus, security, proxy: service.server, kernels: registry, logger: logger.child({ part: 'admin' }) });
+    } catch (err) {
+      await service.stop(0);
+      await security.close();
+      throw err;
+    }
+  }
+  return {
+    service,
+    security,
+    admin,
+    registry,
+    async reload(next) {
+      service.server.reload(next); // throws (old config kept) when the new one cannot be applied
+      await security.reload(next);
+    },
+    async stop(deadlineMs) {
+      await service.stop(deadlineMs);
+      admin?.close();
+      await security.close();
+    },
+  };
+}

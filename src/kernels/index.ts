@@ -1,0 +1,120 @@
+/**
+ * `mtshield/kernels`: the JS face of the crypto kernels (docs/kernels.md, docs/contracts.md "Kernel registry").
+ *
+ *   const kernels = await loadKernels();
+ *   const s = kernels.stream('aes-256-ctr', key, iv); s.update(chunk, chunk); s.destroy();
+ *   const a = kernels.aead('chacha20-poly1305'); const sealed = a.seal(key, nonce, pt, aad);
+ *
+ * loadKernels: build backends (wasm-simd, wasm, native, js) → self-tests → costs (cache, calibration or prior)
+ * → forced choices (config, env) → registry.
+ */
+import { pino, type Logger } from 'pino';
+import type { Algorithm, BackendName, CostTable, KernelStatus } from './types.js';
+import { createNativeBackend } from './backends/native.js';
+import { createJsBackend } from './backends/js.js';
+import { loadWasmEntry, shippedBuildPath, shippedHashes, testedEntry, type BackendEntry } from './load.js';
+import { Registry, type KernelRegistry } from './registry.js';
+import { createSwapper } from './swap.js';
+import { forcedBackends } from './config.js';
+import { calibrate } from './calibrate.js';
+import { cacheFile, cacheKey, defaultCacheDir, readCalibration, writeCalibration } from './cache.js';
+import { cpuInfo } from './cpu.js';
+
+export * from './types.js';
+export * from './errors.js';
+export type { KernelRegistry } from './registry.js';
+export { constantTimeEqual } from './validate.js';
+export { cpuInfo } from './cpu.js';
+export { wasmSimdSupported } from './wasm/build.js';
+export { envName } from './config.js';
+
+export interface LoadKernelsOptions {
+  /** Force a backend per algorithm (config `kernels.backend`); env MTSHIELD_KERNEL[_<ALG>] also forces. */
+  backend?: Partial<Record<Algorithm, BackendName>>;
+  /** Measure backends at start-up (default true; results cached on disk). false: use the built-in prior. */
+  calibrate?: boolean;
+  /** Calibration cache dir (default $MTSHIELD_CACHE_DIR or ~/.cache/mtshield). */
+  cacheDir?: string;
+  logger?: Logger;
+  /** Override the .wasm builds (tests, operators trying a build before pinning it). */
+  wasmPaths?: Partial<Record<'wasm' | 'wasm-simd', string>>;
+  /** SHA-256 list swap() accepts (default: the hashes of the shipped builds). */
+  pinnedSha256?: string[];
+  /** Total calibration budget in ms (default 250; the contract caps start-up calibration under 300 ms). */
+  calibrationBudgetMs?: number;
+  /** Environment to read MTSHIELD_KERNEL* from (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+function defaultLogger(): Logger {
+  return pino({ name: 'mtshield-kernels', level: process.env['MTSHIELD_LOG_LEVEL'] ?? 'warn', redact: ['key', '*.key', 'secret', '*.secret'] }, pino.destination(2));
+}
+
+export async function loadKernels(options: LoadKernelsOptions = {}): Promise<KernelRegistry> {
+  const logger = options.logger ?? defaultLogger();
+  const entries = new Map<BackendName, BackendEntry>();
+  for (const name of ['wasm-simd', 'wasm'] as const) {
+    entries.set(name, await loadWasmEntry(name, options.wasmPaths?.[name] ?? shippedBuildPath(name)));
+  }
+  entries.set('native', testedEntry(createNativeBackend()));
+  entries.set('js', testedEntry(createJsBackend()));
+  for (const entry of entries.values()) {
+    for (const [alg, r] of Object.entries(entry.results)) {
+      if (r.state === 'failed') logger.error({ backend: entry.name, alg, detail: r.detail, sha256: entry.build?.sha256 }, 'kernel self-test failed; backend disabled');
+      else if (r.state === 'unavailable' && entry.name.startsWith('wasm')) logger.debug({ backend: entry.name, alg, detail: r.detail }, 'kernel unavailable');
+    }
+  }
+
+  const { forced, invalid } = forcedBackends(options.backend, options.env ?? process.env);
+  for (const item of invalid) logger.warn({ setting: item }, 'unknown kernel backend name ignored');
+
+  const cacheDir = options.cacheDir ?? defaultCacheDir();
+  const budget = options.calibrationBudgetMs ?? 250;
+  const keyFor = (es: Map<BackendName, BackendEntry>): string =>
+    cacheKey({ cpuModel: cpuInfo().model, node: process.version, builds: ['wasm', 'wasm-simd'].map((n) => es.get(n as BackendName)?.build?.sha256 ?? 'none') });
+
+  let costs: CostTable = {};
+  let nativeCtrSwitchNs = 1300;
+  let calibration: KernelStatus['calibration'] = { source: 'prior' };
+  const shouldCalibrate = options.calibrate !== false;
+  const swapper = createSwapper({
+    recalibrate: shouldCalibrate
+      ? (registry) => {
+          const measured = calibrate(backendMap(registry.state.entries), (alg, n) => registry.usable(alg, n), budget);
+          writeCalibration(cacheDir, keyFor(registry.state.entries), measured);
+          registry.state.calibration = { source: 'measured', file: cacheFile(cacheDir), durationMs: measured.durationMs };
+          return measured;
+        }
+      : undefined,
+  });
+  const registry = new Registry(
+    { entries, costs, nativeCtrSwitchNs, calibration, forced, pinned: options.pinnedSha256 ?? (await shippedHashes()), logger },
+    swapper,
+  );
+  if (shouldCalibrate) {
+    const key = keyFor(entries);
+    const cached = readCalibration(cacheDir, key);
+    if (cached) {
+      costs = cached.costs;
+      nativeCtrSwitchNs = cached.nativeCtrSwitchNs;
+      calibration = { source: 'cache', file: cacheFile(cacheDir), durationMs: cached.durationMs };
+    } else {
+      const measured = calibrate(backendMap(entries), (alg, n) => registry.usable(alg, n), budget);
+      costs = measured.costs;
+      nativeCtrSwitchNs = measured.nativeCtrSwitchNs;
+      const written = writeCalibration(cacheDir, key, measured);
+      calibration = { source: 'measured', file: written ? cacheFile(cacheDir) : undefined, durationMs: measured.durationMs };
+      logger.debug({ durationMs: measured.durationMs, complete: measured.complete }, 'kernel calibration done');
+    }
+    registry.state.nativeCtrSwitchNs = nativeCtrSwitchNs;
+    registry.state.calibration = calibration;
+    registry.install(entries.get('native')!, costs);
+  }
+  return registry;
+}
+
+function backendMap(entries: Map<BackendName, BackendEntry>) {
+  const map = new Map<BackendName, NonNullable<BackendEntry['backend']>>();
+  for (const [name, e] of entries) if (e.backend) map.set(name, e.backend);
+  return map;
+}

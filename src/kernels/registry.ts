@@ -1,0 +1,197 @@
+/**
+ * The kernel registry (docs/contracts.md "Kernel registry", docs/kernels.md): usable backends per algorithm,
+ * the choice per algorithm and message-size class, and factories for streams and AEADs that honour it.
+ *
+ *   entries: backend name → { backend, build, self-test result per algorithm }
+ *   costs:   algorithm → backend → ns per op at SIZE_CLASSES (calibrated, cached or prior)
+ *   chosen:  algorithm → size class → backend   (forced backends win when usable)
+ *
+ * Every choice is read at call time, so swap() (swap.ts) and recalibration apply to new streams at once while
+ * existing streams keep the instance they were created on.
+ */
+import type { Logger } from 'pino';
+import type {
+  AeadAlgorithm,
+  Aead,
+  Algorithm,
+  BackendName,
+  CbcCipher,
+  CbcDirection,
+  CostTable,
+  KernelStatus,
+  StreamCipher,
+  SwapResult,
+} from './types.js';
+import { AEAD_ALGORITHMS, ALGORITHMS, BACKEND_NAMES, SIZE_CLASSES } from './types.js';
+import { KernelUnsupportedError } from './errors.js';
+import { costAt, costRow, sizeClassIndex } from './costs.js';
+import { AdaptiveCtr, planAdaptive, type AdaptivePlan } from './adaptive-ctr.js';
+import { DispatchAead } from './aead-dispatch.js';
+import type { BackendEntry } from './load.js';
+import type { WasmBackend } from './wasm/backend.js';
+import { wasmSimdSupported } from './wasm/build.js';
+import { cpuInfo } from './cpu.js';
+
+export interface KernelRegistry {
+  backends(alg: Algorithm): BackendName[];
+  stream(alg: 'aes-256-ctr', key: Uint8Array, iv: Uint8Array, opts?: { backend?: BackendName }): StreamCipher;
+  cbc(direction: CbcDirection, key: Uint8Array, iv: Uint8Array, opts?: { backend?: BackendName }): CbcCipher;
+  aead(alg: AeadAlgorithm, opts?: { backend?: BackendName }): Aead;
+  chosen(alg: Algorithm, size: number): BackendName;
+  status(): KernelStatus;
+  swap(wasmPath: string, opts?: { pinnedSha256?: string[] }): Promise<SwapResult>;
+}
+
+export interface RegistryState {
+  entries: Map<BackendName, BackendEntry>;
+  costs: CostTable;
+  nativeCtrSwitchNs: number;
+  calibration: KernelStatus['calibration'];
+  forced: Partial<Record<Algorithm, BackendName>>;
+  pinned: string[];
+  logger: Logger;
+}
+
+export type Swapper = (registry: Registry, wasmPath: string, pinned: string[]) => Promise<SwapResult>;
+
+export class Registry implements KernelRegistry {
+  private chosenTable = new Map<Algorithm, BackendName[]>();
+  private adaptivePlan: AdaptivePlan | undefined;
+
+  constructor(readonly state: RegistryState, private readonly swapper: Swapper) {
+    this.recompute();
+  }
+
+  usable(alg: Algorithm, name: BackendName): boolean {
+    const entry = this.state.entries.get(name);
+    return entry?.backend !== undefined && entry.results[alg].state === 'ok';
+  }
+
+  backends(alg: Algorithm): BackendName[] {
+    return BACKEND_NAMES.filter((name) => this.usable(alg, name));
+  }
+
+  chosen(alg: Algorithm, size: number): BackendName {
+    const row = this.chosenTable.get(alg);
+    const name = row?.[sizeClassIndex(size)];
+    if (name === undefined) throw new KernelUnsupportedError(`no backend passed its self-tests for ${alg}`);
+    return name;
+  }
+
+  stream(alg: 'aes-256-ctr', key: Uint8Array, iv: Uint8Array, opts?: { backend?: BackendName }): StreamCipher {
+    if (alg !== 'aes-256-ctr') throw new KernelUnsupportedError(`stream() serves aes-256-ctr, not ${String(alg)}`);
+    if (opts?.backend !== undefined) return this.require(alg, opts.backend).ctr(key, iv);
+    const plan = this.adaptivePlan;
+    if (plan !== undefined) {
+      const small = this.chosen(alg, SIZE_CLASSES[0]!);
+      return new AdaptiveCtr(this.state.entries.get(small)!.backend as WasmBackend, plan, key, iv);
+    }
+    return this.require(alg, this.chosen(alg, 4096)).ctr(key, iv);
+  }
+
+  cbc(direction: CbcDirection, key: Uint8Array, iv: Uint8Array, opts?: { backend?: BackendName }): CbcCipher {
+    const alg = 'aes-256-cbc';
+    return this.require(alg, opts?.backend ?? this.chosen(alg, 4096)).cbc(direction, key, iv);
+  }
+
+  aead(alg: AeadAlgorithm, opts?: { backend?: BackendName }): Aead {
+    if (!AEAD_ALGORITHMS.includes(alg)) throw new KernelUnsupportedError(`unknown AEAD ${String(alg)}`);
+    if (opts?.backend !== undefined) return this.require(alg, opts.backend).aead(alg);
+    this.chosen(alg, 0); // throws early when nothing serves alg
+    return new DispatchAead(alg, (size) => this.chosen(alg, size), (name) => this.require(alg, name).aead(alg));
+  }
+
+  swap(wasmPath: string, opts?: { pinnedSha256?: string[] }): Promise<SwapResult> {
+    return this.swapper(this, wasmPath, opts?.pinnedSha256 ?? this.state.pinned);
+  }
+
+  /** Replaces a backend entry (swap) and recomputes choices; old streams keep their instances. */
+  install(entry: BackendEntry, costs?: CostTable): void {
+    this.state.entries.set(entry.name, entry);
+    if (costs !== undefined) this.state.costs = costs;
+    this.recompute();
+  }
+
+  status(): KernelStatus {
+    const chosen = {} as KernelStatus['chosen'];
+    for (const alg of ALGORITHMS) {
+      const row: Record<string, BackendName> = {};
+      const table = this.chosenTable.get(alg);
+      SIZE_CLASSES.forEach((size, i) => {
+        if (table?.[i] !== undefined) row[String(size)] = table[i]!;
+      });
+      chosen[alg] = row;
+    }
+    const costs: CostTable = {};
+    for (const alg of ALGORITHMS) {
+      costs[alg] = {};
+      for (const name of this.backends(alg)) costs[alg]![name] = costRow(this.state.costs, alg, name);
+    }
+    return {
+      cpu: cpuInfo(),
+      wasmSimd: wasmSimdSupported(),
+      backends: BACKEND_NAMES.filter((n) => this.state.entries.has(n)).map((n) => {
+        const e = this.state.entries.get(n)!;
+        return { name: n, sha256: e.build?.sha256, path: e.path, algorithms: e.results };
+      }),
+      chosen,
+      costs,
+      calibration: this.state.calibration,
+      forced: { ...this.state.forced },
+    };
+  }
+
+  private require(alg: Algorithm, name: BackendName) {
+    const entry = this.state.entries.get(name);
+    if (entry?.backend === undefined || !this.usable(alg, name)) {
+      const why = entry?.results[alg]?.detail ?? 'not loaded';
+      throw new KernelUnsupportedError(`backend ${name} cannot serve ${alg} (${entry?.results[alg]?.state ?? 'absent'}: ${why})`);
+    }
+    return entry.backend;
+  }
+
+  private recompute(): void {
+    const { forced, costs, logger } = this.state;
+    for (const alg of ALGORITHMS) {
+      const usable = this.backends(alg);
+      const row: BackendName[] = [];
+      const force = forced[alg];
+      if (force !== undefined && !usable.includes(force)) {
+        logger.warn({ alg, backend: force }, 'forced kernel backend is not usable; choosing automatically');
+      }
+      for (let i = 0; i < SIZE_CLASSES.length; i++) {
+        if (force !== undefined && usable.includes(force)) {
+          row.push(force);
+          continue;
+        }
+        let best: BackendName | undefined;
+        let bestCost = Infinity;
+        for (const name of usable) {
+          const c = costRow(costs, alg, name)?.[i] ?? Infinity;
+          if (c < bestCost || best === undefined) [best, bestCost] = [name, c];
+        }
+        if (best !== undefined) row.push(best);
+      }
+      this.chosenTable.set(alg, row);
+    }
+    this.adaptivePlan = this.planCtr();
+  }
+
+  /** An adaptive CTR plan when WASM wins small updates and native wins large ones (and nothing is forced). */
+  private planCtr(): AdaptivePlan | undefined {
+    const alg = 'aes-256-ctr';
+    const row = this.chosenTable.get(alg);
+    if (!row || row.length === 0 || this.state.forced[alg] !== undefined) return undefined;
+    const small = row[0]!;
+    const large = row[row.length - 1]!;
+    if (!small.startsWith('wasm') || large !== 'native') return undefined;
+    const wasmRow = costRow(this.state.costs, alg, small)!;
+    const nativeRow = costRow(this.state.costs, alg, 'native')!;
+    return planAdaptive((n) => costAt(wasmRow, n), (n) => costAt(nativeRow, n), this.state.nativeCtrSwitchNs);
+  }
+
+  /** The adaptive plan in force (undefined when streams use one backend). */
+  get ctrPlan(): AdaptivePlan | undefined {
+    return this.adaptivePlan;
+  }
+}

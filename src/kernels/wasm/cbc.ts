@@ -1,0 +1,53 @@
+/**
+ * AES-256-CBC (SP 800-38A §6.2, no padding) over the wasm kernel: aesInit, aesCbcInit, aesCbcEncrypt /
+ * aesCbcDecrypt, chained across calls by the IV kept in the context. Lengths must be multiples of 16.
+ */
+import type { CbcCipher, CbcDirection } from '../types.js';
+import { KernelDestroyedError } from '../errors.js';
+import { checkAes256Args, checkCbcLength, outputFor } from '../validate.js';
+import { PARAM_KEY, PARAM_NONCE, type KernelFn, type KernelPool, type Slot } from './instance.js';
+import { check } from './status.js';
+import { pump, pumpNew } from './io.js';
+
+export class WasmCbc implements CbcCipher {
+  private slot: Slot | undefined;
+  private readonly kernel: KernelFn;
+  private readonly name: string;
+
+  constructor(private readonly pool: KernelPool, direction: CbcDirection, key: Uint8Array, iv: Uint8Array) {
+    checkAes256Args('aes-256-cbc', key, iv);
+    const slot = pool.alloc(pool.primary.fn('aesCtxSize')());
+    const inst = slot.inst;
+    this.name = direction === 'encrypt' ? 'aesCbcEncrypt' : 'aesCbcDecrypt';
+    this.kernel = inst.fn(this.name);
+    try {
+      inst.mem.set(key, inst.param + PARAM_KEY);
+      check(inst.fn('aesInit')(slot.ptr, inst.param + PARAM_KEY, 32), 'aesInit');
+      inst.mem.set(iv, inst.param + PARAM_NONCE);
+      check(inst.fn('aesCbcInit')(slot.ptr, inst.param + PARAM_NONCE), 'aesCbcInit');
+    } catch (err) {
+      inst.wipeParam();
+      pool.release(slot);
+      throw err;
+    }
+    inst.wipeParam();
+    this.slot = slot;
+  }
+
+  update(data: Uint8Array, out?: Uint8Array): Uint8Array {
+    const slot = this.slot;
+    if (slot === undefined) throw new KernelDestroyedError('aes-256-cbc');
+    checkCbcLength(data.length);
+    if (out === undefined) return pumpNew(slot.inst, this.kernel, slot.ptr, data, this.name);
+    const dst = outputFor(data, out);
+    // chunks of the I/O buffer must stay whole blocks: ioSize is 65 536 + 64, a multiple of 16
+    pump(slot.inst, this.kernel, slot.ptr, data, dst, this.name);
+    return dst;
+  }
+
+  destroy(): void {
+    if (this.slot === undefined) return;
+    this.pool.release(this.slot);
+    this.slot = undefined;
+  }
+}

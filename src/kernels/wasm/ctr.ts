@@ -1,0 +1,70 @@
+/**
+ * AES-256-CTR over the wasm kernel (aesInit, aesCtrInit, aesCtrXor; docs/kernel-abi.md). The context lives in a
+ * 64-byte aligned arena slot; the key passes through the param slot only during aesInit and is wiped at once.
+ * `seek(offset)` repositions the stream (counter = IV + floor(offset / 16), then skip offset mod 16 bytes) so the
+ * adaptive stream can hand a stream back and forth with node:crypto.
+ */
+import type { StreamCipher } from '../types.js';
+import { KernelDestroyedError } from '../errors.js';
+import { checkAes256Args, outputFor } from '../validate.js';
+import { counterAt } from '../counter.js';
+import { PARAM_KEY, PARAM_NONCE, type KernelFn, type KernelPool, type Slot } from './instance.js';
+import { check } from './status.js';
+import { pump, pumpNew } from './io.js';
+
+export class WasmCtr implements StreamCipher {
+  private slot: Slot | undefined;
+  private readonly xor: KernelFn;
+  private readonly ctrInit: KernelFn;
+  private readonly iv: Uint8Array;
+
+  constructor(private readonly pool: KernelPool, key: Uint8Array, iv: Uint8Array) {
+    checkAes256Args('aes-256-ctr', key, iv);
+    const size = pool.primary.fn('aesCtxSize')();
+    const slot = pool.alloc(size);
+    const inst = slot.inst;
+    this.xor = inst.fn('aesCtrXor');
+    this.ctrInit = inst.fn('aesCtrInit');
+    this.iv = Uint8Array.from(iv);
+    try {
+      inst.mem.set(key, inst.param + PARAM_KEY);
+      check(inst.fn('aesInit')(slot.ptr, inst.param + PARAM_KEY, 32), 'aesInit');
+      inst.mem.set(iv, inst.param + PARAM_NONCE);
+      check(this.ctrInit(slot.ptr, inst.param + PARAM_NONCE), 'aesCtrInit');
+    } catch (err) {
+      inst.wipeParam();
+      pool.release(slot);
+      throw err;
+    }
+    inst.wipeParam();
+    this.slot = slot;
+  }
+
+  update(data: Uint8Array, out?: Uint8Array): Uint8Array {
+    const slot = this.slot;
+    if (slot === undefined) throw new KernelDestroyedError('aes-256-ctr');
+    if (out === undefined) return pumpNew(slot.inst, this.xor, slot.ptr, data, 'aesCtrXor');
+    const dst = outputFor(data, out);
+    pump(slot.inst, this.xor, slot.ptr, data, dst, 'aesCtrXor');
+    return dst;
+  }
+
+  /** Repositions the keystream at byte `offset` from the start of the stream. */
+  seek(offset: number): void {
+    const slot = this.slot;
+    if (slot === undefined) throw new KernelDestroyedError('aes-256-ctr');
+    const { inst, ptr } = slot;
+    inst.mem.set(counterAt(this.iv, Math.floor(offset / 16)), inst.param + PARAM_NONCE);
+    check(this.ctrInit(ptr, inst.param + PARAM_NONCE), 'aesCtrInit');
+    const skip = offset % 16;
+    if (skip > 0) check(this.xor(ptr, inst.param + PARAM_NONCE, skip), 'aesCtrXor'); // burns keystream bytes
+    inst.wipeParam();
+  }
+
+  destroy(): void {
+    if (this.slot === undefined) return;
+    this.pool.release(this.slot);
+    this.slot = undefined;
+    this.iv.fill(0);
+  }
+}

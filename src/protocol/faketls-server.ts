@@ -1,0 +1,125 @@
+/**
+ * Fake TLS, server side, step 3: the answer, exactly three records. [wire.md "Fake TLS"; mtg welcome.go]
+ *
+ *   0    16 03 03 LL LL                                   ServerHello record
+ *   5    02 LL LL LL  03 03                               handshake header, legacy version
+ *   11   server random (32)                               = HMAC-SHA256(S, client random ‖ answer with this zeroed)
+ *   43   sid len | sid (echo)  | suite (2) | 00 (no compression)
+ *        00 2e | 00 2b 00 02 03 04 (supported_versions: TLS 1.3) | 00 33 00 24 00 1d 00 20 x25519 key (32)
+ *   …    14 03 03 00 01 01                                change cipher spec
+ *   …    17 03 03 LL LL  random bytes (1024..4095)         stands in for the encrypted certificate flight
+ *
+ * The client side (tests, load generator) checks the same HMAC with verifyServerAnswer.
+ */
+import { createHmac, generateKeyPairSync, randomBytes, randomInt } from 'node:crypto';
+import { copyBytes, ctEqualBytes } from './bytes.js';
+import { TlsError } from './errors.js';
+import {
+  CHANGE_CIPHER_SPEC,
+  RECORD_HEADER_LENGTH,
+  TYPE_APPLICATION_DATA,
+  TYPE_CHANGE_CIPHER_SPEC,
+  TYPE_HANDSHAKE,
+  writeRecordHeader,
+} from './tls-records.js';
+import { RANDOM_LENGTH, RANDOM_OFFSET } from './faketls-verify.js';
+
+export interface ServerHelloOptions {
+  /** Suite to answer with; default 13 01 (verifyClientHello's `cipherSuite` is the usual choice). */
+  readonly cipherSuite?: number;
+  /** Size of the application-data record; default random in 1024..4095. */
+  readonly appDataLength?: number;
+  /** The x25519 public key to announce; default a fresh key pair's public half. */
+  readonly keyShare?: Uint8Array;
+}
+
+/** A real x25519 public key (a random string would not always be a curve point, which a prober can test). */
+export function x25519PublicKey(): Uint8Array {
+  const { publicKey } = generateKeyPairSync('x25519');
+  const jwk = publicKey.export({ format: 'jwk' });
+  return new Uint8Array(Buffer.from(jwk.x!, 'base64url'));
+}
+
+const SERVER_HELLO_EXTENSIONS = Uint8Array.of(
+  0x00, 0x2e, // extensions length 46
+  0x00, 0x2b, 0x00, 0x02, 0x03, 0x04, // supported_versions: TLS 1.3
+  0x00, 0x33, 0x00, 0x24, 0x00, 0x1d, 0x00, 0x20, // key_share: x25519, 32 bytes follow
+);
+
+export function buildServerHello(
+  key: Uint8Array,
+  clientRandom: Uint8Array,
+  sessionId: Uint8Array,
+  options: ServerHelloOptions = {},
+): Uint8Array {
+  if (key.length !== 16 || clientRandom.length !== RANDOM_LENGTH || sessionId.length > 32) {
+    throw new TlsError('ERR_PROTOCOL_TLS_SERVER_HELLO', 'server hello needs a 16-byte key, a 32-byte random and a session id ≤ 32 bytes');
+  }
+  const keyShare = options.keyShare ?? x25519PublicKey();
+  const suite = options.cipherSuite ?? 0x1301;
+  const appLen = options.appDataLength ?? randomInt(1024, 4096);
+  if (keyShare.length !== 32 || appLen < 1 || appLen > 16384) {
+    throw new TlsError('ERR_PROTOCOL_TLS_SERVER_HELLO', 'key share must be 32 bytes and the data record 1..16384');
+  }
+  const body = 2 + RANDOM_LENGTH + 1 + sessionId.length + 2 + 1 + SERVER_HELLO_EXTENSIONS.length + 32;
+  const helloRecord = RECORD_HEADER_LENGTH + 4 + body;
+  const total = helloRecord + CHANGE_CIPHER_SPEC.length + RECORD_HEADER_LENGTH + appLen;
+  const out = new Uint8Array(total);
+  writeRecordHeader(out, 0, TYPE_HANDSHAKE, 4 + body);
+  let at = RECORD_HEADER_LENGTH;
+  out.set([0x02, body >>> 16, (body >>> 8) & 0xff, body & 0xff, 0x03, 0x03], at);
+  at += 6 + RANDOM_LENGTH; // random stays zero until the HMAC is known
+  out[at++] = sessionId.length;
+  out.set(sessionId, at);
+  at += sessionId.length;
+  out[at++] = suite >>> 8;
+  out[at++] = suite & 0xff;
+  out[at++] = 0x00;
+  out.set(SERVER_HELLO_EXTENSIONS, at);
+  at += SERVER_HELLO_EXTENSIONS.length;
+  out.set(keyShare, at);
+  at += 32;
+  out.set(CHANGE_CIPHER_SPEC, at);
+  at += CHANGE_CIPHER_SPEC.length;
+  writeRecordHeader(out, at, TYPE_APPLICATION_DATA, appLen);
+  out.set(randomBytes(appLen), at + RECORD_HEADER_LENGTH);
+  const mac = createHmac('sha256', key).update(clientRandom).update(out).digest();
+  out.set(mac, RANDOM_OFFSET);
+  return out;
+}
+
+export type ServerAnswerResult =
+  | { readonly status: 'need-more' }
+  | { readonly status: 'error'; readonly error: TlsError }
+  | { readonly status: 'ok'; readonly length: number; readonly cipherSuite: number; readonly sessionId: Uint8Array };
+
+/**
+ * Client side: checks a server answer at the start of `data` (three records as above). Returns need-more
+ * until all three are there; `length` is where the data phase begins.
+ */
+export function verifyServerAnswer(key: Uint8Array, clientRandom: Uint8Array, data: Uint8Array): ServerAnswerResult {
+  const fail = (m: string): ServerAnswerResult => ({ status: 'error', error: new TlsError('ERR_PROTOCOL_TLS_SERVER_HELLO', m) });
+  const types = [TYPE_HANDSHAKE, TYPE_CHANGE_CIPHER_SPEC, TYPE_APPLICATION_DATA];
+  let at = 0;
+  for (const type of types) {
+    if (data.length - at < RECORD_HEADER_LENGTH) return { status: 'need-more' };
+    if (data[at] !== type || data[at + 1] !== 0x03 || data[at + 2] !== 0x03) return fail('unexpected record in server answer');
+    at += RECORD_HEADER_LENGTH + ((data[at + 3]! << 8) | data[at + 4]!);
+    if (data.length < at) return { status: 'need-more' };
+  }
+  const helloEnd = RECORD_HEADER_LENGTH + ((data[3]! << 8) | data[4]!);
+  if (helloEnd < RANDOM_OFFSET + RANDOM_LENGTH + 1 || data[5] !== 0x02) return fail('server answer does not start with a ServerHello');
+  const sidLen = data[RANDOM_OFFSET + RANDOM_LENGTH]!;
+  const suiteAt = RANDOM_OFFSET + RANDOM_LENGTH + 1 + sidLen;
+  if (sidLen > 32 || suiteAt + 2 > helloEnd) return fail('ServerHello session id is malformed');
+  const answer = copyBytes(data, 0, at);
+  answer.fill(0, RANDOM_OFFSET, RANDOM_OFFSET + RANDOM_LENGTH);
+  const mac = new Uint8Array(createHmac('sha256', key).update(clientRandom).update(answer).digest());
+  if (ctEqualBytes(mac, 0, data, RANDOM_OFFSET, RANDOM_LENGTH) !== 1) return fail('server random does not match the secret');
+  return {
+    status: 'ok',
+    length: at,
+    cipherSuite: (data[suiteAt]! << 8) | data[suiteAt + 1]!,
+    sessionId: copyBytes(data, RANDOM_OFFSET + RANDOM_LENGTH + 1, suiteAt),
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * TLS record layer as fake TLS uses it after the handshake. [RFC 8446 §5.1; wire.md "Fake TLS"]
+ *
+ *   offset 0      1        3           5
+ *          | type | version | length BE | payload (length bytes)
+ *          | 17   | 03 03   | LL LL     |
+ *
+ * After the server answer the client sends `14 03 03 00 01 01` once, then only `17 03 03` records (the
+ * first carries the 64-byte obfuscated2 header). Towards the client records carry at most 16 384 payload
+ * bytes (tdlib refuses larger). Incoming records are accepted up to 16 640 bytes (the TLS 1.3 ciphertext
+ * bound, the same limit as the tlsSplit kernel).
+ */
+import { TlsError } from './errors.js';
+
+export const RECORD_HEADER_LENGTH = 5;
+export const TYPE_CHANGE_CIPHER_SPEC = 0x14;
+export const TYPE_ALERT = 0x15;
+export const TYPE_HANDSHAKE = 0x16;
+export const TYPE_APPLICATION_DATA = 0x17;
+/** Largest payload we send in one record. */
+export const MAX_RECORD_PAYLOAD = 16384;
+/** Largest payload we accept in one incoming record. */
+export const MAX_INCOMING_RECORD = 16640;
+export const CHANGE_CIPHER_SPEC = Uint8Array.of(0x14, 0x03, 0x03, 0x00, 0x01, 0x01);
+
+/** Writes a record header at `at`. */
+export function writeRecordHeader(out: Uint8Array, at: number, type: number, length: number): void {
+  out[at] = type;
+  out[at + 1] = 0x03;
+  out[at + 2] = 0x03;
+  out[at + 3] = length >>> 8;
+  out[at + 4] = length & 0xff;
+}
+
+/** Wraps bytes into `17 03 03` records of at most `maxPayload` (≤ 16 384) bytes each. */
+export function wrapRecords(payload: Uint8Array, maxPayload = MAX_RECORD_PAYLOAD): Uint8Array {
+  if (!Number.isInteger(maxPayload) || maxPayload < 1 || maxPayload > MAX_RECORD_PAYLOAD) {
+    throw new TlsError('ERR_PROTOCOL_TLS_RECORD_TOO_LARGE', `record payload limit must be 1..${MAX_RECORD_PAYLOAD}`);
+  }
+  const count = Math.max(1, Math.ceil(payload.length / maxPayload));
+  const out = new Uint8Array(payload.length + count * RECORD_HEADER_LENGTH);
+  let src = 0;
+  let dst = 0;
+  for (let i = 0; i < count; i++) {
+    const n = Math.min(maxPayload, payload.length - src);
+    writeRecordHeader(out, dst, TYPE_APPLICATION_DATA, n);
+    out.set(payload.subarray(src, src + n), dst + RECORD_HEADER_LENGTH);
+    src += n;
+    dst += RECORD_HEADER_LENGTH + n;
+  }
+  return out;
+}
+
+export interface TlsRecordReaderOptions {
+  /** Accept one `14 03 03 00 01 01` before the first data record (the client side of fake TLS does). */
+  readonly allowChangeCipherSpec?: boolean;
+  readonly maxRecordLength?: number;
+}
+
+/**
+ * Incremental reader for the data phase: push TCP chunks, get the payloads of complete application-data
+ * records (views into the chunk where possible). Anything else throws a TlsError and the reader stays
+ * failed: the caller closes the connection.
+ */
+export class TlsRecordReader {
+  private readonly header = new Uint8Array(RECORD_HEADER_LENGTH);
+  private headerLen = 0;
+  private body: Uint8Array | undefined; // the record being completed across pushes
+  private bodyLen = 0;
+  private cssAllowed: boolean;
+  private failed: TlsError | undefined;
+  private readonly maxRecord: number;
+
+  constructor(options: TlsRecordReaderOptions = {}) {
+    this.cssAllowed = options.allowChangeCipherSpec ?? true;
+    this.maxRecord = options.maxRecordLength ?? MAX_INCOMING_RECORD;
+  }
+
+  /** Bytes held waiting for the rest of a record. */
+  get pendingBytes(): number {
+    return this.headerLen + this.bodyLen;
+  }
+
+  /**
+   * Payloads of the records completed by this chunk. Records wholly inside the chunk come back as views
+   * into it (consume them before reusing the chunk); a record split across pushes is copied once.
+   */
+  push(chunk: Uint8Array): Uint8Array[] {
+    if (this.failed) throw this.failed;
+    const out: Uint8Array[] = [];
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.headerLen === 0 && chunk.length - at >= RECORD_HEADER_LENGTH) {
+        const length = this.checkHeader(chunk, at);
+        const end = at + RECORD_HEADER_LENGTH + length;
+        if (end <= chunk.length) {
+          this.accept(chunk[at]!, chunk.subarray(at + RECORD_HEADER_LENGTH, end), out);
+          at = end;
+          continue;
+        }
+        this.header.set(chunk.subarray(at, at + RECORD_HEADER_LENGTH));
+        this.headerLen = RECORD_HEADER_LENGTH;
+        this.body = new Uint8Array(length);
+        this.bodyLen = 0;
+        at += RECORD_HEADER_LENGTH;
+        continue;
+      }
+      if (this.headerLen < RECORD_HEADER_LENGTH) {
+        const n = Math.min(RECORD_HEADER_LENGTH - this.headerLen, chunk.length - at);
+        this.header.set(chunk.subarray(at, at + n), this.headerLen);
+        this.headerLen += n;
+        at += n;
+        if (this.headerLen < RECORD_HEADER_LENGTH) break;
+        this.body = new Uint8Array(this.checkHeader(this.header, 0));
+        this.bodyLen = 0;
+      }
+      const body = this.body!;
+      const n = Math.min(body.length - this.bodyLen, chunk.length - at);
+      body.set(chunk.subarray(at, at + n), this.bodyLen);
+      this.bodyLen += n;
+      at += n;
+      if (this.bodyLen === body.length) {
+        this.accept(this.header[0]!, body, out);
+        this.headerLen = 0;
+        this.bodyLen = 0;
+        this.body = undefined;
+      }
+    }
+    return out;
+  }
+
+  /** Validates a record header at b[at..at+5]; returns its payload length. */
+  private checkHeader(b: Uint8Array, at: number): number {
+    const type = b[at]!;
+    const length = (b[at + 3]! << 8) | b[at + 4]!;
+    if (b[at + 1] !== 0x03 || b[at + 2] !== 0x03) this.fail('ERR_PROTOCOL_TLS_RECORD', 'record version is not 03 03');
+    if (type === TYPE_CHANGE_CIPHER_SPEC && this.cssAllowed) {
+      if (length !== 1) this.fail('ERR_PROTOCOL_TLS_RECORD', 'change cipher spec record must carry one byte');
+      return length;
+    }
+    if (type !== TYPE_APPLICATION_DATA) {
+      this.fail('ERR_PROTOCOL_TLS_RECORD_TYPE', `record type 0x${type.toString(16)} where application data was expected`);
+    }
+    if (length > this.maxRecord) this.fail('ERR_PROTOCOL_TLS_RECORD_TOO_LARGE', `record of ${length} bytes exceeds ${this.maxRecord}`);
+    return length;
+  }
+
+  private accept(type: number, payload: Uint8Array, out: Uint8Array[]): void {
+    if (type === TYPE_CHANGE_CIPHER_SPEC) {
+      if (payload[0] !== 1) this.fail('ERR_PROTOCOL_TLS_RECORD', 'change cipher spec byte must be 01');
+      this.cssAllowed = false;
+      return;
+    }
+    this.cssAllowed = false;
+    if (payload.length > 0) out.push(payload);
+  }
+
+  private fail(code: TlsError['code'], message: string): never {
+    this.failed = new TlsError(code, message);
+    throw this.failed;
+  }
+}

@@ -1,0 +1,40 @@
+/** What a session needs from its server (the server implements it; sessions never see the config file). */
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { EventBus, SecretMode } from '../events.js';
+import type { DcTable } from '../protocol/dc.js';
+import type { ReplayCache } from '../protocol/replay.js';
+import type { StreamCipherSource } from './cipher.js';
+import type { DialTarget } from './dial.js';
+import type { BandwidthShaper, ConnectionGate } from './hooks.js';
+import type { UserDirectory } from './users.js';
+
+export interface SessionSettings {
+  handshakeTimeoutMs: number;
+  idleTimeoutMs: number;
+  connectTimeoutMs: number;
+  frontingConnectTimeoutMs: number;
+  maxBufferBytes: number;
+  fastMode: boolean;
+  allowModes: readonly SecretMode[];
+  maxSkewMs: number;
+  maxConnections: number;
+}
+
+export interface SessionContext {
+  readonly bus: EventBus;
+  readonly gate: ConnectionGate;
+  readonly shaper: BandwidthShaper;
+  readonly users: UserDirectory;
+  readonly replay: ReplayCache;
+  readonly ciphers: StreamCipherSource;
+  readonly logger: Logger;
+  /** Current settings and DC table (replaced on reload; a session reads them when it needs them). */
+  settings(): SessionSettings;
+  dcTable(): DcTable;
+  /** Where to splice a failed client: the configured site, or the domain the client asked for. */
+  frontingTarget(sni: string | undefined): DialTarget | undefined;
+  sessionClosed(session: { readonly ref: { id: number } }): void;
+}
+
+export type { Socket };

@@ -1,0 +1,84 @@
+/**
+ * The fake-TLS half of the handshake. [wire.md "Fake TLS"; src/protocol/faketls.ts]
+ *
+ *   hello phase:  16 03 01 LL LL … (any number of segments / handshake fragments) → verify HMAC, time, SNI
+ *                 → 'identified' with the three-record answer to send
+ *   header phase: 14 03 03 00 01 01 (once) · 17 03 03 LL LL [64-byte obfuscated2 header ‖ first payload]
+ *                 → 'done'; the record reader, with whatever it holds, goes on to the relay
+ */
+import type { HandshakeFailureReason } from '../events.js';
+import { ClientHelloReader, parseClientHelloFields, verifyClientHello, buildServerHello } from '../protocol/faketls.js';
+import { TlsRecordReader } from '../protocol/tls-records.js';
+import { HEADER_LENGTH, parseClientHeader } from '../protocol/obfuscated2.js';
+import type { HandshakeOptions, HandshakeStep } from './handshake.js';
+import type { UserCandidate } from './users.js';
+
+export class TlsHandshake {
+  sni: string | undefined;
+  private hello: ClientHelloReader | undefined = new ClientHelloReader();
+  private records: TlsRecordReader | undefined;
+  private fed = 0;
+  private candidate: UserCandidate | undefined;
+  private payloads: Uint8Array[] = [];
+
+  constructor(private readonly options: HandshakeOptions) {}
+
+  feed(buffered: Uint8Array): HandshakeStep {
+    const fresh = buffered.subarray(this.fed);
+    this.fed = buffered.length;
+    if (this.hello) return this.feedHello(fresh);
+    if (!this.records) return { kind: 'more' }; // identified, answer not sent yet
+    return this.feedRecords(fresh);
+  }
+
+  private feedHello(fresh: Uint8Array): HandshakeStep {
+    const result = this.hello!.feed(fresh);
+    if (result.status === 'need-more') return { kind: 'more' };
+    if (result.status === 'not-tls') return fail('not_tls');
+    if (result.status === 'error') return fail(result.error.code.endsWith('TOO_LARGE') ? 'oversized' : 'protocol');
+    this.hello = undefined;
+    try {
+      this.sni = parseClientHelloFields(result.record).serverName;
+    } catch {
+      // verifyClientHello reports the malformed hello below
+    }
+    const candidates = this.options.candidates();
+    const verdict = verifyClientHello(result.record, candidates, this.options.now(), { maxSkewMs: this.options.maxSkewMs });
+    if (!verdict.ok) return fail(verdict.reason as HandshakeFailureReason);
+    this.candidate = candidates[verdict.index]!;
+    const reply = buildServerHello(this.candidate.key, verdict.fields.random, verdict.fields.sessionId, {
+      cipherSuite: verdict.cipherSuite,
+    });
+    // Bytes after the hello (clients normally wait for the answer) are the start of the data phase.
+    this.records = new TlsRecordReader();
+    if (result.rest.length > 0) this.payloads.push(...this.records.push(result.rest));
+    return { kind: 'identified', user: verdict.user, mode: 'ee', replayKey: verdict.replayKey, reply, sni: this.sni };
+  }
+
+  private feedRecords(fresh: Uint8Array): HandshakeStep {
+    if (fresh.length > 0) this.payloads.push(...this.records!.push(fresh));
+    if (this.payloads.length === 0) return { kind: 'more' };
+    const first = this.payloads[0]!;
+    if (first.length < HEADER_LENGTH) return fail('protocol');
+    const candidate = this.candidate!;
+    const match = parseClientHeader(first.subarray(0, HEADER_LENGTH), [candidate]);
+    if (!match.ok) return fail('protocol');
+    const rest = [first.subarray(HEADER_LENGTH), ...this.payloads.slice(1)];
+    const initial = Buffer.concat(rest);
+    this.payloads = [];
+    return {
+      kind: 'done',
+      user: candidate.user,
+      mode: 'ee',
+      tag: match.tag,
+      dc: match.dc,
+      keys: match,
+      initial,
+      tlsReader: this.records!,
+    };
+  }
+}
+
+function fail(reason: HandshakeFailureReason): HandshakeStep {
+  return { kind: 'fail', reason, mode: 'ee' };
+}

@@ -1,0 +1,108 @@
+/**
+ * The handshake as a small state machine over the bytes read so far (no sockets, no timers): detect fake
+ * TLS or obfuscated2, identify the user, and hand back what the session needs to dial and relay.
+ * [wire.md "Obfuscated2 header", "Fake TLS"]
+ *
+ *   first bytes 16 03 01 → fake TLS (when 'ee' is allowed): ClientHello → reply → CCS → first 17 record
+ *                          carrying the 64-byte obfuscated2 header
+ *   anything else        → obfuscated2: the first 64 bytes are the header (when 'plain' or 'dd' is allowed)
+ *
+ * Replay checks, limits and the gate are the session's job (they may be asynchronous).
+ */
+import type { HandshakeFailureReason, SecretMode } from '../events.js';
+import { HEADER_LENGTH, parseClientHeader, type ObfuscatedKeys, type ProtocolTag } from '../protocol/obfuscated2.js';
+import type { TlsRecordReader } from '../protocol/tls-records.js';
+import { TlsHandshake } from './handshake-tls.js';
+import type { UserCandidate, UserRecord } from './users.js';
+
+export type HandshakeStep =
+  | { kind: 'more' }
+  | { kind: 'fail'; reason: HandshakeFailureReason; mode?: SecretMode }
+  /** Fake TLS: the hello identified a user; send `reply` once the replay check and limits pass. */
+  | { kind: 'identified'; user: UserRecord; mode: 'ee'; replayKey: Uint8Array; reply: Uint8Array; sni?: string }
+  | HandshakeDone;
+
+export interface HandshakeDone {
+  kind: 'done';
+  user: UserRecord;
+  mode: SecretMode;
+  tag: ProtocolTag;
+  dc: number;
+  keys: ObfuscatedKeys;
+  /** Obfuscated2 only: header bytes 8..56 for the replay cache. */
+  replayKey?: Uint8Array;
+  /** Client bytes after the header, still encrypted (payload of the first record under fake TLS). */
+  initial: Uint8Array;
+  /** Fake TLS only: the record reader of the data phase, holding any partial record already read. */
+  tlsReader?: TlsRecordReader;
+}
+
+export interface HandshakeOptions {
+  candidates: () => readonly UserCandidate[];
+  allowModes: readonly SecretMode[];
+  maxSkewMs: number;
+  now: () => number;
+}
+
+const TLS_START = [0x16, 0x03, 0x01];
+/** First four bytes a client never sends in an obfuscated2 header (HTTP methods, TLS, the tags). */
+const FOREIGN_STARTS = new Set(['HEAD', 'POST', 'GET ', 'OPTI', 'PUT ', '\x16\x03\x01\x02', '\xdd\xdd\xdd\xdd', '\xee\xee\xee\xee']);
+
+export class Handshake {
+  private tls: TlsHandshake | undefined;
+  private decided = false;
+
+  constructor(private readonly options: HandshakeOptions) {}
+
+  /** The mode known so far (for failure events). */
+  get mode(): SecretMode | undefined {
+    return this.tls ? 'ee' : undefined;
+  }
+
+  /** SNI of the hello, when fake TLS got that far (picks the fronting target). */
+  get sni(): string | undefined {
+    return this.tls?.sni;
+  }
+
+  /** Called with every byte read so far (the session keeps them for fronting). */
+  feed(buffered: Uint8Array): HandshakeStep {
+    if (!this.decided) {
+      const n = Math.min(buffered.length, TLS_START.length);
+      let tlsPrefix = true;
+      for (let i = 0; i < n; i++) if (buffered[i] !== TLS_START[i]) tlsPrefix = false;
+      if (tlsPrefix && n < TLS_START.length) return { kind: 'more' };
+      const allow = this.options.allowModes;
+      if (tlsPrefix && allow.includes('ee')) {
+        this.tls = new TlsHandshake(this.options);
+      } else if (!allow.includes('plain') && !allow.includes('dd')) {
+        return { kind: 'fail', reason: 'not_tls' };
+      }
+      this.decided = true;
+    }
+    return this.tls ? this.tls.feed(buffered) : this.feedObfuscated2(buffered);
+  }
+
+  private feedObfuscated2(buffered: Uint8Array): HandshakeStep {
+    // Clients redraw headers that start like another protocol (wire.md), so such bytes are a prober or a
+    // browser: front them now rather than waiting for 64 bytes that will never come.
+    if (buffered.length >= 1 && buffered[0] === 0xef) return { kind: 'fail', reason: 'protocol' };
+    if (buffered.length >= 4 && FOREIGN_STARTS.has(Buffer.from(buffered.subarray(0, 4)).toString('latin1'))) {
+      return { kind: 'fail', reason: 'protocol' };
+    }
+    if (buffered.length < HEADER_LENGTH) return { kind: 'more' };
+    const match = parseClientHeader(buffered.subarray(0, HEADER_LENGTH), this.options.candidates());
+    if (!match.ok) return { kind: 'fail', reason: 'bad_secret' };
+    const mode: SecretMode = match.tag === 'padded' ? 'dd' : 'plain';
+    if (!this.options.allowModes.includes(mode)) return { kind: 'fail', reason: 'mode_refused', mode };
+    return {
+      kind: 'done',
+      user: match.user,
+      mode,
+      tag: match.tag,
+      dc: match.dc,
+      keys: match,
+      replayKey: match.replayKey,
+      initial: buffered.slice(HEADER_LENGTH),
+    };
+  }
+}

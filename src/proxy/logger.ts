@@ -1,0 +1,28 @@
+/**
+ * pino logger for the data plane: NDJSON to stdout (or a given stream), secrets redacted by path. One child
+ * logger per connection carries its id; per-connection lines are at debug level (info at 10k connections is
+ * noise).
+ */
+import { pino, type DestinationStream, type Logger } from 'pino';
+
+export const REDACT_PATHS = [
+  'secret',
+  '*.secret',
+  'secrets',
+  '*.secrets',
+  'token',
+  '*.token',
+  'key',
+  '*.key',
+  'link',
+  '*.link',
+  'links',
+  '*.links',
+];
+
+export function createLogger(level = 'info', destination?: DestinationStream): Logger {
+  const options = { level, base: { service: 'mtshield' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+export type { Logger };

@@ -1,0 +1,186 @@
+/**
+ * The byte pump between a client and its upstream (a DC, or the fronting site): two directions, each read
+ * → transform (codec) → write, with
+ *   - backpressure: a side is paused while its peer's write queue is above `maxBuffer`, resumed on 'drain';
+ *   - shaping: the BandwidthShaper may ask for a delay, during which the source is paused;
+ *   - half-close: an 'end' from one side is passed on as end() to the other; the relay is over when both
+ *     sockets have closed (or on error, quota, idle timeout or bad input, which destroy both).
+ * Transforms run in place on the chunk the socket handed over, so no per-chunk copies are made here.
+ */
+import type { Socket } from 'node:net';
+import type { BandwidthShaper, Direction } from './hooks.js';
+
+/** Per-direction transforms. `up`: client → upstream; `down`: upstream → client. */
+export interface RelayCodec {
+  up(chunk: Buffer): Uint8Array | readonly Uint8Array[] | null;
+  down(chunk: Buffer): Uint8Array | readonly Uint8Array[] | null;
+  destroy(): void;
+}
+
+export interface RelayOwner {
+  /** Raw bytes read from one side; return false to stop the relay (quota). */
+  onRelayed(direction: Direction, bytes: number): boolean;
+  /** Called once when both sockets are gone. */
+  onRelayEnd(reason: string): void;
+}
+
+export interface RelayOptions {
+  maxBuffer: number;
+  shaper?: BandwidthShaper;
+  user?: string;
+}
+
+export class Relay {
+  private reason: string | undefined;
+  private closed = 0; // bit 1: client closed, bit 2: upstream closed
+  private clientBlocked = 0; // bit 1: backpressure, bit 2: shaper
+  private upstreamBlocked = 0;
+  private shapeTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly owner: RelayOwner,
+    readonly client: Socket,
+    readonly upstream: Socket,
+    private readonly codec: RelayCodec | undefined,
+    private readonly options: RelayOptions,
+  ) {}
+
+  start(): void {
+    const { client, upstream } = this;
+    client.on('data', this.onClientData);
+    upstream.on('data', this.onUpstreamData);
+    client.on('end', this.onClientEnd);
+    upstream.on('end', this.onUpstreamEnd);
+    client.on('drain', this.onClientDrain);
+    upstream.on('drain', this.onUpstreamDrain);
+    client.on('error', this.onError);
+    upstream.on('error', this.onError);
+    client.on('close', this.onClientClose);
+    upstream.on('close', this.onUpstreamClose);
+    client.resume();
+    upstream.resume();
+    if (client.readableEnded) this.onClientEnd();
+    if (client.destroyed) this.onClientClose();
+    if (upstream.destroyed) this.onUpstreamClose();
+  }
+
+  /** Ends the relay now (idle, quota, shutdown): both sockets are destroyed. */
+  stop(reason: string): void {
+    this.reason ??= reason;
+    this.client.destroy();
+    this.upstream.destroy();
+  }
+
+  private onClientData = (chunk: Buffer): void => {
+    this.move('up', chunk, this.upstream);
+  };
+
+  private onUpstreamData = (chunk: Buffer): void => {
+    this.move('down', chunk, this.client);
+  };
+
+  private move(direction: Direction, chunk: Buffer, sink: Socket): void {
+    if (this.reason !== undefined && this.closed !== 0 && sink.destroyed) return;
+    if (!this.owner.onRelayed(direction, chunk.length)) return this.stop('quota');
+    let out: Uint8Array | readonly Uint8Array[] | null;
+    try {
+      out = this.codec ? this.codec[direction](chunk) : chunk;
+    } catch (err) {
+      return this.stop(badInputReason(err));
+    }
+    if (out === null || sink.destroyed) return;
+    let ok: boolean;
+    if (out instanceof Uint8Array) {
+      ok = sink.write(out);
+    } else {
+      sink.cork();
+      ok = true;
+      for (const part of out) ok = sink.write(part) && ok;
+      sink.uncork();
+    }
+    // Sockets are created with highWaterMark = maxBuffer, so write() says false exactly when the queue is full
+    // and 'drain' follows.
+    if (!ok) this.block(direction === 'up' ? 'client' : 'upstream', 1);
+    const shaper = this.options.shaper;
+    if (shaper && this.options.user !== undefined) {
+      const delay = shaper.delayFor(this.options.user, direction, chunk.length);
+      if (delay > 0) this.shape(direction === 'up' ? 'client' : 'upstream', delay);
+    }
+  }
+
+  private block(side: 'client' | 'upstream', bit: number): void {
+    if (side === 'client') {
+      this.clientBlocked |= bit;
+      this.client.pause();
+    } else {
+      this.upstreamBlocked |= bit;
+      this.upstream.pause();
+    }
+  }
+
+  private unblock(side: 'client' | 'upstream', bit: number): void {
+    if (side === 'client') {
+      this.clientBlocked &= ~bit;
+      if (this.clientBlocked === 0 && !this.client.destroyed) this.client.resume();
+    } else {
+      this.upstreamBlocked &= ~bit;
+      if (this.upstreamBlocked === 0 && !this.upstream.destroyed) this.upstream.resume();
+    }
+  }
+
+  private shape(side: 'client' | 'upstream', delayMs: number): void {
+    this.block(side, 2);
+    // One timer per shaped relay at a time; only shaped connections pay for it.
+    clearTimeout(this.shapeTimer);
+    this.shapeTimer = setTimeout(() => {
+      this.shapeTimer = undefined;
+      this.unblock('client', 2);
+      this.unblock('upstream', 2);
+    }, Math.min(delayMs, 10_000));
+  }
+
+  /** The upstream drained: the client may send again. */
+  private onUpstreamDrain = (): void => this.unblock('client', 1);
+  private onClientDrain = (): void => this.unblock('upstream', 1);
+
+  private onClientEnd = (): void => {
+    if (!this.upstream.destroyed) this.upstream.end();
+  };
+
+  private onUpstreamEnd = (): void => {
+    if (!this.client.destroyed) this.client.end();
+  };
+
+  private onError = (): void => {
+    this.stop('error');
+  };
+
+  private onClientClose = (): void => {
+    this.reason ??= 'client_closed';
+    this.closed |= 1;
+    // The client is gone: nothing can reach it, and what it sent has been passed on.
+    if (!this.upstream.destroyed) this.upstream.end();
+    this.maybeEnd();
+  };
+
+  private onUpstreamClose = (): void => {
+    this.reason ??= 'upstream_closed';
+    this.closed |= 2;
+    if (!this.client.destroyed) this.client.end();
+    this.maybeEnd();
+  };
+
+  private maybeEnd(): void {
+    if (this.closed !== 3) return;
+    clearTimeout(this.shapeTimer);
+    this.codec?.destroy();
+    this.owner.onRelayEnd(this.reason ?? 'closed');
+  }
+}
+
+/** Maps a codec error (a ProtocolError code) to a close reason. */
+function badInputReason(err: unknown): string {
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code === 'string' && code.endsWith('TOO_LARGE')) return 'oversized';
+  return 'protocol';
+}

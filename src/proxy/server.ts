@@ -1,0 +1,278 @@
+/**
+ * The proxy server: listeners on one or more addresses (IPv4 and IPv6), the live sessions, one sweep timer
+ * for every deadline (handshake, idle, expiry, byte reports, usage flush), reload and drain.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { MtShieldConfig } from '../config/types.js';
+import { EventBus } from '../events.js';
+import { DcTable } from '../protocol/dc.js';
+import { MemoryReplayCache, type ReplayCache } from '../protocol/replay.js';
+import { nodeCipherSource, type StreamCipherSource } from './cipher.js';
+import { cryptoCounters } from './codecs.js';
+import type { SessionContext, SessionSettings } from './context.js';
+import type { DialTarget } from './dial.js';
+import { allowAllGate, unlimitedShaper, type BandwidthShaper, type ConnectionGate } from './hooks.js';
+import { createLogger } from './logger.js';
+import { Session, normaliseAddress } from './session.js';
+import { FileUsageStore, MemoryUsageStore, type UsageStore } from './usage-store.js';
+import { UserDirectory } from './users.js';
+import { ProxyStatsCounter, type ProxyStats } from './stats.js';
+
+export interface ProxyServerOptions {
+  bus?: EventBus;
+  gate?: ConnectionGate;
+  shaper?: BandwidthShaper;
+  logger?: Logger;
+  ciphers?: StreamCipherSource;
+  replay?: ReplayCache;
+  /** Defaults to <state_dir>/usage.json. */
+  usageStore?: UsageStore;
+}
+
+const SWEEP_MS = 1000;
+const BYTES_EVERY_SWEEPS = 5;
+const FLUSH_EVERY_SWEEPS = 10;
+/** Consecutive DC dial failures after which the server reports itself not ready. */
+const DC_FAILURES_NOT_READY = 3;
+
+export class ProxyServer implements SessionContext {
+  readonly bus: EventBus;
+  readonly gate: ConnectionGate;
+  readonly shaper: BandwidthShaper;
+  readonly logger: Logger;
+  readonly ciphers: StreamCipherSource;
+  readonly replay: ReplayCache;
+  readonly users: UserDirectory;
+  private readonly usageStore: UsageStore;
+  private current: MtShieldConfig;
+  private currentSettings: SessionSettings;
+  private table: DcTable;
+  private readonly servers: Server[] = [];
+  private readonly sessions = new Map<number, Session>();
+  private readonly counter = new ProxyStatsCounter();
+  private nextId = 1;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeps = 0;
+  private draining = false;
+  private listening = false;
+  private dcFailures = 0;
+  private drainWaiters: (() => void)[] = [];
+  private listenersClosed: Promise<void> | undefined;
+
+  constructor(config: MtShieldConfig, options: ProxyServerOptions = {}) {
+    this.bus = options.bus ?? new EventBus();
+    this.gate = options.gate ?? allowAllGate;
+    this.shaper = options.shaper ?? unlimitedShaper;
+    this.logger = options.logger ?? createLogger(config.log.level);
+    this.ciphers = options.ciphers ?? nodeCipherSource;
+    this.replay = options.replay ?? new MemoryReplayCache({ maxEntries: config.tls.replayEntries });
+    this.usageStore = options.usageStore ?? new FileUsageStore(config.server.stateDir);
+    this.users = new UserDirectory(this.usageStore);
+    this.current = config;
+    this.currentSettings = settingsOf(config);
+    this.table = dcTableOf(config);
+    this.users.replaceAll(config.users);
+    this.counter.attach(this.bus);
+    this.bus.on('dc.connected', () => (this.dcFailures = 0));
+    this.bus.on('dc.failed', () => this.dcFailures++);
+  }
+
+  get config(): MtShieldConfig {
+    return this.current;
+  }
+
+  settings(): SessionSettings {
+    return this.currentSettings;
+  }
+
+  dcTable(): DcTable {
+    return this.table;
+  }
+
+  async listen(): Promise<void> {
+    const listen = this.current.server.listen;
+    const hasV4Wildcard = (port: number) => listen.some((a) => a.host === '0.0.0.0' && a.port === port);
+    for (const address of listen) {
+      const server = createServer(
+        { allowHalfOpen: true, noDelay: true, highWaterMark: this.currentSettings.maxBufferBytes },
+        this.onConnection,
+      );
+      server.on('error', (err) => this.logger.error({ err: err.message }, 'listener error'));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        const ipv6Only = address.host.includes(':') && hasV4Wildcard(address.port);
+        server.listen({ host: address.host, port: address.port, ipv6Only }, () => {
+          server.removeListener('error', reject);
+          resolve();
+        });
+      });
+      this.servers.push(server);
+    }
+    this.listening = true;
+    this.sweepTimer = setInterval(this.sweep, SWEEP_MS);
+    this.sweepTimer.unref();
+    for (const a of this.addresses()) this.logger.info({ address: a.address, port: a.port }, 'listening');
+  }
+
+  addresses(): { address: string; port: number; family: string }[] {
+    const out: { address: string; port: number; family: string }[] = [];
+    for (const server of this.servers) {
+      const a = server.address();
+      if (a && typeof a === 'object') out.push({ address: a.address, port: a.port, family: a.family });
+    }
+    return out;
+  }
+
+  stats(): ProxyStats {
+    return this.counter.snapshot(this.sessions.values(), this.users.size, this.draining);
+  }
+
+  /** False while draining, before listening, or after several DC dials failed in a row. */
+  isReady(): boolean {
+    return this.listening && !this.draining && this.dcFailures < DC_FAILURES_NOT_READY;
+  }
+
+  /** Validates and applies a new config; on error the old one stays and the error is thrown. */
+  reload(config: MtShieldConfig): void {
+    try {
+      const table = dcTableOf(config);
+      this.users.replaceAll(config.users);
+      if (JSON.stringify(this.current.server.listen) !== JSON.stringify(config.server.listen)) {
+        this.logger.warn('listen addresses change on restart only');
+      }
+      this.table = table;
+      this.current = config;
+      this.currentSettings = settingsOf(config);
+      this.logger.level = config.log.level;
+    } catch (err) {
+      this.bus.emit('config.reloaded', { ok: false, error: (err as Error).message, users: this.users.size });
+      throw err;
+    }
+    this.bus.emit('config.reloaded', { ok: true, users: this.users.size });
+  }
+
+  frontingTarget(sni: string | undefined): DialTarget | undefined {
+    const { fronting } = this.current;
+    if (fronting.host) return { host: fronting.host, port: fronting.port };
+    const domains = this.users.domains();
+    if (sni && domains.includes(sni)) return { host: sni, port: fronting.port };
+    return domains.length > 0 ? { host: domains[0]!, port: fronting.port } : undefined;
+  }
+
+  sessionClosed(session: { readonly ref: { id: number } }): void {
+    this.sessions.delete(session.ref.id);
+    if (this.sessions.size === 0) for (const resolve of this.drainWaiters.splice(0)) resolve();
+  }
+
+  /** Stops accepting, turns readiness off and waits for sessions to end; cuts the rest at the deadline. */
+  async drain(deadlineMs: number = this.current.server.drainTimeoutMs): Promise<void> {
+    if (!this.draining) {
+      this.draining = true;
+      this.bus.emit('server.draining', { deadlineMs });
+      this.logger.info({ deadlineMs, connections: this.sessions.size }, 'draining');
+      this.stopListening();
+    }
+    if (this.sessions.size > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, deadlineMs);
+        this.drainWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    for (const session of [...this.sessions.values()]) session.stop('shutdown');
+  }
+
+  /** Closes everything now. */
+  async close(): Promise<void> {
+    this.draining = true;
+    clearInterval(this.sweepTimer);
+    const closed = this.stopListening();
+    for (const session of [...this.sessions.values()]) session.stop('shutdown');
+    await closed;
+    this.flushUsage();
+    this.listening = false;
+  }
+
+  /** Stops accepting; resolves once every listener has closed (net.Server waits for its sockets). */
+  private stopListening(): Promise<void> {
+    this.listenersClosed ??= Promise.all(
+      this.servers.map((s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve()))),
+    ).then(() => undefined);
+    return this.listenersClosed;
+  }
+
+  private onConnection = (socket: Socket): void => {
+    const id = this.nextId++;
+    if (this.draining || this.sessions.size >= this.currentSettings.maxConnections) {
+      const ref = {
+        id,
+        remoteAddress: normaliseAddress(socket.remoteAddress),
+        remotePort: socket.remotePort ?? 0,
+        localAddress: normaliseAddress(socket.localAddress),
+        localPort: socket.localPort ?? 0,
+      };
+      const by = this.draining ? 'draining' : 'overload';
+      this.bus.emit('connection.refused', { ...ref, reason: by, by });
+      socket.destroy();
+      return;
+    }
+    const session = new Session(this, socket, id);
+    this.sessions.set(id, session);
+    session.start().catch((err: unknown) => {
+      this.logger.warn({ err: (err as Error).message }, 'session failed');
+      session.close('error');
+    });
+  };
+
+  private sweep = (): void => {
+    const now = Date.now();
+    this.sweeps++;
+    const reportBytes = this.sweeps % BYTES_EVERY_SWEEPS === 0;
+    for (const session of this.sessions.values()) {
+      session.tick(now);
+      if (reportBytes) session.reportBytes();
+    }
+    if (cryptoCounters.encrypted > 0 || cryptoCounters.decrypted > 0) {
+      this.bus.emit('packets', { encrypted: cryptoCounters.encrypted, decrypted: cryptoCounters.decrypted });
+      cryptoCounters.encrypted = 0;
+      cryptoCounters.decrypted = 0;
+    }
+    if (this.sweeps % FLUSH_EVERY_SWEEPS === 0) this.flushUsage();
+  };
+
+  private flushUsage(): void {
+    try {
+      this.usageStore.flush();
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message }, 'cannot save usage');
+    }
+  }
+}
+
+function settingsOf(config: MtShieldConfig): SessionSettings {
+  const s = config.server;
+  return {
+    handshakeTimeoutMs: s.handshakeTimeoutMs,
+    idleTimeoutMs: s.idleTimeoutMs,
+    connectTimeoutMs: s.connectTimeoutMs,
+    frontingConnectTimeoutMs: config.fronting.connectTimeoutMs,
+    maxBufferBytes: s.maxBufferBytes,
+    fastMode: s.fastMode,
+    allowModes: s.allowModes,
+    maxSkewMs: config.tls.maxSkewMs,
+    maxConnections: s.maxConnections,
+  };
+}
+
+function dcTableOf(config: MtShieldConfig): DcTable {
+  return new DcTable({
+    overrides: config.upstreamDc,
+    preferIpv6: config.server.preferIpv6,
+    defaultDc: config.server.defaultDc,
+  });
+}
+
+export { MemoryUsageStore };

@@ -1,0 +1,393 @@
+/**
+ * One client connection: gate → handshake (randomised deadline) → limits → dial the DC → relay; or, for a
+ * client that fails, a byte-exact splice to the fronting site (everything already read, then both ways).
+ * Emits the data-plane events of src/events.ts. Timing (deadline, idle) is driven by the server's sweep,
+ * not by per-connection timers.
+ */
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { ConnectionRef, HandshakeFailureReason, SecretMode } from '../events.js';
+import { generateServerHeader } from '../protocol/obfuscated2.js';
+import { ObfuscatedCodec } from './codecs.js';
+import type { SessionContext } from './context.js';
+import { dialFirst, label } from './dial.js';
+import { Handshake, type HandshakeDone, type HandshakeStep } from './handshake.js';
+import type { GateDecision } from './hooks.js';
+import { Relay, type RelayCodec, type RelayOwner } from './relay.js';
+import { TlsCodec } from './codec-tls.js';
+import type { UserRecord } from './users.js';
+
+export type SessionState = 'gate' | 'handshake' | 'busy' | 'dialing' | 'relay' | 'fronting' | 'sink' | 'closed';
+
+/** Most bytes buffered before the handshake decides: a 16 KiB hello record plus its header and a data record. */
+const MAX_HANDSHAKE_BYTES = 16_384 + 5 + 6 + 16_384 + 5;
+
+export class Session implements RelayOwner {
+  state: SessionState = 'gate';
+  readonly ref: ConnectionRef;
+  readonly startedAt = Date.now();
+  deadline = 0;
+  lastActivity = this.startedAt;
+  fromClient = 0;
+  toClient = 0;
+  reportedFromClient = 0;
+  reportedToClient = 0;
+  user: UserRecord | undefined;
+  private admitted = false;
+  private buffered: Buffer | undefined;
+  private handshake: Handshake | undefined;
+  private replied = false;
+  private relay: Relay | undefined;
+  private upstream: Socket | undefined;
+  private closeReason: string | undefined;
+  private childLogger: Logger | undefined;
+
+  constructor(
+    private readonly ctx: SessionContext,
+    readonly socket: Socket,
+    id: number,
+  ) {
+    this.ref = {
+      id,
+      remoteAddress: normaliseAddress(socket.remoteAddress),
+      remotePort: socket.remotePort ?? 0,
+      localAddress: normaliseAddress(socket.localAddress),
+      localPort: socket.localPort ?? 0,
+    };
+  }
+
+  get log(): Logger {
+    return (this.childLogger ??= this.ctx.logger.child({ conn: this.ref.id, ip: this.ref.remoteAddress }));
+  }
+
+  async start(): Promise<void> {
+    const settings = this.ctx.settings();
+    // Randomised (0.75×–1.25×) so a prober cannot learn the deadline by timing a silent connection.
+    this.deadline = this.startedAt + Math.round(settings.handshakeTimeoutMs * (0.75 + Math.random() * 0.5));
+    this.socket.on('error', this.onSocketError);
+    this.socket.on('close', this.onSocketClose);
+    this.ctx.bus.emit('connection.accepted', this.ref);
+    const decision = await this.askGate(() => this.ctx.gate.onAccept(this.ref));
+    if (this.state === 'closed') return;
+    if (!decision.allow) {
+      this.ctx.bus.emit('connection.refused', { ...this.ref, reason: decision.reason, by: decision.by });
+      if (decision.action === 'front') return this.front(undefined);
+      return this.close(`refused:${decision.by}`);
+    }
+    this.state = 'handshake';
+    this.handshake = new Handshake({
+      candidates: () => this.ctx.users.candidates(),
+      allowModes: settings.allowModes,
+      maxSkewMs: settings.maxSkewMs,
+      now: Date.now,
+    });
+    this.socket.on('data', this.onHandshakeData);
+    this.socket.on('end', this.onHandshakeEnd);
+  }
+
+  /** Called by the server's sweep. */
+  tick(now: number): void {
+    if (this.state === 'handshake' || this.state === 'gate' || this.state === 'busy') {
+      if (now >= this.deadline) this.fail('timeout');
+    } else if (this.state === 'relay' || this.state === 'fronting' || this.state === 'sink') {
+      if (now - this.lastActivity >= this.ctx.settings().idleTimeoutMs) this.stop('idle');
+      else if (this.user && this.state === 'relay') {
+        const refusal = this.ctx.users.stillValid(this.user, now);
+        if (refusal) this.stop(refusal);
+      }
+    }
+  }
+
+  isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /** Ends the connection now (idle, shutdown, quota). */
+  stop(reason: string): void {
+    if (this.relay) this.relay.stop(reason);
+    else this.close(reason);
+  }
+
+  private onHandshakeData = (chunk: Buffer): void => {
+    this.buffered = this.buffered ? Buffer.concat([this.buffered, chunk]) : chunk;
+    if (this.buffered.length > MAX_HANDSHAKE_BYTES) return this.fail('oversized');
+    if (this.state === 'handshake') this.advance();
+  };
+
+  private onHandshakeEnd = (): void => {
+    if (this.state === 'handshake' || this.state === 'busy') this.fail('truncated');
+  };
+
+  private advance(): void {
+    let step: HandshakeStep;
+    try {
+      step = this.handshake!.feed(this.buffered ?? Buffer.alloc(0));
+    } catch (err) {
+      this.log.debug({ err: (err as Error).message }, 'handshake error');
+      return this.fail(reasonOf(err));
+    }
+    if (step.kind === 'more') return;
+    if (step.kind === 'fail') return this.fail(step.reason, step.mode);
+    this.state = 'busy';
+    this.socket.pause();
+    const work = step.kind === 'identified' ? this.onIdentified(step) : this.onDone(step);
+    work.catch((err: unknown) => {
+      this.log.debug({ err: (err as Error).message }, 'handshake step failed');
+      this.close('error');
+    });
+  }
+
+  /** Fake TLS: the hello named a user. Check replay and limits, then answer and wait for the header. */
+  private async onIdentified(step: Extract<HandshakeStep, { kind: 'identified' }>): Promise<void> {
+    if (await this.isReplay(step.replayKey, 'tls')) return;
+    if (!(await this.admit(step.user, step.mode))) return;
+    if (this.state !== 'busy') return; // timed out or closed meanwhile
+    this.replied = true;
+    this.socket.write(step.reply);
+    this.state = 'handshake';
+    this.socket.resume();
+    this.advance();
+  }
+
+  private async onDone(step: HandshakeDone): Promise<void> {
+    if (step.replayKey && (await this.isReplay(step.replayKey, 'obfuscated2'))) return;
+    if (!this.admitted && !(await this.admit(step.user, step.mode))) return;
+    if (this.state !== 'busy') return; // timed out or closed meanwhile
+    this.ctx.bus.emit('handshake.ok', {
+      ...this.ref,
+      user: step.user.name,
+      mode: step.mode,
+      dc: step.dc,
+      framing: step.tag,
+      durationMs: Date.now() - this.startedAt,
+    });
+    this.buffered = undefined;
+    this.socket.removeListener('data', this.onHandshakeData);
+    this.socket.removeListener('end', this.onHandshakeEnd);
+    await this.dial(step);
+  }
+
+  private async isReplay(key: Uint8Array, kind: 'tls' | 'obfuscated2'): Promise<boolean> {
+    const ttl = Math.max(2 * this.ctx.settings().maxSkewMs, 10 * 60_000);
+    const seen = await this.ctx.replay.seen(key, ttl);
+    if (this.state !== 'busy') return true; // timed out or closed meanwhile
+    if (!seen) return false;
+    this.ctx.bus.emit('replay.detected', { ...this.ref, kind });
+    this.fail('replay', kind === 'tls' ? 'ee' : undefined);
+    return true;
+  }
+
+  /** Limits and the gate for an identified user; false (and the connection closed) when refused. */
+  private async admit(user: UserRecord, mode: SecretMode): Promise<boolean> {
+    this.ctx.gate.onHandshake?.(this.ref, { ok: true });
+    const refusal = this.ctx.users.admit(user, this.ref.remoteAddress);
+    if (refusal) {
+      this.ctx.bus.emit('user.refused', { ...this.ref, user: user.name, reason: refusal });
+      this.close(`user_refused:${refusal}`);
+      return false;
+    }
+    this.user = user;
+    this.admitted = true;
+    const decision = await this.askGate(() => this.ctx.gate.onIdentified(this.ref, user.name, mode));
+    if (this.state !== 'busy') return false;
+    if (!decision.allow) {
+      this.ctx.bus.emit('connection.refused', { ...this.ref, reason: decision.reason, by: decision.by });
+      if (decision.by === 'acl' || decision.by === 'policy' || decision.by === 'rate_limit') {
+        this.ctx.bus.emit('user.refused', { ...this.ref, user: user.name, reason: decision.by });
+      }
+      this.close(`refused:${decision.by}`);
+      return false;
+    }
+    return true;
+  }
+
+  private async dial(step: HandshakeDone): Promise<void> {
+    this.state = 'dialing';
+    const settings = this.ctx.settings();
+    const resolution = this.ctx.dcTable().resolve(step.dc);
+    const started = Date.now();
+    let upstream: Socket;
+    let target;
+    try {
+      ({ socket: upstream, target } = await dialFirst(
+        resolution.addresses,
+        settings.connectTimeoutMs,
+        settings.maxBufferBytes,
+        () => this.state === 'closed',
+      ));
+    } catch (err) {
+      const upstreamLabel = resolution.addresses.map(label).join(',');
+      this.ctx.bus.emit('dc.failed', { ...this.ref, user: step.user.name, dc: step.dc, upstream: upstreamLabel, error: (err as Error).message });
+      return this.close('dc_failed');
+    }
+    if (this.isClosed()) {
+      upstream.destroy();
+      return;
+    }
+    this.upstream = upstream;
+    this.ctx.bus.emit('dc.connected', {
+      ...this.ref,
+      user: step.user.name,
+      dc: step.dc,
+      upstream: label(target),
+      connectMs: Date.now() - started,
+    });
+    const codec = this.buildCodec(step, settings.fastMode, upstream);
+    this.startRelay(upstream, codec, step.initial);
+  }
+
+  private buildCodec(step: HandshakeDone, fastMode: boolean, upstream: Socket): RelayCodec {
+    const { ciphers } = this.ctx;
+    const dcHeader = generateServerHeader(step.tag, step.dc, fastMode ? { fastModeClientEncrypt: step.keys.encrypt } : {});
+    upstream.write(dcHeader.header);
+    const stream = (p: { key: Uint8Array; iv: Uint8Array }) => ciphers.stream('aes-256-ctr', p.key, p.iv);
+    const obfuscated = new ObfuscatedCodec(
+      stream(step.keys.decrypt),
+      fastMode ? undefined : stream(step.keys.encrypt),
+      fastMode ? undefined : stream(dcHeader.decrypt),
+      stream(dcHeader.encrypt),
+    );
+    return step.tlsReader ? new TlsCodec(obfuscated, step.tlsReader) : obfuscated;
+  }
+
+  private startRelay(upstream: Socket, codec: RelayCodec | undefined, initial?: Uint8Array): void {
+    this.socket.pause();
+    this.socket.removeAllListeners('data');
+    this.socket.removeAllListeners('end');
+    this.state = codec ? 'relay' : 'fronting';
+    this.lastActivity = Date.now();
+    const settings = this.ctx.settings();
+    this.relay = new Relay(this, this.socket, upstream, codec, {
+      maxBuffer: settings.maxBufferBytes,
+      shaper: this.user ? this.ctx.shaper : undefined,
+      user: this.user?.name,
+    });
+    if (codec && initial && initial.length > 0) {
+      const first = codec instanceof TlsCodec ? codec.upPayload(initial) : codec.up(Buffer.from(initial));
+      if (first) upstream.write(first as Uint8Array);
+    }
+    this.relay.start();
+  }
+
+  /** A failed handshake: event, then fronting (before the proxy revealed itself) or a clean close. */
+  private fail(reason: HandshakeFailureReason, mode?: SecretMode): void {
+    if (this.state === 'closed' || this.state === 'fronting' || this.state === 'sink' || this.state === 'relay') return;
+    this.ctx.bus.emit('handshake.failed', { ...this.ref, reason, mode: mode ?? this.handshake?.mode, durationMs: Date.now() - this.startedAt });
+    this.ctx.gate.onHandshake?.(this.ref, { ok: false, reason });
+    if (this.replied || this.state === 'dialing') return this.close(reason);
+    this.front(reason);
+  }
+
+  private front(reason: HandshakeFailureReason | undefined): void {
+    this.state = 'fronting';
+    this.lastActivity = Date.now();
+    this.socket.pause();
+    this.socket.removeAllListeners('data');
+    this.socket.removeAllListeners('end');
+    const target = this.ctx.frontingTarget(this.handshake?.sni);
+    if (!target) return this.sink();
+    const raw = this.buffered;
+    this.buffered = undefined;
+    const settings = this.ctx.settings();
+    dialFirst([target], settings.frontingConnectTimeoutMs, settings.maxBufferBytes, () => this.state === 'closed').then(
+      ({ socket }) => {
+        if (this.state === 'closed') return void socket.destroy();
+        if (reason) this.ctx.bus.emit('connection.fronted', { ...this.ref, reason, target: label(target) });
+        if (raw && raw.length > 0) socket.write(raw);
+        this.upstream = socket;
+        this.startRelay(socket, undefined);
+      },
+      () => this.close('fronting_failed'),
+    );
+  }
+
+  /** No fronting site: read and discard until the client leaves or goes idle (never a tell-tale close). */
+  private sink(): void {
+    this.state = 'sink';
+    this.buffered = undefined;
+    this.socket.on('data', this.onSinkData);
+    this.socket.on('end', () => this.close('client_closed'));
+    this.socket.resume();
+  }
+
+  private onSinkData = (): void => {
+    this.lastActivity = Date.now();
+  };
+
+  onRelayed(direction: 'up' | 'down', bytes: number): boolean {
+    this.lastActivity = Date.now();
+    if (direction === 'up') this.fromClient += bytes;
+    else this.toClient += bytes;
+    return this.user && this.state === 'relay' ? this.ctx.users.account(this.user, bytes) : true;
+  }
+
+  onRelayEnd(reason: string): void {
+    this.close(reason);
+  }
+
+  private askGate(ask: () => GateDecision | Promise<GateDecision>): Promise<GateDecision> | GateDecision {
+    try {
+      return ask();
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'gate threw; refusing');
+      return { allow: false, by: 'policy', reason: 'gate error' };
+    }
+  }
+
+  private onSocketError = (err: Error): void => {
+    this.log.debug({ err: err.message }, 'client socket error');
+  };
+
+  private onSocketClose = (): void => {
+    if (this.state !== 'relay' && this.state !== 'fronting') this.close(this.closeReason ?? 'client_closed');
+  };
+
+  /** Idempotent: releases the user, reports bytes and `connection.closed`, tells the server. */
+  close(reason: string): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.closeReason = reason;
+    this.socket.destroy();
+    this.upstream?.destroy();
+    this.buffered = undefined;
+    if (this.user && this.admitted) this.ctx.users.release(this.user, this.ref.remoteAddress);
+    const { bus } = this.ctx;
+    const user = this.admitted ? this.user?.name : undefined;
+    if (user !== undefined) this.reportBytes();
+    bus.emit('connection.closed', {
+      ...this.ref,
+      user,
+      reason,
+      fromClient: this.fromClient,
+      toClient: this.toClient,
+      durationMs: Date.now() - this.startedAt,
+    });
+    this.ctx.gate.onClosed?.(this.ref, user);
+    if (this.childLogger) this.log.debug({ reason, fromClient: this.fromClient, toClient: this.toClient }, 'closed');
+    this.ctx.sessionClosed(this);
+  }
+
+  /** Emits a `bytes` event with the deltas since the last one (the sweep calls this periodically). */
+  reportBytes(): void {
+    if (!this.user || !this.admitted) return;
+    const fromClient = this.fromClient - this.reportedFromClient;
+    const toClient = this.toClient - this.reportedToClient;
+    if (fromClient === 0 && toClient === 0) return;
+    this.reportedFromClient = this.fromClient;
+    this.reportedToClient = this.toClient;
+    this.ctx.bus.emit('bytes', { ...this.ref, user: this.user.name, fromClient, toClient });
+  }
+}
+
+function reasonOf(err: unknown): HandshakeFailureReason {
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code === 'string' && code.includes('TOO_LARGE')) return 'oversized';
+  if (code === 'ERR_PROTOCOL_TLS_NOT_TLS') return 'not_tls';
+  return 'protocol';
+}
+
+/** IPv4-mapped IPv6 (::ffff:1.2.3.4) → 1.2.3.4. */
+export function normaliseAddress(address: string | undefined): string {
+  if (!address) return '';
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}

@@ -1,0 +1,271 @@
+/**
+ * The user directory: named users, each with a secret and optional limits (connections, distinct client
+ * IPs, a byte quota kept in the usage store, an expiry) and a level ('none' refuses the user).
+ *
+ * The handshake tries every candidate key. Removed users stay as "tombstones" for a while, so their
+ * clients are recognised and refused with a `user.refused` (reason 'removed') instead of being fronted;
+ * a rotated user's old key stays a candidate until its grace period ends.
+ */
+import { MtShieldError } from '../errors.js';
+import { parseSecret, type ParsedSecret } from '../protocol/secrets.js';
+import type { SecretMode } from '../events.js';
+import type { UsageStore } from './usage-store.js';
+
+export interface UserSpec {
+  name: string;
+  secret: string;
+  maxConnections?: number;
+  maxIps?: number;
+  quotaBytes?: number;
+  /** Epoch ms. */
+  expiresAt?: number;
+  level?: 'standard' | 'none';
+}
+
+export interface UserUsage {
+  connections: number;
+  ips: number;
+  usedBytes: number;
+  quotaBytes?: number;
+}
+
+export interface UserInfo extends UserUsage {
+  name: string;
+  /** The configured secret (needed for links; callers must never log it). */
+  secret: string;
+  mode: SecretMode;
+  domain?: string;
+  maxConnections?: number;
+  maxIps?: number;
+  expiresAt?: number;
+  level: 'standard' | 'none';
+  /** Old secrets still accepted (rotation), with the time each stops working. */
+  graceUntil: number[];
+}
+
+export type UserRefusal = 'max_connections' | 'max_ips' | 'quota' | 'expired' | 'disabled' | 'removed';
+
+export class UserError extends MtShieldError {}
+
+/** One user's live state; sessions hold a reference to it for accounting. */
+export class UserRecord {
+  connections = 0;
+  readonly ips = new Map<string, number>();
+  removedAt: number | undefined;
+  graceKeys: { key: Uint8Array; until: number }[] = [];
+
+  constructor(
+    public spec: Readonly<UserSpec>,
+    public parsed: ParsedSecret,
+  ) {}
+
+  get name(): string {
+    return this.spec.name;
+  }
+}
+
+export interface UserCandidate {
+  readonly user: UserRecord;
+  readonly key: Uint8Array;
+  /** Fake-TLS domain of this key's secret (SNI check), when it is an ee secret. */
+  readonly domain?: string;
+}
+
+const TOMBSTONE_MS = 60 * 60_000;
+const MAX_TOMBSTONES = 64;
+
+export class UserDirectory {
+  private readonly users = new Map<string, UserRecord>();
+  private cachedCandidates: UserCandidate[] | undefined;
+
+  constructor(
+    private readonly usageStore: UsageStore,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  list(): UserInfo[] {
+    const out: UserInfo[] = [];
+    for (const record of this.users.values()) if (record.removedAt === undefined) out.push(this.info(record));
+    return out;
+  }
+
+  get(name: string): UserInfo | undefined {
+    const record = this.users.get(name);
+    return record && record.removedAt === undefined ? this.info(record) : undefined;
+  }
+
+  /** Adds a user or replaces its secret and limits; live connections keep running. */
+  upsert(spec: UserSpec): UserInfo {
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(spec.name)) {
+      throw new UserError('ERR_PROXY_USER_NAME', 'user names are 1–64 of A-Z a-z 0-9 _ . -');
+    }
+    const parsed = parseUserSecret(spec.secret);
+    const frozen = Object.freeze({ ...spec, level: spec.level ?? 'standard' });
+    const existing = this.users.get(spec.name);
+    if (existing) {
+      existing.spec = frozen;
+      existing.parsed = parsed;
+      existing.removedAt = undefined;
+    } else {
+      this.users.set(spec.name, new UserRecord(frozen, parsed));
+    }
+    this.cachedCandidates = undefined;
+    return this.info(this.users.get(spec.name)!);
+  }
+
+  /** Removes a user: new connections are refused ('removed'); existing ones survive. */
+  remove(name: string): boolean {
+    const record = this.users.get(name);
+    if (!record || record.removedAt !== undefined) return false;
+    record.removedAt = this.clock();
+    record.graceKeys = [];
+    this.cachedCandidates = undefined;
+    this.pruneTombstones();
+    return true;
+  }
+
+  /** Gives a user a new secret; the old one keeps working for graceMs. */
+  rotate(name: string, newSecret: string, graceMs: number): UserInfo {
+    const record = this.users.get(name);
+    if (!record || record.removedAt !== undefined) throw new UserError('ERR_PROXY_USER_UNKNOWN', `no user "${name}"`);
+    const parsed = parseUserSecret(newSecret);
+    if (graceMs > 0) record.graceKeys.push({ key: record.parsed.key, until: this.clock() + graceMs });
+    record.parsed = parsed;
+    record.spec = Object.freeze({ ...record.spec, secret: newSecret });
+    this.cachedCandidates = undefined;
+    return this.info(record);
+  }
+
+  usage(name: string): UserUsage | undefined {
+    const record = this.users.get(name);
+    if (!record) return undefined;
+    return {
+      connections: record.connections,
+      ips: record.ips.size,
+      usedBytes: this.usageStore.get(name),
+      quotaBytes: record.spec.quotaBytes,
+    };
+  }
+
+  /** Clears a user's byte count (a new quota period). */
+  resetUsage(name: string): void {
+    this.usageStore.reset(name);
+  }
+
+  /** Reload: the given users become the directory; others are removed. */
+  replaceAll(specs: readonly UserSpec[]): void {
+    for (const spec of specs) parseUserSecret(spec.secret); // validate all before changing anything
+    const keep = new Set(specs.map((s) => s.name));
+    for (const spec of specs) this.upsert(spec);
+    for (const name of [...this.users.keys()]) if (!keep.has(name)) this.remove(name);
+  }
+
+  get size(): number {
+    return this.list().length;
+  }
+
+  /** Every key a handshake should try, including grace keys and tombstones. */
+  candidates(): readonly UserCandidate[] {
+    const now = this.clock();
+    if (this.cachedCandidates && !this.hasExpiredKeys(now)) return this.cachedCandidates;
+    this.pruneTombstones();
+    const out: UserCandidate[] = [];
+    for (const record of this.users.values()) {
+      out.push({ user: record, key: record.parsed.key, domain: record.parsed.domain });
+      record.graceKeys = record.graceKeys.filter((g) => g.until > now);
+      for (const grace of record.graceKeys) out.push({ user: record, key: grace.key, domain: record.parsed.domain });
+    }
+    this.cachedCandidates = out;
+    return out;
+  }
+
+  /** Domains of ee secrets, in directory order (the default fronting target). */
+  domains(): string[] {
+    const out: string[] = [];
+    for (const record of this.users.values()) {
+      if (record.removedAt === undefined && record.parsed.domain && !out.includes(record.parsed.domain)) out.push(record.parsed.domain);
+    }
+    return out;
+  }
+
+  /** Checks the limits for a new connection from `ip`; on success counts it (release() undoes). */
+  admit(record: UserRecord, ip: string): UserRefusal | undefined {
+    const spec = record.spec;
+    if (record.removedAt !== undefined) return 'removed';
+    if (spec.level === 'none') return 'disabled';
+    if (spec.expiresAt !== undefined && this.clock() >= spec.expiresAt) return 'expired';
+    if (spec.quotaBytes !== undefined && this.usageStore.get(spec.name) >= spec.quotaBytes) return 'quota';
+    if (spec.maxConnections !== undefined && record.connections >= spec.maxConnections) return 'max_connections';
+    const fromIp = record.ips.get(ip);
+    if (fromIp === undefined && spec.maxIps !== undefined && record.ips.size >= spec.maxIps) return 'max_ips';
+    record.connections++;
+    record.ips.set(ip, (fromIp ?? 0) + 1);
+    return undefined;
+  }
+
+  release(record: UserRecord, ip: string): void {
+    record.connections--;
+    const fromIp = record.ips.get(ip) ?? 1;
+    if (fromIp <= 1) record.ips.delete(ip);
+    else record.ips.set(ip, fromIp - 1);
+  }
+
+  /** Counts relayed bytes; false once the user is over quota (the relay then stops). */
+  account(record: UserRecord, bytes: number): boolean {
+    const total = this.usageStore.add(record.name, bytes);
+    const quota = record.spec.quotaBytes;
+    return quota === undefined || total < quota;
+  }
+
+  /** Whether an admitted user should be cut now (expired, disabled, removed-with-cut is not done). */
+  stillValid(record: UserRecord, now: number): UserRefusal | undefined {
+    if (record.spec.level === 'none') return 'disabled';
+    if (record.spec.expiresAt !== undefined && now >= record.spec.expiresAt) return 'expired';
+    return undefined;
+  }
+
+  private hasExpiredKeys(now: number): boolean {
+    for (const record of this.users.values()) for (const grace of record.graceKeys) if (grace.until <= now) return true;
+    return false;
+  }
+
+  private pruneTombstones(): void {
+    const now = this.clock();
+    const tombstones = [...this.users.values()].filter((r) => r.removedAt !== undefined);
+    tombstones.sort((a, b) => a.removedAt! - b.removedAt!);
+    const excess = tombstones.length - MAX_TOMBSTONES;
+    tombstones.forEach((record, i) => {
+      if (i < excess || now - record.removedAt! > TOMBSTONE_MS) {
+        this.users.delete(record.name);
+        this.cachedCandidates = undefined;
+      }
+    });
+  }
+
+  private info(record: UserRecord): UserInfo {
+    const s = record.spec;
+    return {
+      name: s.name,
+      secret: s.secret,
+      mode: record.parsed.mode,
+      domain: record.parsed.domain,
+      maxConnections: s.maxConnections,
+      maxIps: s.maxIps,
+      quotaBytes: s.quotaBytes,
+      expiresAt: s.expiresAt,
+      level: s.level ?? 'standard',
+      connections: record.connections,
+      ips: record.ips.size,
+      usedBytes: this.usageStore.get(s.name),
+      graceUntil: record.graceKeys.map((g) => g.until),
+    };
+  }
+}
+
+function parseUserSecret(secret: string): ParsedSecret {
+  try {
+    return parseSecret(secret);
+  } catch (err) {
+    throw new UserError('ERR_PROXY_USER_SECRET', `invalid secret: ${(err as Error).message}`, { cause: err });
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The assembled data plane: kernels + proxy server + event bus, ready for the CLI, the admin plane and
+ * tests. `startService(config)` loads the kernel registry (falling back to node:crypto streams when it
+ * cannot), starts the listeners and returns handles; `stop()` drains with the configured deadline.
+ */
+import type { Logger } from 'pino';
+import type { MtShieldConfig } from './config/types.js';
+import { EventBus } from './events.js';
+import { loadKernels } from './kernels/index.js';
+import { nodeCipherSource, type StreamCipherSource } from './proxy/cipher.js';
+import type { BandwidthShaper, ConnectionGate } from './proxy/hooks.js';
+import { createLogger } from './proxy/logger.js';
+import { ProxyServer } from './proxy/server.js';
+import type { ReplayCache } from './protocol/replay.js';
+import type { UsageStore } from './proxy/usage-store.js';
+import { createSecurityLayer, type SecurityLayer } from './security/index.js';
+import { adminEnabled, startAdmin, type AdminPlane } from './admin/index.js';
+import type { KernelRegistry } from './kernels/index.js';
+
+export interface ServiceOptions {
+  bus?: EventBus;
+  gate?: ConnectionGate;
+  shaper?: BandwidthShaper;
+  logger?: Logger;
+  replay?: ReplayCache;
+  usageStore?: UsageStore;
+  /** A kernel registry already loaded (the CLI shares one); otherwise loadKernels() is called. */
+  registry?: StreamCipherSource;
+  /** Skip the kernel registry and use node:crypto AES-CTR (tests of the data plane alone). */
+  nodeCrypto?: boolean;
+}
+
+export interface Service {
+  server: ProxyServer;
+  bus: EventBus;
+  /** The kernel registry the relay uses (or the node:crypto adapter when kernels are unavailable). */
+  registry: StreamCipherSource;
+  readonly config: MtShieldConfig;
+  logger: Logger;
+  /** Drains (deadline from config, or the one given) and closes. */
+  stop(deadlineMs?: number): Promise<void>;
+}
+
+export async function startService(config: MtShieldConfig, options: ServiceOptions = {}): Promise<Service> {
+  const logger = options.logger ?? createLogger(config.log.level);
+  const bus = options.bus ?? new EventBus();
+  const registry = options.registry ?? (options.nodeCrypto ? nodeCipherSource : await loadRegistry(logger));
+  const server = new ProxyServer(config, {
+    bus,
+    gate: options.gate,
+    shaper: options.shaper,
+    logger,
+    ciphers: registry,
+    replay: options.replay,
+    usageStore: options.usageStore,
+  });
+  await server.listen();
+  let stopping: Promise<void> | undefined;
+  return {
+    server,
+    bus,
+    registry,
+    logger,
+    get config() {
+      return server.config;
+    },
+    stop(deadlineMs?: number) {
+      stopping ??= (async () => {
+        await server.drain(deadlineMs ?? server.config.server.drainTimeoutMs);
+        await server.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** The kernel registry, or node:crypto streams when the kernels cannot be loaded (logged). */
+async function loadRegistry(logger: Logger): Promise<StreamCipherSource> {
+  try {
+    return await loadKernels({ logger });
+  } catch (err) {
+    logger.warn({ err: (err as Error).message }, 'kernel registry unavailable; using node:crypto AES-256-CTR');
+  }
+  return nodeCipherSource;
+}
+
+// ── Full stack: security layer + data plane + admin plane (added by the admin-plane engineer) ───────────────
+// `startService` stays the bare data plane (its tests rely on that). `startStack` is what `mtshield run` wants:
+// it creates the security layer, hands its gate and shaper to the proxy, attaches the user directory and the
+// kernel registry to it, and starts the admin plane unless `admin.listen = "off"` (default 127.0.0.1:9100).
+
+export interface Stack extends Service {
+  security: SecurityLayer;
+  /** Undefined when `admin.listen = "off"`. */
+  admin?: AdminPlane;
+  /** SIGHUP: validated config applied to the proxy, then to the security layer (the old one stays on error). */
+  reload(config: MtShieldConfig): Promise<void>;
+}
+
+export async function startStack(config: MtShieldConfig, options: Omit<ServiceOptions, 'gate' | 'shaper'> & { version?: string } = {}): Promise<Stack> {
+  const logger = options.logger ?? createLogger(config.log.level);
+  const bus = options.bus ?? new EventBus();
+  const security = await createSecurityLayer({ config, bus, logger });
+  let service: Service | undefined;
+  let admin: AdminPlane | undefined;
+  try {
+    service = await startService(config, { ...options, bus, logger, gate: security.gate, shaper: security.shaper });
+    // The kernel registry, unless the relay fell back to node:crypto streams.
+    const candidate = service.registry as Partial<KernelRegistry>;
+    const kernels = typeof candidate.status === 'function' && typeof candidate.swap === 'function' ? (candidate as KernelRegistry) : undefined;
+    security.attach({ users: service.server.users, kernels });
+    if (adminEnabled(config.admin)) {
+      admin = await startAdmin({ config, bus, security, proxy: service.server, kernels, logger, version: options.version });
+    }
+  } catch (err) {
+    await service?.stop(0);
+    await security.close();
+    throw err;
+  }
+  const data = service;
+  return {
+    server: data.server,
+    bus,
+    registry: data.registry,
+    logger,
+    security,
+    admin,
+    get config() {
+      return data.server.config;
+    },
+    async reload(next) {
+      data.server.reload(next);
+      await security.reload(next);
+    },
+    async stop(deadlineMs?: number) {
+      admin?.close();
+      await data.stop(deadlineMs);
+      await security.close();
+    },
+  };
+}
+

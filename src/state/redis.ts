@@ -1,0 +1,84 @@
+/**
+ * Redis StateStore on node-redis (`redis` 5). Shared by a fleet: every process sees the same replay keys,
+ * blocks, counters and sets. TTLs are set atomically with the write (SET PX, MULTI INCRBY + PEXPIRE NX).
+ * `client` is exposed so rate-limiter-flexible's RateLimiterRedis can share the connection.
+ */
+import { createClient } from 'redis';
+import type { StateStore } from './store.js';
+
+export type RedisClient = ReturnType<typeof createClient>;
+
+export class RedisStateStore implements StateStore {
+  readonly kind = 'redis' as const;
+
+  private constructor(
+    readonly client: RedisClient,
+    private readonly prefix: string,
+  ) {}
+
+  /** Connects (fails fast: no endless reconnect loop before the first connection). */
+  static async connect(url: string, prefix = 'mtshield:'): Promise<RedisStateStore> {
+    const client = createClient({ url, socket: { reconnectStrategy: (retries) => (retries > 20 ? false : Math.min(retries * 100, 2000)) } });
+    client.on('error', () => {
+      // Errors surface through the rejected commands; the listener keeps them from being unhandled.
+    });
+    await client.connect();
+    return new RedisStateStore(client, prefix);
+  }
+
+  private k(key: string): string {
+    return this.prefix + key;
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    const value = await this.client.get(this.k(key));
+    return value ?? undefined;
+  }
+
+  async set(key: string, value: string, ttlMs?: number): Promise<void> {
+    if (ttlMs && ttlMs > 0) await this.client.set(this.k(key), value, { expiration: { type: 'PX', value: Math.ceil(ttlMs) } });
+    else await this.client.set(this.k(key), value);
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs?: number): Promise<boolean> {
+    const reply =
+      ttlMs && ttlMs > 0
+        ? await this.client.set(this.k(key), value, { condition: 'NX', expiration: { type: 'PX', value: Math.ceil(ttlMs) } })
+        : await this.client.set(this.k(key), value, { condition: 'NX' });
+    return reply === 'OK';
+  }
+
+  async del(key: string): Promise<void> {
+    await this.client.del(this.k(key));
+  }
+
+  async incr(key: string, by = 1, ttlMs?: number): Promise<number> {
+    const multi = this.client.multi().incrBy(this.k(key), by);
+    if (ttlMs && ttlMs > 0) multi.pExpire(this.k(key), Math.ceil(ttlMs), 'NX');
+    const [value] = await multi.exec();
+    return Number(value);
+  }
+
+  async sadd(key: string, member: string, ttlMs?: number): Promise<boolean> {
+    const multi = this.client.multi().sAdd(this.k(key), member);
+    if (ttlMs && ttlMs > 0) multi.pExpire(this.k(key), Math.ceil(ttlMs));
+    const [added] = await multi.exec();
+    return Number(added) === 1;
+  }
+
+  async srem(key: string, member: string): Promise<boolean> {
+    return (await this.client.sRem(this.k(key), member)) === 1;
+  }
+
+  async smembers(key: string): Promise<string[]> {
+    return this.client.sMembers(this.k(key));
+  }
+
+  async scard(key: string): Promise<number> {
+    return this.client.sCard(this.k(key));
+  }
+
+  async close(): Promise<void> {
+    if (this.client.isOpen) await this.client.quit();
+  }
+}

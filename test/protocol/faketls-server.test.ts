@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { TlsError } from '../../src/protocol/errors.js';
+import {
+  buildClientHello,
+  buildServerHello,
+  CHANGE_CIPHER_SPEC,
+  ClientHelloReader,
+  TlsRecordReader,
+  verifyClientHello,
+  verifyServerAnswer,
+  wrapRecords,
+} from '../../src/protocol/faketls.js';
+
+const rnd = (n: number) => new Uint8Array(randomBytes(n));
+const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
+
+describe('fake TLS: server answer', () => {
+  const key = rnd(16);
+
+  it('has the three records, echoes the session id and verifies on the client side', () => {
+    const hello = buildClientHello(key, 'example.com', NOW);
+    const verdict = verifyClientHello(hello.record, [{ user: 'u', key, domain: 'example.com' }], NOW);
+    if (!verdict.ok) throw new Error(verdict.reason);
+    const answer = buildServerHello(key, verdict.fields.random, verdict.fields.sessionId, { cipherSuite: verdict.cipherSuite });
+    expect([...answer.subarray(0, 3)]).toEqual([0x16, 0x03, 0x03]);
+    expect(answer[5]).toBe(0x02);
+    const helloLen = 5 + ((answer[3]! << 8) | answer[4]!);
+    expect([...answer.subarray(helloLen, helloLen + 6)]).toEqual([...CHANGE_CIPHER_SPEC]);
+    const app = helloLen + 6;
+    expect([...answer.subarray(app, app + 3)]).toEqual([0x17, 0x03, 0x03]);
+    const appLen = (answer[app + 3]! << 8) | answer[app + 4]!;
+    expect(appLen).toBeGreaterThanOrEqual(1024);
+    expect(appLen).toBeLessThan(4096);
+    expect(app + 5 + appLen).toBe(answer.length);
+    // supported_versions 03 04 and an x25519 key share
+    expect(Buffer.from(answer).includes(Buffer.from('002b00020304', 'hex'))).toBe(true);
+    expect(Buffer.from(answer).includes(Buffer.from('00330024001d0020', 'hex'))).toBe(true);
+    const check = verifyServerAnswer(key, hello.random, Buffer.concat([answer, Buffer.from('17030300', 'hex')]));
+    expect(check).toMatchObject({ status: 'ok', length: answer.length, cipherSuite: 0x1301 });
+    if (check.status === 'ok') expect(check.sessionId).toEqual(hello.sessionId);
+    expect(verifyServerAnswer(key, hello.random, answer.subarray(0, answer.length - 1)).status).toBe('need-more');
+    expect(verifyServerAnswer(rnd(16), hello.random, answer).status).toBe('error');
+    expect(verifyServerAnswer(key, rnd(32), answer).status).toBe('error');
+  });
+
+  it('varies the size of the application-data record', () => {
+    const sizes = new Set<number>();
+    for (let i = 0; i < 20; i++) sizes.add(buildServerHello(key, rnd(32), rnd(32)).length);
+    expect(sizes.size).toBeGreaterThan(10);
+  });
+
+  it('takes the first non-GREASE TLS 1.3 suite of the client', () => {
+    const answer = buildServerHello(key, rnd(32), rnd(32), { cipherSuite: 0x1303, appDataLength: 1500 });
+    const v = verifyServerAnswer(key, rnd(32), answer);
+    expect(v.status).toBe('error');
+    expect(answer.length).toBe(5 + 4 + 2 + 32 + 1 + 32 + 2 + 1 + 2 + 6 + 8 + 32 + 6 + 5 + 1500);
+  });
+
+  it('rejects bad inputs with typed errors', () => {
+    expect(() => buildServerHello(rnd(15), rnd(32), rnd(32))).toThrow(TlsError);
+    expect(() => buildServerHello(key, rnd(31), rnd(32))).toThrow(TlsError);
+  });
+});
+
+describe('fake TLS: data-phase records', () => {
+  it('wraps into records of at most 16 384 bytes and reads them back, across any split', () => {
+    const payload = rnd(40_000);
+    const wire = wrapRecords(payload);
+    expect(wire.length).toBe(40_000 + 3 * 5);
+    expect((wire[3]! << 8) | wire[4]!).toBe(16384);
+    const small = wrapRecords(payload.subarray(0, 5000), 2878);
+    expect(small.length).toBe(5000 + 2 * 5);
+    for (const step of [1, 7, 5000, 70_000]) {
+      const reader = new TlsRecordReader();
+      const out: Buffer[] = [];
+      const input = Buffer.concat([CHANGE_CIPHER_SPEC, wire]);
+      for (let i = 0; i < input.length; i += step) for (const p of reader.push(input.subarray(i, i + step))) out.push(Buffer.from(p));
+      expect(Buffer.concat(out).equals(payload)).toBe(true);
+      expect(reader.pendingBytes).toBe(0);
+    }
+    expect(() => wrapRecords(payload, 16385)).toThrow(TlsError);
+  });
+
+  it('accepts the one CCS only before data, and only 0x17 records', () => {
+    const data = wrapRecords(Uint8Array.of(1, 2, 3));
+    const reader = new TlsRecordReader();
+    reader.push(CHANGE_CIPHER_SPEC);
+    expect(() => reader.push(CHANGE_CIPHER_SPEC)).toThrowError(expect.objectContaining({ code: 'ERR_PROTOCOL_TLS_RECORD_TYPE' }));
+    expect(() => reader.push(data)).toThrow(TlsError); // stays failed
+    const r2 = new TlsRecordReader();
+    expect(() => r2.push(Uint8Array.of(0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28))).toThrowError(expect.objectContaining({ code: 'ERR_PROTOCOL_TLS_RECORD_TYPE' }));
+    const r3 = new TlsRecordReader();
+    expect(() => r3.push(Uint8Array.of(0x17, 0x03, 0x03, 0x41, 0x01))).toThrowError(expect.objectContaining({ code: 'ERR_PROTOCOL_TLS_RECORD_TOO_LARGE' }));
+    const r4 = new TlsRecordReader();
+    expect(() => r4.push(Uint8Array.of(0x17, 0x03, 0x01, 0x00, 0x01, 0x00))).toThrowError(expect.objectContaining({ code: 'ERR_PROTOCOL_TLS_RECORD' }));
+  });
+
+  it('never throws an untyped error on random bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 400 }), fc.integer({ min: 1, max: 50 }), (bytes, step) => {
+        const reader = new TlsRecordReader();
+        try {
+          for (let i = 0; i < bytes.length; i += step) reader.push(bytes.subarray(i, i + step));
+        } catch (err) {
+          expect(err).toBeInstanceOf(TlsError);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('fake TLS: whole handshake, client and server sides', () => {
+  it('reader → verify → answer → client check → first record carries the obfuscated2 header', () => {
+    const key = rnd(16);
+    const hello = buildClientHello(key, 'example.com', NOW);
+    const reader = new ClientHelloReader();
+    const res = reader.feed(hello.record);
+    if (res.status !== 'done') throw new Error(res.status);
+    const verdict = verifyClientHello(res.record, [{ user: 'u', key, domain: 'example.com' }], NOW);
+    if (!verdict.ok) throw new Error(verdict.reason);
+    const answer = buildServerHello(key, verdict.fields.random, verdict.fields.sessionId, { cipherSuite: verdict.cipherSuite });
+    expect(verifyServerAnswer(key, hello.random, answer).status).toBe('ok');
+    const header = rnd(64);
+    const records = new TlsRecordReader();
+    const first = records.push(Buffer.concat([CHANGE_CIPHER_SPEC, wrapRecords(Buffer.concat([header, Buffer.from('payload')]), 2878)]));
+    expect(Buffer.from(first[0]!.subarray(0, 64)).equals(header)).toBe(true);
+  });
+});

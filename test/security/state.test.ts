@@ -1,0 +1,113 @@
+/**
+ * The StateStore contract, run against the memory store and against a real redis-server; the replay cache
+ * and a rate limiter on top of each.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryStateStore } from '../../src/state/memory.js';
+import { RedisStateStore } from '../../src/state/redis.js';
+import { StoreReplayCache } from '../../src/state/replay.js';
+import type { StateStore } from '../../src/state/store.js';
+import { limiterFactoryFor, isOverLimit } from '../../src/security/limiter-factory.js';
+import { BlockManager } from '../../src/security/blocks.js';
+import { ManualClock } from '../../src/security/clock.js';
+import { startRedis, type RedisServer } from './helpers/redis.js';
+
+let redis: RedisServer;
+let redisStore: RedisStateStore;
+let memoryNow = 1_000_000;
+const memoryStore = new MemoryStateStore(() => memoryNow);
+
+beforeAll(async () => {
+  redis = await startRedis();
+  redisStore = await RedisStateStore.connect(redis.url, `t${process.pid}:`);
+});
+
+afterAll(async () => {
+  await redisStore?.close();
+  await redis?.stop();
+});
+
+const stores: [string, () => StateStore, (ms: number) => Promise<void>][] = [
+  ['memory', () => memoryStore, async (ms) => void (memoryNow += ms)],
+  ['redis', () => redisStore, (ms) => new Promise((r) => setTimeout(r, ms))],
+];
+
+describe.each(stores)('%s StateStore', (_name, store, pass) => {
+  it('get / set / del', async () => {
+    const s = store();
+    expect(await s.get('a')).toBeUndefined();
+    await s.set('a', 'one');
+    expect(await s.get('a')).toBe('one');
+    await s.del('a');
+    expect(await s.get('a')).toBeUndefined();
+  });
+
+  it('values expire after their TTL', async () => {
+    const s = store();
+    await s.set('ttl', 'x', 400);
+    expect(await s.get('ttl')).toBe('x');
+    await pass(500);
+    expect(await s.get('ttl')).toBeUndefined();
+  });
+
+  it('setIfAbsent is first-writer-wins', async () => {
+    const s = store();
+    expect(await s.setIfAbsent('nx', '1', 10_000)).toBe(true);
+    expect(await s.setIfAbsent('nx', '2', 10_000)).toBe(false);
+    expect(await s.get('nx')).toBe('1');
+  });
+
+  it('incr counts and keeps the TTL of the first write', async () => {
+    const s = store();
+    expect(await s.incr('n', 1, 400)).toBe(1);
+    expect(await s.incr('n', 5, 400)).toBe(6);
+    await pass(500);
+    expect(await s.incr('n', 1, 400)).toBe(1);
+  });
+
+  it('sets: add, remove, members, card', async () => {
+    const s = store();
+    expect(await s.sadd('set', 'a')).toBe(true);
+    expect(await s.sadd('set', 'a')).toBe(false);
+    expect(await s.sadd('set', 'b')).toBe(true);
+    expect((await s.smembers('set')).sort()).toEqual(['a', 'b']);
+    expect(await s.scard('set')).toBe(2);
+    expect(await s.srem('set', 'a')).toBe(true);
+    expect(await s.srem('set', 'a')).toBe(false);
+    expect(await s.smembers('set')).toEqual(['b']);
+  });
+
+  it('the replay cache reports the second sighting only', async () => {
+    const cache = new StoreReplayCache(store());
+    const key = new Uint8Array([1, 2, 3, 4]);
+    expect(await cache.seen(key, 10_000)).toBe(false);
+    expect(await cache.seen(key, 10_000)).toBe(true);
+    expect(await cache.seen(new Uint8Array([1, 2, 3, 5]), 10_000)).toBe(false);
+  });
+});
+
+describe('rate-limiter-flexible on the store', () => {
+  for (const [name, store] of [['memory', () => memoryStore], ['redis', () => redisStore]] as const) {
+    it(`${name}: the third point in a 2-point window is refused`, async () => {
+      const limiter = limiterFactoryFor(store())({ keyPrefix: `test_${Date.now()}`, points: 2, durationSec: 30 });
+      await limiter.consume('198.51.100.1');
+      await limiter.consume('198.51.100.1');
+      const third = await limiter.consume('198.51.100.1').then(() => 'allowed', (e) => (isOverLimit(e) ? 'limited' : 'error'));
+      expect(third).toBe('limited');
+      await expect(limiter.consume('198.51.100.2')).resolves.toBeTruthy();
+    });
+  }
+
+  it('blocks written by one process are loaded by another on the same Redis', async () => {
+    const clock = new ManualClock(Date.now());
+    const first = new BlockManager(clock, redisStore);
+    first.add('203.0.113.0/24', 'shared', { ttlMs: 60_000 });
+    first.add('198.51.100.9', 'shared too');
+    await new Promise((r) => setTimeout(r, 50)); // the writes are fire-and-forget
+    const second = new BlockManager(clock, redisStore);
+    expect(await second.load()).toBe(2);
+    expect(second.match('203.0.113.77')?.reason).toBe('shared');
+    expect(second.match('198.51.100.9')?.reason).toBe('shared too');
+    expect(second.match('198.51.100.10')).toBeUndefined();
+  });
+});
