@@ -13,9 +13,6 @@ import { createLogger } from './proxy/logger.js';
 import { ProxyServer } from './proxy/server.js';
 import type { ReplayCache } from './protocol/replay.js';
 import type { UsageStore } from './proxy/usage-store.js';
-import { createSecurityLayer, type SecurityLayer } from './security/index.js';
-import { adminEnabled, startAdmin, type AdminPlane } from './admin/index.js';
-import type { KernelRegistry } from './kernels/index.js';
 
 export interface ServiceOptions {
   bus?: EventBus;
@@ -83,60 +80,3 @@ async function loadRegistry(logger: Logger): Promise<StreamCipherSource> {
   }
   return nodeCipherSource;
 }
-
-// ── Full stack: security layer + data plane + admin plane (added by the admin-plane engineer) ───────────────
-// `startService` stays the bare data plane (its tests rely on that). `startStack` is what `mtshield run` wants:
-// it creates the security layer, hands its gate and shaper to the proxy, attaches the user directory and the
-// kernel registry to it, and starts the admin plane unless `admin.listen = "off"` (default 127.0.0.1:9100).
-
-export interface Stack extends Service {
-  security: SecurityLayer;
-  /** Undefined when `admin.listen = "off"`. */
-  admin?: AdminPlane;
-  /** SIGHUP: validated config applied to the proxy, then to the security layer (the old one stays on error). */
-  reload(config: MtShieldConfig): Promise<void>;
-}
-
-export async function startStack(config: MtShieldConfig, options: Omit<ServiceOptions, 'gate' | 'shaper'> & { version?: string } = {}): Promise<Stack> {
-  const logger = options.logger ?? createLogger(config.log.level);
-  const bus = options.bus ?? new EventBus();
-  const security = await createSecurityLayer({ config, bus, logger });
-  let service: Service | undefined;
-  let admin: AdminPlane | undefined;
-  try {
-    service = await startService(config, { ...options, bus, logger, gate: security.gate, shaper: security.shaper });
-    // The kernel registry, unless the relay fell back to node:crypto streams.
-    const candidate = service.registry as Partial<KernelRegistry>;
-    const kernels = typeof candidate.status === 'function' && typeof candidate.swap === 'function' ? (candidate as KernelRegistry) : undefined;
-    security.attach({ users: service.server.users, kernels });
-    if (adminEnabled(config.admin)) {
-      admin = await startAdmin({ config, bus, security, proxy: service.server, kernels, logger, version: options.version });
-    }
-  } catch (err) {
-    await service?.stop(0);
-    await security.close();
-    throw err;
-  }
-  const data = service;
-  return {
-    server: data.server,
-    bus,
-    registry: data.registry,
-    logger,
-    security,
-    admin,
-    get config() {
-      return data.server.config;
-    },
-    async reload(next) {
-      data.server.reload(next);
-      await security.reload(next);
-    },
-    async stop(deadlineMs?: number) {
-      admin?.close();
-      await data.stop(deadlineMs);
-      await security.close();
-    },
-  };
-}
-

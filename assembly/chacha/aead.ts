@@ -30,7 +30,7 @@ import {
 import { chachaStripesHashed, chachaStripesPlain, chachaTail } from './chacha20-simd';
 import { CHACHA_CTX_SIZE, ST_COUNTER, ST_KEY, ST_KEYSTREAM, ST_KS_END, ST_KS_USED, ST_NEXT, ST_NONCE } from './layout';
 import {
-  POLY_BUFFER, POLY_BUFFERED, poly1305Absorb, poly1305Blocks, poly1305Finish, poly1305PadToBlock, poly1305Setup,
+  HIBIT, POLY_BUFFER, POLY_BUFFERED, poly1305Absorb, poly1305Blocks, poly1305Finish, poly1305PadToBlock, poly1305Setup,
 } from './poly1305';
 
 export const AEAD_CTX_SIZE: i32 = 576;
@@ -135,7 +135,7 @@ export function aeadFinish(ctx: usize, tagOut: usize): i32 {
   poly1305PadToBlock(poly);
   store<u64>(poly + POLY_BUFFER, load<u64>(ctx + AAD_LEN));
   store<u64>(poly + POLY_BUFFER + 8, load<u64>(ctx + DATA_LEN));
-  poly1305Blocks(poly, poly + POLY_BUFFER, 1, 1 << 24);
+  poly1305Blocks(poly, poly + POLY_BUFFER, 1, HIBIT);
   store<u32>(poly + POLY_BUFFERED, 0);
   poly1305Finish(poly, tagOut);
   zero16s(ctx, <usize>AEAD_CTX_SIZE);

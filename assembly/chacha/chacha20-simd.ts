@@ -10,10 +10,10 @@
 // 16-bit rotations shuffle with masks loaded from static memory (or, where V8 has a cheaper pattern, use it);
 // 12 and 7 are shift/or pairs.
 //
-// Stitching: ChaCha uses the vector units, Poly1305 (26-bit limbs, i64 multiplies) the scalar ones, so one
+// Stitching: ChaCha uses the vector units, Poly1305 (radix 2^32, i64 multiplies) the scalar ones, so one
 // loop that interleaves both lets an out-of-order core run them side by side. Each 256-byte stripe holds 16
 // Poly1305 blocks: three per pair of double rounds (15), one more after the rounds. The loop body is
-// straight-line code (no inner loop or branch); r and 5r are read from the Poly1305 context where used,
+// straight-line code (no inner loop or branch); r and s are read from the Poly1305 context where used,
 // which leaves general registers for h and the products. Opening hashes a stripe's ciphertext during its
 // own rounds (all reads precede its XOR stores); sealing hashes the stripe before it.
 //
@@ -21,7 +21,7 @@
 // AssemblyScript has no macros and a call would spill every live vector register.
 
 import { ST_COUNTER } from './layout';
-import { POLY_H, POLY_R, POLY_R5 } from './poly1305';
+import { POLY_H, POLY_R, POLY_S } from './poly1305';
 
 /** Byte-shuffle masks: rotate each 32-bit lane left by 16, then by 8. */
 const ROT_MASKS: usize = memory.data<u8>([
@@ -71,9 +71,9 @@ const ROT_MASKS: usize = memory.data<u8>([
   emit(i64x2.shuffle(t2, t3, 1, 3), ptr, 3, g, nb, ks, buffer);
 }
 
-const MASK26: u64 = 0x3ffffff;
+const M32: u64 = 0xffffffff;
 
-/** Limb i of r (i = 0..4) or of 5r (i = 5..8 for 5r1..5r4), read where it is used. */
+/** A word of r or s from the Poly1305 context, read where it is used (a memory operand, not a register). */
 // @ts-ignore: decorator
 @inline function rl(p: usize, off: usize): u64 {
   return <u64>load<u32>(p + off);
@@ -92,10 +92,10 @@ function chachaStripes(
   st: usize, ptr: usize, counter: u32, stripes: i32, tailBlocks: i32, ks: usize, poly: usize, hp: usize, hashing: bool,
 ): void {
   let h0: u64 = 0, h1: u64 = 0, h2: u64 = 0, h3: u64 = 0, h4: u64 = 0;
-  let d0: u64 = 0, d1: u64 = 0, d2: u64 = 0, d3: u64 = 0, d4: u64 = 0;
+  let d0: u64 = 0, d1: u64 = 0, d2: u64 = 0, d3: u64 = 0, t: u64 = 0;
   if (hashing) {
-    h0 = rl(poly, POLY_H); h1 = rl(poly, POLY_H + 4); h2 = rl(poly, POLY_H + 8);
-    h3 = rl(poly, POLY_H + 12); h4 = rl(poly, POLY_H + 16);
+    h0 = load<u64>(poly + POLY_H, 0); h1 = load<u64>(poly + POLY_H, 8); h2 = load<u64>(poly + POLY_H, 16);
+    h3 = load<u64>(poly + POLY_H, 24); h4 = load<u64>(poly + POLY_H, 32);
   }
   const passes = stripes + (tailBlocks >= 0 ? 1 : 0);
   for (let s = 0; s < passes; s++) {
@@ -138,17 +138,16 @@ function chachaStripes(
       x5 = rot7(v128.xor(x5, x10)); x6 = rot7(v128.xor(x6, x11));
       x7 = rot7(v128.xor(x7, x8)); x4 = rot7(v128.xor(x4, x9));
       if (hashing) {
-        // Poly1305 block at hp + 0: h = (h + m) * r, partially reduced
-        h0 += <u64>(load<u32>(hp, 0) & 0x3ffffff); h1 += <u64>((load<u32>(hp, 3) >> 2) & 0x3ffffff);
-        h2 += <u64>((load<u32>(hp, 6) >> 4) & 0x3ffffff); h3 += <u64>((load<u32>(hp, 9) >> 6) & 0x3ffffff);
-        h4 += <u64>((load<u32>(hp, 12) >> 8) | (1 << 24));
-        d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_R5 + 12) + h2 * rl(poly, POLY_R5 + 8) + h3 * rl(poly, POLY_R5 + 4) + h4 * rl(poly, POLY_R5 + 0);
-        d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_R5 + 12) + h3 * rl(poly, POLY_R5 + 8) + h4 * rl(poly, POLY_R5 + 4);
-        d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_R5 + 12) + h4 * rl(poly, POLY_R5 + 8);
-        d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_R5 + 12);
-        d4 = h0 * rl(poly, POLY_R + 16) + h1 * rl(poly, POLY_R + 12) + h2 * rl(poly, POLY_R + 8) + h3 * rl(poly, POLY_R + 4) + h4 * rl(poly, POLY_R + 0);
-        h0 = d0 & MASK26; d1 += d0 >> 26; h1 = d1 & MASK26; d2 += d1 >> 26; h2 = d2 & MASK26; d3 += d2 >> 26;
-        h3 = d3 & MASK26; d4 += d3 >> 26; h4 = d4 & MASK26; h0 += (d4 >> 26) * 5; h1 += h0 >> 26; h0 &= MASK26;
+        // Poly1305 block at hp + 0 (the step of poly1305Blocks, radix 2^32)
+        t = h0 + <u64>load<u32>(hp, 0); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 4) + (t >> 32); h1 = t & M32;
+        t = h2 + <u64>load<u32>(hp, 8) + (t >> 32); h2 = t & M32; t = h3 + <u64>load<u32>(hp, 12) + (t >> 32);
+        h3 = t & M32; h4 += (t >> 32) + 1;
+        d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_S + 8) + h2 * rl(poly, POLY_S + 4) + h3 * rl(poly, POLY_S + 0);
+        d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_S + 8) + h3 * rl(poly, POLY_S + 4) + h4 * rl(poly, POLY_S + 0);
+        d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_S + 8) + h4 * rl(poly, POLY_S + 4);
+        d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
+        h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
+        h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
       }
       // column round
       x0 = i32x4.add(x0, x4); x1 = i32x4.add(x1, x5); x2 = i32x4.add(x2, x6); x3 = i32x4.add(x3, x7);
@@ -177,45 +176,42 @@ function chachaStripes(
       x5 = rot7(v128.xor(x5, x10)); x6 = rot7(v128.xor(x6, x11));
       x7 = rot7(v128.xor(x7, x8)); x4 = rot7(v128.xor(x4, x9));
       if (hashing) {
-        // Poly1305 block at hp + 16: h = (h + m) * r, partially reduced
-        h0 += <u64>(load<u32>(hp, 16) & 0x3ffffff); h1 += <u64>((load<u32>(hp, 19) >> 2) & 0x3ffffff);
-        h2 += <u64>((load<u32>(hp, 22) >> 4) & 0x3ffffff); h3 += <u64>((load<u32>(hp, 25) >> 6) & 0x3ffffff);
-        h4 += <u64>((load<u32>(hp, 28) >> 8) | (1 << 24));
-        d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_R5 + 12) + h2 * rl(poly, POLY_R5 + 8) + h3 * rl(poly, POLY_R5 + 4) + h4 * rl(poly, POLY_R5 + 0);
-        d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_R5 + 12) + h3 * rl(poly, POLY_R5 + 8) + h4 * rl(poly, POLY_R5 + 4);
-        d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_R5 + 12) + h4 * rl(poly, POLY_R5 + 8);
-        d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_R5 + 12);
-        d4 = h0 * rl(poly, POLY_R + 16) + h1 * rl(poly, POLY_R + 12) + h2 * rl(poly, POLY_R + 8) + h3 * rl(poly, POLY_R + 4) + h4 * rl(poly, POLY_R + 0);
-        h0 = d0 & MASK26; d1 += d0 >> 26; h1 = d1 & MASK26; d2 += d1 >> 26; h2 = d2 & MASK26; d3 += d2 >> 26;
-        h3 = d3 & MASK26; d4 += d3 >> 26; h4 = d4 & MASK26; h0 += (d4 >> 26) * 5; h1 += h0 >> 26; h0 &= MASK26;
+        // Poly1305 block at hp + 16 (the step of poly1305Blocks, radix 2^32)
+        t = h0 + <u64>load<u32>(hp, 16); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 20) + (t >> 32); h1 = t & M32;
+        t = h2 + <u64>load<u32>(hp, 24) + (t >> 32); h2 = t & M32; t = h3 + <u64>load<u32>(hp, 28) + (t >> 32);
+        h3 = t & M32; h4 += (t >> 32) + 1;
+        d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_S + 8) + h2 * rl(poly, POLY_S + 4) + h3 * rl(poly, POLY_S + 0);
+        d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_S + 8) + h3 * rl(poly, POLY_S + 4) + h4 * rl(poly, POLY_S + 0);
+        d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_S + 8) + h4 * rl(poly, POLY_S + 4);
+        d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
+        h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
+        h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
       }
       if (hashing) {
-        // Poly1305 block at hp + 32: h = (h + m) * r, partially reduced
-        h0 += <u64>(load<u32>(hp, 32) & 0x3ffffff); h1 += <u64>((load<u32>(hp, 35) >> 2) & 0x3ffffff);
-        h2 += <u64>((load<u32>(hp, 38) >> 4) & 0x3ffffff); h3 += <u64>((load<u32>(hp, 41) >> 6) & 0x3ffffff);
-        h4 += <u64>((load<u32>(hp, 44) >> 8) | (1 << 24));
-        d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_R5 + 12) + h2 * rl(poly, POLY_R5 + 8) + h3 * rl(poly, POLY_R5 + 4) + h4 * rl(poly, POLY_R5 + 0);
-        d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_R5 + 12) + h3 * rl(poly, POLY_R5 + 8) + h4 * rl(poly, POLY_R5 + 4);
-        d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_R5 + 12) + h4 * rl(poly, POLY_R5 + 8);
-        d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_R5 + 12);
-        d4 = h0 * rl(poly, POLY_R + 16) + h1 * rl(poly, POLY_R + 12) + h2 * rl(poly, POLY_R + 8) + h3 * rl(poly, POLY_R + 4) + h4 * rl(poly, POLY_R + 0);
-        h0 = d0 & MASK26; d1 += d0 >> 26; h1 = d1 & MASK26; d2 += d1 >> 26; h2 = d2 & MASK26; d3 += d2 >> 26;
-        h3 = d3 & MASK26; d4 += d3 >> 26; h4 = d4 & MASK26; h0 += (d4 >> 26) * 5; h1 += h0 >> 26; h0 &= MASK26;
+        // Poly1305 block at hp + 32 (the step of poly1305Blocks, radix 2^32)
+        t = h0 + <u64>load<u32>(hp, 32); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 36) + (t >> 32); h1 = t & M32;
+        t = h2 + <u64>load<u32>(hp, 40) + (t >> 32); h2 = t & M32; t = h3 + <u64>load<u32>(hp, 44) + (t >> 32);
+        h3 = t & M32; h4 += (t >> 32) + 1;
+        d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_S + 8) + h2 * rl(poly, POLY_S + 4) + h3 * rl(poly, POLY_S + 0);
+        d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_S + 8) + h3 * rl(poly, POLY_S + 4) + h4 * rl(poly, POLY_S + 0);
+        d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_S + 8) + h4 * rl(poly, POLY_S + 4);
+        d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
+        h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
+        h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
       }
       if (hashing) hp += 48;
     }
     if (hashing) {
-      // Poly1305 block at hp + 0: h = (h + m) * r, partially reduced
-      h0 += <u64>(load<u32>(hp, 0) & 0x3ffffff); h1 += <u64>((load<u32>(hp, 3) >> 2) & 0x3ffffff);
-      h2 += <u64>((load<u32>(hp, 6) >> 4) & 0x3ffffff); h3 += <u64>((load<u32>(hp, 9) >> 6) & 0x3ffffff);
-      h4 += <u64>((load<u32>(hp, 12) >> 8) | (1 << 24));
-      d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_R5 + 12) + h2 * rl(poly, POLY_R5 + 8) + h3 * rl(poly, POLY_R5 + 4) + h4 * rl(poly, POLY_R5 + 0);
-      d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_R5 + 12) + h3 * rl(poly, POLY_R5 + 8) + h4 * rl(poly, POLY_R5 + 4);
-      d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_R5 + 12) + h4 * rl(poly, POLY_R5 + 8);
-      d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_R5 + 12);
-      d4 = h0 * rl(poly, POLY_R + 16) + h1 * rl(poly, POLY_R + 12) + h2 * rl(poly, POLY_R + 8) + h3 * rl(poly, POLY_R + 4) + h4 * rl(poly, POLY_R + 0);
-      h0 = d0 & MASK26; d1 += d0 >> 26; h1 = d1 & MASK26; d2 += d1 >> 26; h2 = d2 & MASK26; d3 += d2 >> 26;
-      h3 = d3 & MASK26; d4 += d3 >> 26; h4 = d4 & MASK26; h0 += (d4 >> 26) * 5; h1 += h0 >> 26; h0 &= MASK26;
+      // Poly1305 block at hp + 0 (the step of poly1305Blocks, radix 2^32)
+      t = h0 + <u64>load<u32>(hp, 0); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 4) + (t >> 32); h1 = t & M32;
+      t = h2 + <u64>load<u32>(hp, 8) + (t >> 32); h2 = t & M32; t = h3 + <u64>load<u32>(hp, 12) + (t >> 32);
+      h3 = t & M32; h4 += (t >> 32) + 1;
+      d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_S + 8) + h2 * rl(poly, POLY_S + 4) + h3 * rl(poly, POLY_S + 0);
+      d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_S + 8) + h3 * rl(poly, POLY_S + 4) + h4 * rl(poly, POLY_S + 0);
+      d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_S + 8) + h4 * rl(poly, POLY_S + 4);
+      d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
+      h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
+      h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
     }
     if (hashing) hp += 16;
     // feed-forward, transpose, XOR into the data (or keep as keystream)
@@ -236,9 +232,8 @@ function chachaStripes(
     ptr += 256;
   }
   if (hashing) {
-    store<u32>(poly + POLY_H, <u32>h0, 0); store<u32>(poly + POLY_H, <u32>h1, 4);
-    store<u32>(poly + POLY_H, <u32>h2, 8); store<u32>(poly + POLY_H, <u32>h3, 12);
-    store<u32>(poly + POLY_H, <u32>h4, 16);
+    store<u64>(poly + POLY_H, h0, 0); store<u64>(poly + POLY_H, h1, 8); store<u64>(poly + POLY_H, h2, 16);
+    store<u64>(poly + POLY_H, h3, 24); store<u64>(poly + POLY_H, h4, 32);
   }
 }
 

@@ -200,6 +200,7 @@ export async function handshakes(target: Target, opts: { count: number; concurre
 export interface IdleMemoryResult {
   /** Idle handshaken connections in each of the two batches. */
   connections: number;
+  /** Connections that failed to handshake or were dropped while idle (either batch). */
   failed: number;
   rssBaselineBytes: number;
   rssAfterFirstBytes: number;
@@ -243,7 +244,7 @@ export async function idleMemory(target: Target, opts: { connections: number; co
     const live = clients.filter((c) => !c.socket.destroyed).length;
     return {
       connections: opts.connections,
-      failed: failed + (clients.length - live),
+      failed: Math.max(failed, 2 * opts.connections - live),
       rssBaselineBytes: baseline,
       rssAfterFirstBytes: afterFirst,
       rssAfterSecondBytes: afterSecond,

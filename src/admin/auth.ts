@@ -5,6 +5,7 @@
  * this module only turns its answer into a principal or a typed error.
  */
 import { SecurityError } from '../security/errors.js';
+import { AdminRequestError } from './http.js';
 import type { AuthResult } from '../security/auth.js';
 import type { AccessLevel } from '../security/levels.js';
 
@@ -53,7 +54,9 @@ export function createAuthenticator(auth: AuthPort): AdminAuthenticator {
       }
       if (result.status === 429) {
         const seconds = Math.ceil((result.retryAfterMs ?? 60_000) / 1000);
-        throw new SecurityError('ERR_SECURITY_RATE_LIMITED', `too many failed attempts from this address; retry in ${seconds}s`);
+        const limited = new AdminRequestError(429, 'ERR_SECURITY_RATE_LIMITED', `too many failed attempts from this address; retry in ${seconds}s`);
+        limited.retryAfterSeconds = seconds;
+        throw limited;
       }
       const reason = result.reason === 'missing' ? 'missing credentials' : result.reason === 'policy' ? 'token refused by the strong_auth policy' : 'wrong, expired or revoked credentials';
       throw new SecurityError('ERR_SECURITY_UNAUTHORIZED', reason);

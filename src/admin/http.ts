@@ -12,6 +12,8 @@ import { normaliseIp } from './net.js';
 export class AdminRequestError extends MtShieldError {
   readonly status: number;
   readonly field?: string;
+  /** Seconds for a Retry-After header (429). */
+  retryAfterSeconds?: number;
 
   constructor(status: number, code: string, message: string, field?: string) {
     super(code, message);
@@ -93,14 +95,16 @@ export class Reply {
   error(err: AdminRequestError, closeConnection = false): void {
     const body: Record<string, unknown> = { error: err.code, message: err.message };
     if (err.field !== undefined) body.field = err.field;
-    this.json(err.status, body, closeConnection);
+    const headers = err.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(err.retryAfterSeconds) };
+    this.send(err.status, JSON.stringify(body), 'application/json; charset=utf-8', closeConnection, headers);
   }
 
-  private send(status: number, body: string | undefined, contentType: string, closeConnection: boolean): void {
+  private send(status: number, body: string | undefined, contentType: string, closeConnection: boolean, headers?: Record<string, string>): void {
     if (this.aborted || this.done) return;
     this.done = true;
     this.res.cork(() => {
       this.res.writeStatus(statusLine(status));
+      for (const [name, value] of Object.entries(headers ?? {})) this.res.writeHeader(name, value);
       if (body === undefined) {
         this.res.end(undefined, closeConnection);
         return;

@@ -96,7 +96,8 @@ class WasmFramingKernel implements FramingKernel {
         const length = this.dv.getUint32(e + 8, true);
         const keep = kind === 'padded' ? length - (length % 4) : length;
         const start = at + payloadAt;
-        frames.push({ type: 'data', payload: data.subarray(start, start + keep), quickAck: (this.dv.getUint32(e + 12, true) & 1) === 1 });
+        const quickAck = (this.dv.getUint32(e + 12, true) & 1) === 1;
+        frames.push({ type: 'data', payload: data.subarray(start, start + keep), quickAck });
         end = payloadAt + length;
       }
       at += end;
@@ -116,7 +117,10 @@ class WasmFramingKernel implements FramingKernel {
     const written = this.encode(code, this.data, payload.length, this.data, pad.length);
     if (written === FRAME_TOO_LARGE) throw new FramingError('ERR_PROTOCOL_FRAME_TOO_LARGE', 'payload too large for the framing');
     if (written < 0) {
-      if (written === -3) throw new FramingError(pad.length > 15 ? 'ERR_PROTOCOL_FRAME_PADDING' : 'ERR_PROTOCOL_FRAME_BAD', 'frameEncode refused the length or padding');
+      if (written === -3) {
+        const code = pad.length > 15 ? 'ERR_PROTOCOL_FRAME_PADDING' : 'ERR_PROTOCOL_FRAME_BAD';
+        throw new FramingError(code, 'frameEncode refused the length or padding');
+      }
       throw statusError(written, 'frameEncode');
     }
     const out = this.mem.slice(this.data, this.data + written);
@@ -168,7 +172,12 @@ export interface LoadFramingOptions {
 
 function simdSupported(): boolean {
   // The smallest module using a v128 constant: valid only where SIMD is supported.
-  const probe = Uint8Array.of(0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11);
+  const probe = Uint8Array.of(
+    ...[0, 97, 115, 109, 1, 0, 0, 0], // magic, version
+    ...[1, 5, 1, 96, 0, 1, 123], // type: () -> v128
+    ...[3, 2, 1, 0], // one function
+    ...[10, 22, 1, 20, 0, 253, 12, ...new Array<number>(16).fill(0), 11], // body: v128.const 0
+  );
   return Wasm.validate(probe);
 }
 

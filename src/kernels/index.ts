@@ -31,7 +31,7 @@ export { envName } from './config.js';
 export interface LoadKernelsOptions {
   /** Force a backend per algorithm (config `kernels.backend`); env MTSHIELD_KERNEL[_<ALG>] also forces. */
   backend?: Partial<Record<Algorithm, BackendName>>;
-  /** Measure backends at start-up (default true; results cached on disk). false: use the built-in prior. */
+  /** Measure backends at start-up (default true; results cached on disk). false: a cached result or the prior. */
   calibrate?: boolean;
   /** Calibration cache dir (default $MTSHIELD_CACHE_DIR or ~/.cache/mtshield). */
   cacheDir?: string;
@@ -91,9 +91,10 @@ export async function loadKernels(options: LoadKernelsOptions = {}): Promise<Ker
     { entries, costs, nativeCtrSwitchNs, calibration, forced, pinned: options.pinnedSha256 ?? (await shippedHashes()), logger },
     swapper,
   );
-  if (shouldCalibrate) {
-    const key = keyFor(entries);
-    const cached = readCalibration(cacheDir, key);
+  // calibrate: false still takes a cached measurement when there is one (it costs nothing); it never measures
+  const key = keyFor(entries);
+  const cached = readCalibration(cacheDir, key);
+  if (cached || shouldCalibrate) {
     if (cached) {
       costs = cached.costs;
       nativeCtrSwitchNs = cached.nativeCtrSwitchNs;

@@ -65,7 +65,7 @@ export async function loadWasm(name: WasmName | undefined, path: string, bytes?:
     const simd = inst.fn('simdBuild')() === 1;
     const actual: WasmName = simd ? 'wasm-simd' : 'wasm';
     if (name !== undefined && actual !== name) return { ok: false, build, detail: `${path} is a ${actual} build, expected ${name}` };
-    backend = name === undefined ? createWasmBackend(actual, build) : probe;
+    backend = name === undefined ? createWasmBackend(actual, build, probe.pool) : probe;
   } catch (err) {
     return { ok: false, build, detail: `build does not instantiate: ${(err as Error).message}` };
   }

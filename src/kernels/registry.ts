@@ -137,6 +137,7 @@ export class Registry implements KernelRegistry {
       chosen,
       costs,
       calibration: this.state.calibration,
+      adaptiveCtr: this.adaptivePlan ? { wasm: this.chosen('aes-256-ctr', SIZE_CLASSES[0]!), nativeSwitchNs: this.state.nativeCtrSwitchNs } : undefined,
       forced: { ...this.state.forced },
     };
   }

@@ -95,6 +95,8 @@ export interface KernelStatus {
   /** Per-op cost in nanoseconds per algorithm, backend and size class (calibrated or prior). */
   costs: CostTable;
   calibration: { source: 'cache' | 'measured' | 'prior'; file?: string; durationMs?: number };
+  /** AES-256-CTR streams move between a WASM backend (small updates) and native (large) when this is set. */
+  adaptiveCtr?: { wasm: BackendName; nativeSwitchNs: number };
   forced: Partial<Record<Algorithm, BackendName>>;
 }
 

@@ -100,7 +100,9 @@ export class ClientHelloReader {
         return this.error('ERR_PROTOCOL_TLS_HELLO', 'hello continues with a record that is not a handshake record');
       }
       const length = (b[at + 3]! << 8) | b[at + 4]!;
-      if (length === 0 || length > MAX_RECORD) return this.error('ERR_PROTOCOL_TLS_RECORD', `handshake record length ${length} out of range`);
+      if (length === 0 || length > MAX_RECORD) {
+        return this.error('ERR_PROTOCOL_TLS_RECORD', `handshake record length ${length} out of range`);
+      }
       if (this.len - at < RECORD_HEADER_LENGTH + length) return { status: 'need-more' };
       if (++this.records > MAX_HELLO_RECORDS) return this.error('ERR_PROTOCOL_TLS_HELLO', 'hello fragmented into too many records');
       this.appendHandshake(b.subarray(at + RECORD_HEADER_LENGTH, at + RECORD_HEADER_LENGTH + length));

@@ -169,14 +169,19 @@ export class UserDirectory {
     const now = this.clock();
     if (this.cachedCandidates && !this.hasExpiredKeys(now)) return this.cachedCandidates;
     this.pruneTombstones();
-    const out: UserCandidate[] = [];
+    // Order matters: the first candidate whose key matches wins, so live users come before rotated-out
+    // keys, and both before tombstones (a key given to a new user must not be refused as 'removed').
+    const live: UserCandidate[] = [];
+    const grace: UserCandidate[] = [];
+    const removed: UserCandidate[] = [];
     for (const record of this.users.values()) {
-      out.push({ user: record, key: record.parsed.key, domain: record.parsed.domain });
+      const candidate = { user: record, key: record.parsed.key, domain: record.parsed.domain };
+      (record.removedAt === undefined ? live : removed).push(candidate);
       record.graceKeys = record.graceKeys.filter((g) => g.until > now);
-      for (const grace of record.graceKeys) out.push({ user: record, key: grace.key, domain: record.parsed.domain });
+      for (const g of record.graceKeys) grace.push({ user: record, key: g.key, domain: record.parsed.domain });
     }
-    this.cachedCandidates = out;
-    return out;
+    this.cachedCandidates = [...live, ...grace, ...removed];
+    return this.cachedCandidates;
   }
 
   /** Domains of ee secrets, in directory order (the default fronting target). */

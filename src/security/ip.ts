@@ -1,8 +1,7 @@
 /**
- * Addresses and subnets for the proxy side: parsing (IPv4, IPv6, IPv4-mapped IPv6 → IPv4), CIDR sets on
- * node:net BlockList, and the aggregation subnets the anomaly detector counts by (/24 for v4, /64 for v6).
+ * Addresses and subnets for the proxy side: parsing (IPv4, IPv6, IPv4-mapped IPv6 → IPv4), prefix-indexed
+ * CIDR sets, and the aggregation subnets the anomaly detector counts by (/24 for v4, /64 for v6).
  */
-import { BlockList } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { invalid } from './errors.js';
 
@@ -69,22 +68,93 @@ export function subnetOf(ip: string): string {
   return parseCidr(`${ip}/${family === 'ipv4' ? 24 : 64}`).text;
 }
 
-/** An immutable set of CIDRs with O(log n)-ish membership (node:net BlockList). */
+/**
+ * An immutable set of CIDRs, indexed by prefix length: a lookup is one hash probe per distinct prefix length
+ * present (at most 33 for IPv4, 129 for IPv6), whatever the number of entries. node:net BlockList checks its
+ * rules one by one (measured: 177k checks/s with 10 subnets, 3.8k/s with 10 000), too slow for a FireHOL
+ * list consulted on every accept.
+ */
 export class CidrSet {
-  private readonly list = new BlockList();
+  private readonly v4 = new Map<number, Set<number>>();
+  private readonly v6 = new Map<number, Set<string>>();
+  private readonly v4Prefixes: number[];
+  private readonly v6Prefixes: number[];
   readonly size: number;
 
   constructor(cidrs: Iterable<Cidr>) {
     let count = 0;
     for (const cidr of cidrs) {
-      this.list.addSubnet(cidr.address, cidr.prefix, cidr.family);
+      if (cidr.family === 'ipv4') {
+        const key = v4Key(ipv4ToInt(cidr.address)!, cidr.prefix);
+        let set = this.v4.get(cidr.prefix);
+        if (!set) this.v4.set(cidr.prefix, (set = new Set()));
+        set.add(key);
+      } else {
+        const key = v6Key(ipaddr.IPv6.parse(cidr.address).toByteArray(), cidr.prefix);
+        let set = this.v6.get(cidr.prefix);
+        if (!set) this.v6.set(cidr.prefix, (set = new Set()));
+        set.add(key);
+      }
       count++;
     }
     this.size = count;
+    this.v4Prefixes = [...this.v4.keys()].sort((a, b) => b - a);
+    this.v6Prefixes = [...this.v6.keys()].sort((a, b) => b - a);
   }
 
   has(ip: string): boolean {
     if (this.size === 0) return false;
-    return this.list.check(ip, ipFamily(ip));
+    let v4 = ipv4ToInt(ip);
+    if (v4 === undefined) {
+      const address = processAddress(ip);
+      if (!address) return false;
+      if (address.kind() === 'ipv4') v4 = ipv4ToInt(address.toString());
+      else {
+        if (this.v6Prefixes.length === 0) return false;
+        const bytes = address.toByteArray();
+        return this.v6Prefixes.some((prefix) => this.v6.get(prefix)!.has(v6Key(bytes, prefix)));
+      }
+    }
+    for (const prefix of this.v4Prefixes) if (this.v4.get(prefix)!.has(v4Key(v4!, prefix))) return true;
+    return false;
   }
+}
+
+/** Dotted-quad text → uint32, or undefined when the text is not exactly that (fast path for socket addresses). */
+function ipv4ToInt(text: string): number | undefined {
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return undefined;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      part = part * 10 + (c - 48);
+      digits++;
+      if (part > 255) return undefined;
+    } else {
+      return undefined;
+    }
+  }
+  if (dots !== 3 || digits === 0) return undefined;
+  return value * 256 + part;
+}
+
+function v4Key(address: number, prefix: number): number {
+  return prefix === 0 ? 0 : Math.floor(address / 2 ** (32 - prefix));
+}
+
+function v6Key(bytes: number[], prefix: number): string {
+  let key = '';
+  for (let bit = 0; bit < prefix; bit += 8) {
+    const keep = Math.min(8, prefix - bit);
+    const byte = bytes[bit >> 3]! & (0xff << (8 - keep)) & 0xff;
+    key += byte.toString(16).padStart(2, '0');
+  }
+  return key;
 }

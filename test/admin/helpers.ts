@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { EventBus } from '../../src/events.js';
 import { startAdmin, type AdminPlane, type ProxyPort } from '../../src/admin/index.js';
 import type { adminConfigSchema } from '../../src/admin/config.js';
-import { createSecurityLayer, parseSecurityConfig, type SecurityLayer } from '../../src/security/index.js';
+import { createSecurityLayer, type SecurityLayer } from '../../src/security/index.js';
 import { generateAdminToken } from '../../src/security/tokens.js';
 import { ManualClock } from '../../src/security/clock.js';
 import { loadKernels, type KernelRegistry } from '../../src/kernels/index.js';
@@ -129,9 +129,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   const config = testConfig(input, stateDir);
   const bus = new EventBus();
-  // parseSecurityConfig: all the security tables, including [security] and [state] (src/config/load.ts keeps
-  // only some of them in config.security so far).
-  const security = await createSecurityLayer({ config: { ...config, security: parseSecurityConfig(input) }, bus, clock, timers: false });
+  const security = await createSecurityLayer({ config, bus, clock, timers: false });
   let kernels: KernelRegistry | undefined;
   let testProxy: TestProxy | undefined;
   if (options.withProxy) {

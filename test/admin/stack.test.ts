@@ -1,5 +1,5 @@
 /**
- * The assembled stack (src/service.ts startStack): security layer + proxy + admin plane as `mtshield run`
+ * The assembled process (src/app.ts startApp): kernels + security layer + proxy + admin plane as `mtshield run`
  * starts them. A block posted to the admin API refuses the next proxy connection from that address through
  * the security gate, while the admin plane on the same address keeps answering; stop() drains everything.
  */
@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { formatSecret, generateSecret } from '../../src/protocol/secrets.js';
 import { generateAdminToken } from '../../src/security/tokens.js';
-import { startStack } from '../../src/service.js';
+import { startApp } from '../../src/app.js';
 import { createLogger } from '../../src/proxy/logger.js';
 import { mtcuteClient } from '../helpers/clients.js';
 import { startFakeDc } from '../helpers/fake-dc.js';
@@ -15,7 +15,7 @@ import { connectTo } from '../helpers/net.js';
 import { makeStateDir, testConfig } from '../helpers/proxy.js';
 import { call } from './helpers.js';
 
-describe('startStack', () => {
+describe('startApp', () => {
   it('wires the security gate into the proxy and serves the admin API beside it', async () => {
     const dc = await startFakeDc();
     const stateDir = makeStateDir();
@@ -30,7 +30,8 @@ describe('startStack', () => {
       },
       stateDir,
     );
-    const stack = await startStack(config, { nodeCrypto: true, logger: createLogger('silent') });
+    const app = await startApp(config, createLogger('silent'));
+    const stack = { ...app.service, admin: app.admin, stop: (ms: number) => app.stop(ms) };
     try {
       expect(stack.admin).toBeDefined();
       const url = stack.admin!.url;

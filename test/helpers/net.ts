@@ -24,9 +24,9 @@ export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-export function connectTo(port: number, host = '127.0.0.1'): Promise<Socket> {
+export function connectTo(port: number, host = '127.0.0.1', localAddress?: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port, allowHalfOpen: true, noDelay: true });
+    const socket = connect({ host, port, allowHalfOpen: true, noDelay: true, localAddress });
     socket.once('connect', () => {
       socket.removeListener('error', reject);
       resolve(socket);

@@ -89,11 +89,11 @@ function framedSession(socket: Socket, kind: FramingKind, header: BuiltHeader, w
 export async function obfuscatedClient(
   port: number,
   key: Uint8Array,
-  options: { kind?: FramingKind; dc?: number; header?: BuiltHeader } = {},
+  options: { kind?: FramingKind; dc?: number; header?: BuiltHeader; localAddress?: string } = {},
 ): Promise<RawClient & { header: BuiltHeader }> {
   const kind = options.kind ?? 'padded';
   const header = options.header ?? buildClientHeader(key, kind, options.dc ?? 2);
-  const socket = await connectTo(port);
+  const socket = await connectTo(port, '127.0.0.1', options.localAddress);
   socket.write(header.header);
   return { ...framedSession(socket, kind, header, false), header };
 }

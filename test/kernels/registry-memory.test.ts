@@ -106,3 +106,18 @@ describe('context arena', () => {
     again.destroy();
   });
 });
+
+describe('streams dropped without destroy()', () => {
+  it.skipIf(!buildExportsAlgorithm('wasm', 'aes-256-ctr'))('release their arena slots when collected', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { packagePath } = await import('../../src/util/paths.js');
+    const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', packagePath('test', 'kernels', 'fixtures', 'orphan-slots.ts')], {
+      cwd: packagePath(),
+      timeout: 20_000,
+      encoding: 'utf8',
+    });
+    const { before, after } = JSON.parse(out) as { before: number; after: number };
+    expect(before).toBe(500);
+    expect(after).toBeLessThan(before);
+  });
+});

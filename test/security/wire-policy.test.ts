@@ -107,7 +107,7 @@ describe('rate_limits', () => {
 
   it('enforce: new connections beyond the per-second budget are refused', async () => {
     p = await startSecuredProxy(dc, { policy: { rate_limits: { mode: 'enforce' } }, limits: { per_ip: { new_connections_per_second: 2 } } });
-    const sockets = await Promise.all([0, 1, 2, 3].map(() => connectTo(p!.proxy.port)));
+    const sockets = await Promise.all([0, 1, 2, 3].map(async () => (await connectTo(p!.proxy.port)).on('error', () => {})));
     await until(() => p!.proxy.events.filter((e) => e.name === 'connection.refused' && e.data.by === 'rate_limit').length >= 2);
     for (const socket of sockets) socket.destroy();
     expect(p.layer.counters().refused.rate_limit).toBeGreaterThanOrEqual(2);

@@ -22,6 +22,9 @@ export function renderStatus(s: KernelStatus): string {
   lines.push(`wasm SIMD  ${s.wasmSimd ? 'supported' : 'not supported'}`);
   const cal = s.calibration;
   lines.push(`calibration ${cal.source}${cal.durationMs !== undefined ? ` (${cal.durationMs.toFixed(0)} ms)` : ''}${cal.file ? ` ${cal.file}` : ''}`);
+  if (s.adaptiveCtr) {
+    lines.push(`aes-256-ctr streams adapt: ${s.adaptiveCtr.wasm} for small updates, native for large (switch ≈${(s.adaptiveCtr.nativeSwitchNs / 1000).toFixed(1)} µs)`);
+  }
   lines.push('', 'Self-tests');
   const algs = Object.keys(s.chosen);
   const width = Math.max(...algs.map((a) => a.length)) + 2;

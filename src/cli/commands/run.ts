@@ -36,17 +36,26 @@ export function register(program: Command): void {
         return;
       }
       const logger = createLogger(config.log.level);
-      let app: App;
+      // Handlers first: a signal that arrives while starting must not hit Node's default (exit) action.
+      const holder: AppHolder = {};
+      installSignals(holder, logger, flags.config);
       try {
-        app = await startApp(config, logger);
+        holder.app = await startApp(config, logger);
       } catch (err) {
         logger.fatal({ err: (err as Error).message }, 'cannot start');
         process.exitCode = 1;
         return;
       }
-      printLinks(config, app, generated);
-      installSignals(app, logger, flags.config);
+      printLinks(config, holder.app, generated);
+      logger.info({ pid: process.pid }, 'ready');
+      if (holder.pendingStop) holder.pendingStop();
     });
+}
+
+interface AppHolder {
+  app?: App;
+  /** A stop signal that came in while starting: run once the app is up. */
+  pendingStop?: () => void;
 }
 
 function printLinks(config: MtShieldConfig, app: App, generated: boolean): void {
@@ -57,7 +66,7 @@ function printLinks(config: MtShieldConfig, app: App, generated: boolean): void 
   process.stderr.write(lines.join('\n') + '\n');
 }
 
-function installSignals(app: App, logger: Logger, configFile: string | undefined): void {
+function installSignals(holder: AppHolder, logger: Logger, configFile: string | undefined): void {
   let stopping = false;
   const onStop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -65,6 +74,14 @@ function installSignals(app: App, logger: Logger, configFile: string | undefined
       process.exit(1);
     }
     stopping = true;
+    const app = holder.app;
+    if (!app) {
+      holder.pendingStop = () => {
+        stopping = false;
+        onStop(signal);
+      };
+      return;
+    }
     const deadlineMs = app.service.config.server.drainTimeoutMs;
     logger.info({ signal, deadlineMs }, 'stopping: draining connections');
     app.stop(deadlineMs).then(
@@ -82,6 +99,8 @@ function installSignals(app: App, logger: Logger, configFile: string | undefined
   process.on('SIGTERM', onStop);
   process.on('SIGINT', onStop);
   process.on('SIGHUP', () => {
+    const app = holder.app;
+    if (!app) return void logger.warn('SIGHUP while starting: ignored');
     if (!configFile) {
       logger.info('SIGHUP: running on embedded defaults, nothing to reload');
       return;

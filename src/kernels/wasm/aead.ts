@@ -130,13 +130,17 @@ export class WasmAead implements Aead {
 
   destroy(): void {
     this.destroyed = true;
-    if (this.bound !== undefined) this.pool.release(this.bound.slot);
+    if (this.bound !== undefined) {
+      this.pool.untrack(this);
+      this.pool.release(this.bound.slot);
+    }
     this.bound = undefined;
   }
 
   private bind(): Bound {
     const slot = this.pool.alloc(this.pool.primary.fn(this.k.ctxSize)());
     const inst = slot.inst;
+    this.pool.track(this, slot);
     return {
       slot,
       inst,

@@ -16,8 +16,7 @@ export interface WasmBackend extends Backend {
   ctr(key: Uint8Array, iv: Uint8Array): WasmCtr;
 }
 
-export function createWasmBackend(name: Extract<BackendName, 'wasm' | 'wasm-simd'>, build: KernelBuild): WasmBackend {
-  const pool = new KernelPool(build);
+export function createWasmBackend(name: Extract<BackendName, 'wasm' | 'wasm-simd'>, build: KernelBuild, pool = new KernelPool(build)): WasmBackend {
   const exported = new Set<Algorithm>(build.exported);
   const need = (alg: Algorithm): void => {
     if (!exported.has(alg)) throw new KernelUnsupportedError(`${name} build ${build.sha256.slice(0, 12)} lacks ${alg}`);

@@ -32,6 +32,7 @@ export class WasmCbc implements CbcCipher {
     }
     inst.wipeParam();
     this.slot = slot;
+    pool.track(this, slot);
   }
 
   update(data: Uint8Array, out?: Uint8Array): Uint8Array {
@@ -47,6 +48,7 @@ export class WasmCbc implements CbcCipher {
 
   destroy(): void {
     if (this.slot === undefined) return;
+    this.pool.untrack(this);
     this.pool.release(this.slot);
     this.slot = undefined;
   }

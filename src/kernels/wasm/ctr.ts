@@ -38,6 +38,7 @@ export class WasmCtr implements StreamCipher {
     }
     inst.wipeParam();
     this.slot = slot;
+    pool.track(this, slot);
   }
 
   update(data: Uint8Array, out?: Uint8Array): Uint8Array {
@@ -63,6 +64,7 @@ export class WasmCtr implements StreamCipher {
 
   destroy(): void {
     if (this.slot === undefined) return;
+    this.pool.untrack(this);
     this.pool.release(this.slot);
     this.slot = undefined;
     this.iv.fill(0);

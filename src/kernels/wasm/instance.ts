@@ -114,9 +114,14 @@ export interface Slot {
   size: number;
 }
 
-/** All instances of one build; grows by one instance when every arena is full. */
+/**
+ * All instances of one build; grows by one instance when every arena is full. Slots of owners that were
+ * garbage-collected without destroy() are wiped and released by a FinalizationRegistry (a safety net: the arena
+ * must not leak when a caller forgets destroy(); destroy() stays the way to wipe keys promptly).
+ */
 export class KernelPool {
   private readonly instances: KernelInstance[] = [];
+  private readonly orphans = new FinalizationRegistry<Slot>((slot) => this.release(slot));
 
   constructor(readonly build: KernelBuild) {
     this.instances.push(new KernelInstance(build));
@@ -146,6 +151,15 @@ export class KernelPool {
 
   release(slot: Slot): void {
     slot.inst.release(slot.ptr, slot.size);
+  }
+
+  /** Releases `slot` if `owner` is collected before calling untrack(owner). */
+  track(owner: object, slot: Slot): void {
+    this.orphans.register(owner, slot, owner);
+  }
+
+  untrack(owner: object): void {
+    this.orphans.unregister(owner);
   }
 
   /** Every instance's linear memory (tests search it for key bytes). */

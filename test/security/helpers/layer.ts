@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { buildConfig } from '../../../src/config/load.js';
 import type { MtShieldConfig } from '../../../src/config/types.js';
 import { EventBus, type SecurityEvent } from '../../../src/events.js';
-import { createSecurityLayer, ManualClock, parseSecurityConfig, type SecurityLayer } from '../../../src/security/index.js';
+import { createSecurityLayer, ManualClock, type SecurityLayer } from '../../../src/security/index.js';
 
 export interface TestLayer {
   layer: SecurityLayer;
@@ -19,7 +19,7 @@ export interface TestLayer {
 
 export async function startLayer(input: Record<string, any> = {}, options: { clock?: ManualClock } = {}): Promise<TestLayer> {
   const dir = mkdtempSync(join(tmpdir(), 'mtshield-sec-'));
-  const config = withSecurityTables(buildConfig({ ...input, server: { listen: ['127.0.0.1:0'], state_dir: dir, ...(input.server ?? {}) } }, 'test'), input);
+  const config = buildConfig({ ...input, server: { listen: ['127.0.0.1:0'], state_dir: dir, ...(input.server ?? {}) } }, 'test');
   const clock = options.clock ?? new ManualClock();
   const bus = new EventBus();
   const events: SecurityEvent[] = [];
@@ -44,15 +44,3 @@ export function conn(ip: string, id = nextId++) {
   return { id, remoteAddress: ip, remotePort: 40000, localAddress: '127.0.0.1', localPort: 443 };
 }
 
-/**
- * src/config/load.ts passes the security tables it knows (audit, policy, access, limits, anomaly, blocklist,
- * geo) but not [security] and [state] yet; until it does, tests add them from the same input.
- */
-export function withSecurityTables(config: MtShieldConfig, input: Record<string, any>): MtShieldConfig {
-  const extra = parseSecurityConfig({ security: input.security, state: input.state });
-  const current = config.security as Record<string, unknown>;
-  return {
-    ...config,
-    security: { ...config.security, security: current.security ?? extra.security, state: current.state ?? extra.state } as MtShieldConfig['security'],
-  };
-}

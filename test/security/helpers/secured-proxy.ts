@@ -9,7 +9,6 @@ import { mtcuteClient } from '../../helpers/clients.js';
 import type { FakeDc } from '../../helpers/fake-dc.js';
 import { connectTo } from '../../helpers/net.js';
 import { makeStateDir, startTestProxy, testConfig, type TestProxy } from '../../helpers/proxy.js';
-import { withSecurityTables } from './layer.js';
 
 export const secrets = {
   ee: formatSecret(generateSecret('ee', 'example.com')),
@@ -47,7 +46,7 @@ export async function startSecuredProxy(dc: FakeDc, input: Record<string, any> =
     ...input,
   };
   const stateDir = makeStateDir();
-  const config = withSecurityTables(testConfig(full, stateDir), full);
+  const config = testConfig(full, stateDir);
   const bus = new EventBus();
   const events: SecurityEvent[] = [];
   bus.on('security.event', (e) => events.push(e));
