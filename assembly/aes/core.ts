@@ -1,7 +1,7 @@
 // Internal AES helpers shared by the exports (ctr.ts, cbc.ts, index.ts) and by gcm/. Layout: see index.ts.
 import { inBounds, wipe, OK, BAD_KEY_LENGTH, BAD_LENGTH, OUT_OF_BOUNDS, BAD_STATE } from '../util/memory';
 import { expandKey, simdKeys } from './schedule';
-import { encryptBlock, encrypt4 } from './simd';
+import { encryptBlock, encrypt2, encrypt4 } from './simd';
 import { bsEncrypt4, wipeBsScratch } from './scalar';
 import { bsRoundKey } from './bitsliced';
 
@@ -65,6 +65,11 @@ export function aesEcbRaw(ctx: usize, ptr: usize, nBlocks: i32): void {
       encrypt4(rk, nr, v128.load(p), v128.load(p, 16), v128.load(p, 32), v128.load(p, 48), p, false);
       p += 64;
       n -= 4;
+    }
+    if (n >= 2) {
+      encrypt2(rk, nr, v128.load(p), v128.load(p, 16), p);
+      p += 32;
+      n -= 2;
     }
     while (n > 0) {
       v128.store(p, encryptBlock(rk, nr, v128.load(p)));

@@ -139,6 +139,24 @@ export function encrypt4(rk: usize, nr: i32, b0: v128, b1: v128, b2: v128, b3: v
   v128.store(dst, s3, 48);
 }
 
+/** Encrypts two blocks interleaved (GCM's H and E(J0) at key setup); stores them at dst, dst + 16. */
+export function encrypt2(rk: usize, nr: i32, b0: v128, b1: v128, dst: usize): void {
+  const inv = tab(T.T_INV), ak = tab(T.T_AK);
+  const sb1 = tab(T.T_SB1), sb2 = tab(T.T_SB2), sb1x2 = tab(T.T_SB1X2), sb2x2 = tab(T.T_SB2X2);
+  const k0 = v128.load(rk);
+  let s0 = mapBytes(v128.xor(b0, k0), T.T_IPT_LO, T.T_IPT_HI);
+  let s1 = mapBytes(v128.xor(b1, k0), T.T_IPT_LO, T.T_IPT_HI);
+  for (let r = 1; r < nr; r++) {
+    const k = v128.load(rk + (<usize>r << 4));
+    s0 = encRound(s0, k, inv, ak, sb1, sb2, sb1x2, sb2x2);
+    s1 = encRound(s1, k, inv, ak, sb1, sb2, sb1x2, sb2x2);
+  }
+  const kl = v128.load(rk + (<usize>nr << 4));
+  const so1 = tab(T.T_SO1), so2 = tab(T.T_SO2);
+  v128.store(dst, encLast(s0, kl, inv, ak, so1, so2));
+  v128.store(dst, encLast(s1, kl, inv, ak, so1, so2), 16);
+}
+
 // One middle round of the equivalent inverse cipher on an N-basis state:
 // InvShiftRows, inverse S-box, InvMixColumns (Horner over the row rotation), AddRoundKey.
 @inline function decRound(s: v128, dk: v128, inv: v128, ak: v128): v128 {

@@ -16,8 +16,8 @@
 //      528     4  phase    u32, 0 uninitialised, 1 AAD, 2 sealing, 3 opening, 4 finished
 //      532    44  (reserved, zero)
 //
-// The SIMD build makes blocks 0..3 in one pass at init: block 0 keys Poly1305 (then is wiped), blocks 1..3
-// stay buffered, so a message up to 192 bytes needs no further ChaCha20 work.
+// The SIMD build makes blocks 0 and 1 in one pass at init: block 0 keys Poly1305 (then is wiped), block 1
+// stays buffered, so a message up to 64 bytes needs no further ChaCha20 work.
 // Ciphertext offset t sits at t mod 64 in its keystream block and t mod 16 in its Poly1305 block, so once
 // the buffered keystream is used up the Poly1305 buffer is empty too: the bulk path then runs whole stripes
 // with ChaCha20 and Poly1305 stitched together (chacha20-simd.ts).
@@ -27,7 +27,8 @@ import { copyWords, zero16s } from './bytes';
 import {
   chachaBlock, chachaSetKey, chachaSetup, hchachaCore, streamHasRoom, streamTail, streamUseBuffered, streamXorAligned,
 } from './chacha20';
-import { chachaStripesHashed, chachaStripesPlain, chachaTail } from './chacha20-simd';
+import { chachaRows2 } from './chacha20-rows';
+import { chachaStripesHashed, chachaStripesPlain } from './chacha20-simd';
 import { CHACHA_CTX_SIZE, ST_COUNTER, ST_KEY, ST_KEYSTREAM, ST_KS_END, ST_KS_USED, ST_NEXT, ST_NONCE } from './layout';
 import {
   HIBIT, POLY_BUFFER, POLY_BUFFERED, poly1305Absorb, poly1305Blocks, poly1305Finish, poly1305PadToBlock, poly1305Setup,
@@ -59,10 +60,10 @@ export function aeadSetup(ctx: usize, key: usize, nonce: usize, nonceLen: i32): 
   }
   const ks = ctx + ST_KEYSTREAM;
   if (ASC_FEATURE_SIMD) {
-    chachaTail(ctx, 0, 0, 0, ks); // blocks 0..3
+    chachaRows2(ctx, 0, ks); // blocks 0 and 1
     store<u32>(ctx + ST_KS_USED, 64);
-    store<u32>(ctx + ST_KS_END, 256);
-    store<u64>(ctx + ST_NEXT, 4);
+    store<u32>(ctx + ST_KS_END, 128);
+    store<u64>(ctx + ST_NEXT, 2);
   } else {
     chachaBlock(ctx, 0, ks);
     store<u64>(ctx + ST_NEXT, 1);

@@ -26,6 +26,7 @@
 
 import { BAD_LENGTH, OK, wipe } from '../util/memory';
 import { copyWords, xorInto, zero16s } from './bytes';
+import { chachaRows2 } from './chacha20-rows';
 import { chachaStripesPlain, chachaTail } from './chacha20-simd';
 import {
   CHACHA_MAGIC, KEYSTREAM_SIZE, ST_COUNTER, ST_KEY, ST_KEYSTREAM, ST_KS_END, ST_KS_USED, ST_MAGIC, ST_NEXT,
@@ -138,27 +139,30 @@ export function streamUseBuffered(st: usize, ptr: usize, len: i32): i32 {
 }
 
 /**
- * After whole blocks: XORs the last `tail` bytes (< 256 in the SIMD build, < 64 in the scalar one) from one
- * more keystream pass made at `counter`, keeping the unused blocks of that pass buffered (never one past
- * counter 2^32 - 1). Updates ksUsed, ksEnd and next.
+ * After whole stripes: one more keystream pass at `counter` into the buffer (two blocks by rows when the
+ * tail fits them, else four by columns; one block in the scalar build), never keeping a block past counter
+ * 2^32 - 1; then XORs the `tail` bytes (< 256, or < 64 in the scalar build) from the buffer.
  */
 export function streamTail(st: usize, ptr: usize, counter: u32, tail: i32): void {
-  const whole = tail >> 6;
+  const ks = st + ST_KEYSTREAM;
   let made: u64;
   if (ASC_FEATURE_SIMD) {
-    chachaTail(st, ptr, counter, whole, st + ST_KEYSTREAM);
-    made = 4;
+    if (tail <= 128) {
+      chachaRows2(st, counter, ks);
+      made = 2;
+    } else {
+      chachaTail(st, 0, counter, 0, ks);
+      made = 4;
+    }
   } else {
-    chachaBlock(st, counter, st + ST_KEYSTREAM);
+    chachaBlock(st, counter, ks);
     made = 1;
   }
-  const first = <u64>counter + <u64>whole; // counter of the first buffered block
-  const room = COUNTER_LIMIT - first;
-  const keep = min(made - <u64>whole, room);
+  const keep = min(made, COUNTER_LIMIT - <u64>counter);
   store<u32>(st + ST_KS_USED, 0);
   store<u32>(st + ST_KS_END, <u32>(keep << 6));
-  store<u64>(st + ST_NEXT, first + keep);
-  streamUseBuffered(st, ptr + (<usize>whole << 6), tail & 63);
+  store<u64>(st + ST_NEXT, <u64>counter + keep);
+  streamUseBuffered(st, ptr, tail);
 }
 
 /**

@@ -27,7 +27,7 @@
 //       92     4  phase    u32, 0 = uninitialised, 1 = absorbing, 2 = finished
 //       96    16  buffer   a partial 16-byte block
 //      112    16  (reserved, zero)
-//
+
 // poly1305Finish wipes everything but the phase.
 
 import { copyWords, zero16s } from './bytes';

@@ -10,6 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { loadFramingKernel, type FramingKernel } from '../../src/kernels/framing.js';
 import { FrameDecoder, encodeFrame, type FramingKind } from '../../src/protocol/framing.js';
 import { MAX_RECORD_PAYLOAD, TlsRecordReader, wrapRecords } from '../../src/protocol/tls-records.js';
+import type { CaseResult } from './results.js';
+import type { CaseIdentity, Slot } from './timer.js';
 
 export interface FramingCase {
   kind: string;
@@ -118,4 +120,25 @@ function concat(parts: Uint8Array[]): Uint8Array {
     at += p.length;
   }
   return out;
+}
+
+/**
+ * Verified framing cases grouped for side-by-side timing (every backend of one kind and size), and the
+ * cases refused because a backend's output was wrong.
+ */
+export async function framingGroups(sizes: number[], log: (line: string) => void): Promise<{ groups: Slot[][]; refused: CaseResult[] }> {
+  const groups = new Map<string, Slot[]>();
+  const refused: CaseResult[] = [];
+  for (const f of await framingCases(sizes)) {
+    const identity: CaseIdentity = { group: 'framing', algorithm: `framing ${f.kind}`, operation: f.operation, backend: f.backend, size: f.size };
+    const problem = f.verify();
+    if (problem !== undefined) {
+      log(`refusing to time framing ${f.kind} on ${f.backend}: ${problem}`);
+      refused.push({ ...identity, status: 'refused', reason: problem });
+      continue;
+    }
+    const key = `${f.kind}|${f.size}`;
+    groups.set(key, [...(groups.get(key) ?? []), { identity, bytesPerOp: f.bytesPerOp, prepare: () => ({ run: f.run, dispose: () => {} }) }]);
+  }
+  return { groups: [...groups.values()], refused };
 }

@@ -2,9 +2,12 @@
  * Times a prepared call with benchmark.js, synchronously (no timers inside a sample), and turns its
  * statistics into the figures the report needs. The speed is taken from the fastest sample (each sample
  * is a loop of many calls lasting `minTime`): on a shared machine, interference only ever adds time, so
- * the fastest sample is the least disturbed estimate. The median sample, benchmark.js's own mean-based
- * rate and its relative margin of error are kept alongside. The heap is collected before each
- * measurement, so one backend's garbage is not paid for by the next.
+ * the fastest sample is the least disturbed estimate. Samples are short (2 ms, below a scheduler time
+ * slice, so some run undisturbed even on a busy 2-core box) and capped by count rather than time
+ * (`maxTime` tiny): benchmark.js spends about 5 ms of its own per sample, so the count sets the budget.
+ * The median sample, benchmark.js's own mean-based rate and its relative margin of error are kept
+ * alongside. The heap is collected before each measurement, so one backend's garbage is not paid for by
+ * the next.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';

@@ -16,7 +16,7 @@ import {
 } from './catalog.js';
 import { makeFixture, prepareCase, type Fixture } from './cases.js';
 import { FULL_TIMING, QUICK_TIMING, type Timing } from './measure.js';
-import { timeGroup, type CaseIdentity, type Slot } from './timer.js';
+import { timeGroup, type Slot } from './timer.js';
 import { loadProjectRegistry, type BenchRegistry } from './registry.js';
 import { addNativeRatios, type CaseResult } from './results.js';
 import { evaluateTargets, type TargetResult } from './targets.js';
@@ -25,7 +25,7 @@ import { collectEnvironment, type Environment } from '../report/environment.js';
 import { throughputChart } from '../report/chart.js';
 import { renderTable } from '../report/table.js';
 import { createProgress, type Progress } from '../report/progress.js';
-import { framingCases, type FramingCase } from './framing.js';
+import { framingGroups } from './framing.js';
 
 export interface CipherBenchOptions {
   algorithms?: Algorithm[];
@@ -110,16 +110,9 @@ export async function runCipherBench(options: CipherBenchOptions = {}): Promise<
     group.map((plan) => cipherSlot(registry, plan)),
   );
   if (options.framing !== false) {
-    const framing = await framingCases(sizes);
-    for (const f of framing) {
-      const problem = f.verify();
-      if (problem !== undefined) {
-        log(`refusing to time framing ${f.kind} on ${f.backend}: ${problem}`);
-        cases.push({ ...framingIdentity(f), status: 'refused', reason: problem });
-      }
-    }
-    const verified = framing.filter((f) => !cases.some((c) => c.status === 'refused' && c.group === 'framing' && c.algorithm === `framing ${f.kind}` && c.backend === f.backend && c.size === f.size));
-    groups.push(...groupBy(verified, (f) => `${f.kind}|${f.size}`).map((group) => group.map(framingSlot)));
+    const framing = await framingGroups(sizes, log);
+    cases.push(...framing.refused);
+    groups.push(...framing.groups);
   }
   const progress: Progress = createProgress(groups.reduce((n, g) => n + g.length, 0) * timing.rounds, options.progress ?? true);
   try {
@@ -168,14 +161,6 @@ function cipherSlot(registry: BenchRegistry, plan: PlannedCase): Slot {
     bytesPerOp: fixture.size,
     prepare: () => prepareCase(registry, backend, fixture),
   };
-}
-
-function framingIdentity(f: FramingCase): CaseIdentity {
-  return { group: 'framing', algorithm: `framing ${f.kind}`, operation: f.operation, backend: f.backend, size: f.size };
-}
-
-function framingSlot(f: FramingCase): Slot {
-  return { identity: framingIdentity(f), bytesPerOp: f.bytesPerOp, prepare: () => ({ run: f.run, dispose: () => {} }) };
 }
 
 function groupBy<T>(items: T[], key: (item: T) => string): T[][] {

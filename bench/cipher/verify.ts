@@ -16,8 +16,12 @@ export interface Verdict {
   reason?: string;
 }
 
-/** Chunk lengths for the stream check: odd splits across block boundaries. */
-const CHUNKS = [1, 15, 16, 17, 63, 1000];
+/**
+ * Chunk lengths for the stream check: odd splits across block boundaries, then one chunk larger than the
+ * kernels' 65 600-byte I/O buffer (docs/kernel-abi.md), then the rest.
+ */
+const CHUNKS = [1, 15, 16, 17, 63, 1000, 4099, 65_605];
+const STREAM_CHECK_BYTES = 70_000;
 
 export function verifyBackend(
   registry: BenchRegistry,
@@ -65,14 +69,13 @@ export function verifyBackend(
 
 /** One long stream fed in uneven chunks must equal the one-shot reference (state carried across calls). */
 function verifyChunking(registry: BenchRegistry, backend: BenchBackend): number {
-  const fixture = makeFixture('aes-256-ctr', 'update', 70_000);
+  const fixture = makeFixture('aes-256-ctr', 'update', STREAM_CHECK_BYTES);
   const stream = registry.stream('aes-256-ctr', fixture.key, fixture.nonce, backend === 'auto' ? {} : { backend });
   try {
     const out = new Uint8Array(fixture.input.length);
     let offset = 0;
-    let i = 0;
-    while (offset < fixture.input.length) {
-      const n = Math.min(CHUNKS[i++ % CHUNKS.length]! * (i > CHUNKS.length ? 67 : 1), fixture.input.length - offset);
+    for (let i = 0; offset < fixture.input.length; i++) {
+      const n = Math.min(CHUNKS[i] ?? Infinity, fixture.input.length - offset);
       out.set(stream.update(fixture.input.subarray(offset, offset + n)), offset);
       offset += n;
     }

@@ -22,6 +22,8 @@ export interface ProxyOptions {
   fastMode: boolean;
   /** Extra `node` flags for the proxy process (none by default). */
   nodeArgs?: string[];
+  /** Extra environment for the proxy process (e.g. MTSHIELD_KERNEL_AES_256_CTR to force a kernel). */
+  env?: Record<string, string>;
 }
 
 export interface ProxyUnderTest {
@@ -70,7 +72,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyUnderTest>
   writeFileSync(configPath, configText);
   const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), packagePath('bin/mtshield.js'), 'run', '--config', configPath], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_ENV: 'production' },
+    env: { ...process.env, NODE_ENV: 'production', ...options.env },
   });
   let tail = '';
   const keep = (chunk: Buffer) => {

@@ -73,7 +73,8 @@ export function renderProxyTable(report: ProxyBenchReport, tolerance: { fraction
     ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const lines = ['', 'Proxy benchmark (4 connections of 64 KiB frames, echo DC, all on 127.0.0.1)'];
+  const k = report.settings.kernel === 'auto' ? "the registry's choice" : `forced ${report.settings.kernel}`;
+  const lines = ['', `Proxy benchmark (${report.settings.connections} connections of 64 KiB frames, echo DC, all on 127.0.0.1; AES-256-CTR: ${k})`];
   lines.push(...rows.map((r) => r.map((c, i) => (i < 2 || i === 7 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd()));
   for (const s of report.scenarios) for (const e of s.errors) lines.push(`  ${s.secret} fast=${s.fastMode}: ${e.split('\n')[0]}`);
   if (report.soak) {

@@ -11,7 +11,7 @@ import { formatSecret, generateSecret, type ParsedSecret } from '../../src/proto
 import { collectEnvironment, type Environment } from '../report/environment.js';
 import { createProgress } from '../report/progress.js';
 import { startEchoDc } from './fake-dc.js';
-import { startProxy, type ProxyUnderTest } from './child.js';
+import { startProxy, type ProxyOptions, type ProxyUnderTest } from './child.js';
 import { procAvailable } from './proc.js';
 import {
   handshakes,
@@ -33,6 +33,8 @@ export interface ProxyBenchOptions {
   idleConnections?: number;
   quick?: boolean;
   progress?: boolean;
+  /** Force the proxy's AES-256-CTR backend (wasm-simd, wasm, native, js); default: the registry's choice. */
+  kernel?: string;
   log?: (line: string) => void;
 }
 
@@ -50,7 +52,7 @@ export interface ProxyScenario {
 export interface ProxyBenchReport {
   schema: 'mtshield.bench.proxy/1';
   environment: Environment;
-  settings: typeof FULL;
+  settings: typeof FULL & { kernel: string };
   scenarios: ProxyScenario[];
   soak?: SoakResult & { secret: SecretKind; fastMode: boolean };
   targets: ProxyTarget[];
@@ -76,7 +78,8 @@ const FRONT_DOMAIN = 'www.example.com';
 export async function runProxyBench(options: ProxyBenchOptions = {}): Promise<ProxyBenchReport> {
   if (!procAvailable()) throw new Error('the proxy benchmark reads /proc/<pid>/stat and /status: Linux only');
   const started = Date.now();
-  const settings = { ...(options.quick ? QUICK : FULL) };
+  const settings = { ...(options.quick ? QUICK : FULL), kernel: options.kernel ?? 'auto' };
+  const env: Record<string, string> = options.kernel ? { MTSHIELD_KERNEL_AES_256_CTR: options.kernel } : {};
   if (options.idleConnections) settings.idleConnections = options.idleConnections;
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const secrets: Record<SecretKind, ParsedSecret> = { dd: generateSecret('dd'), ee: generateSecret('ee', FRONT_DOMAIN) };
@@ -91,7 +94,7 @@ export async function runProxyBench(options: ProxyBenchOptions = {}): Promise<Pr
     for (const fastMode of [false, true]) {
       const here = KINDS.map((secret): ProxyScenario => ({ secret, fastMode, errors: [] }));
       scenarios.push(...here);
-      await withProxy(dc.port, users, fastMode, async (proxy) => {
+      await withProxy({ dcPort: dc.port, users, fastMode, env }, async (proxy) => {
         for (const scenario of here) {
           const target = targetOf(proxy, secrets[scenario.secret]);
           progress.tick(`throughput ${scenario.secret} fast_mode=${fastMode}`);
@@ -112,7 +115,7 @@ export async function runProxyBench(options: ProxyBenchOptions = {}): Promise<Pr
       // Memory is measured on a fresh process per scenario, so earlier bulk transfers do not pad the baseline.
       for (const scenario of here) {
         progress.tick(`idle memory ${scenario.secret} fast_mode=${fastMode}`);
-        await withProxy(dc.port, users, fastMode, async (proxy) => {
+        await withProxy({ dcPort: dc.port, users, fastMode, env }, async (proxy) => {
           scenario.idleMemory = await attempt(scenario, 'idle memory', () =>
             idleMemory(targetOf(proxy, secrets[scenario.secret]), { connections: settings.idleConnections, concurrency: settings.idleConcurrency }),
           );
@@ -121,7 +124,7 @@ export async function runProxyBench(options: ProxyBenchOptions = {}): Promise<Pr
     }
     if (options.soakSeconds) {
       progress.tick(`soak ${options.soakSeconds}s ee fast_mode=false`);
-      await withProxy(dc.port, users, false, async (proxy) => {
+      await withProxy({ dcPort: dc.port, users, fastMode: false, env }, async (proxy) => {
         const result = await soak(targetOf(proxy, secrets.ee), {
           seconds: options.soakSeconds!,
           connections: settings.connections,
@@ -161,15 +164,13 @@ function targetOf(proxy: ProxyUnderTest, secret: ParsedSecret): Target {
 }
 
 async function withProxy(
-  dcPort: number,
-  users: Array<{ name: string; secret: string }>,
-  fastMode: boolean,
+  proxyOptions: ProxyOptions,
   body: (proxy: ProxyUnderTest) => Promise<void>,
   onError: (message: string) => void,
 ): Promise<void> {
   let proxy: ProxyUnderTest | undefined;
   try {
-    proxy = await startProxy({ dcPort, users, fastMode });
+    proxy = await startProxy(proxyOptions);
     await body(proxy);
   } catch (err) {
     onError(`${(err as Error).message ?? String(err)}${proxy ? `\n--- proxy output ---\n${proxy.output()}` : ''}`);

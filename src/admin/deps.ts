@@ -25,7 +25,7 @@ export interface SecurityPort {
     list(): BlockEntry[];
   };
   policies: Pick<PolicyStore, 'active' | 'history' | 'set' | 'enforce'>;
-  auth: Pick<AuthService, 'authenticate' | 'createSession'>;
+  auth: Pick<AuthService, 'authenticate' | 'createSession' | 'checkAdminListen'>;
   tokens: Pick<TokenStore, 'create' | 'revoke' | 'list'>;
   sessions: Pick<SessionManager, 'revoke' | 'revokeByToken' | 'list'>;
   activeThreats(): unknown[];

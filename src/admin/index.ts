@@ -3,14 +3,17 @@
  * the event stream on one uWebSockets.js server. Admin actions and failed logins go to the security layer's
  * hash-chained audit log under the principal's token name (never the token).
  */
+import { readFileSync } from 'node:fs';
 import type pino from 'pino';
+import { packagePath } from '../util/paths.js';
 import { createAuthenticator } from './auth.js';
 import type { AdminConfig } from './config.js';
 import type { AdminContext, KernelsPort, ProxyPort, SecurityPort } from './deps.js';
 import type { EventStream } from './event-stream.js';
 import { createMetrics, type AdminMetrics } from './metrics.js';
 import type { Route } from './router.js';
-import { startAdminServer, type AdminServer } from './server.js';
+import { checkListenSecurity, startAdminServer, type AdminServer } from './server.js';
+import { AdminConfigError } from './net.js';
 import { aclRoutes } from './routes/acl.js';
 import { auditRoutes } from './routes/audit.js';
 import { blockRoutes } from './routes/blocks.js';
@@ -46,6 +49,15 @@ export function adminRoutes(ctx: AdminContext, events: () => EventStream | undef
 
 const KERNEL_INFO_SIZE = 16384; // a full TLS record: the size class the relay mostly works at
 
+/** The version in package.json (mtshield_build_info), "unknown" when it cannot be read. */
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 /** True unless `admin.listen = "off"`. */
 export function adminEnabled(admin: AdminConfig): boolean {
   return admin.listen.trim().toLowerCase() !== 'off';
@@ -54,9 +66,14 @@ export function adminEnabled(admin: AdminConfig): boolean {
 export async function startAdmin(options: StartAdminOptions): Promise<AdminPlane> {
   const { config, bus, security, logger } = options;
   const admin = config.admin;
+  // The strong_auth policy has the last word on a remote listener that the config allowed without TLS.
+  const { remote } = checkListenSecurity(admin);
+  const verdict = security.auth.checkAdminListen({ loopback: !remote, tls: admin.tls !== undefined });
+  if (!verdict.allowed) throw new AdminConfigError(`admin.listen ${admin.listen}: ${verdict.reason}`, 'ERR_ADMIN_INSECURE_LISTEN');
+  if (verdict.reason) logger?.warn({ listen: admin.listen, policy: verdict.mode }, verdict.reason);
   const metrics = createMetrics({
     bus,
-    version: options.version ?? '0.1.0',
+    version: options.version ?? packageVersion(),
     processMetrics: options.processMetrics,
     activeThreats: () => security.activeThreats().length,
     securityCounters: () => security.counters(),

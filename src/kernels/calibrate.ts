@@ -23,8 +23,8 @@ export interface Calibration {
   complete: boolean;
 }
 
-const BATCH_TARGET_NS = 40_000;
-const ROUNDS = 3;
+const BATCH_TARGET_NS = 30_000;
+const ROUNDS = 5;
 
 function now(): number {
   return Number(process.hrtime.bigint());
@@ -88,19 +88,14 @@ function slope(row: number[], i: number): number {
   return Math.max(0, (row[i]! - row[i - 1]!) / (SIZE_CLASSES[i]! - SIZE_CLASSES[i - 1]!));
 }
 
-/** Cost at class i from the last two measured classes (linear in size, never below the last cost). */
-function extrapolate(row: number[], i: number): number {
+/**
+ * Cost at class i of a row measured up to i-1: linear in size from the last two classes; with one class only,
+ * the prior's shape scaled to it (a per-byte guess would make high-fixed-cost backends look terrible).
+ */
+function extrapolate(row: number[], i: number, prior?: readonly number[]): number {
   const last = row[i - 1]!;
-  const perByte = i >= 2 ? slope(row, i - 1) : last / SIZE_CLASSES[i - 1]!;
-  return Math.round(last + perByte * (SIZE_CLASSES[i]! - SIZE_CLASSES[i - 1]!));
-}
-
-/** Out of time: the prior for class i, scaled by how this backend compared with the prior where measured. */
-function fromPrior(row: number[], alg: Algorithm, name: BackendName, i: number): number {
-  const prior = PRIOR_COSTS[alg]?.[name];
-  if (!prior) return row.length > 0 ? extrapolate(row, i) : 1e12;
-  const scale = row.length > 0 ? row[row.length - 1]! / prior[row.length - 1]! : 1;
-  return Math.round(prior[i]! * scale);
+  if (i < 2) return prior ? Math.round((prior[i]! * last) / prior[i - 1]!) : Math.round((last * SIZE_CLASSES[i]!) / SIZE_CLASSES[i - 1]!);
+  return Math.round(last + slope(row, i - 1) * (SIZE_CLASSES[i]! - SIZE_CLASSES[i - 1]!));
 }
 
 export function calibrate(
@@ -113,6 +108,14 @@ export function calibrate(
   const costs: CostTable = {};
   let complete = true;
   const spentMs: Partial<Record<Algorithm, number>> = {};
+  // phase 1: warm every WASM kernel first (≤ 40% of the budget), so V8's background tier-up of the early ones
+  // completes while the later ones warm, and phase 2 times optimized code
+  const warmList = ALGORITHMS.flatMap((alg) => [...backends.keys()].filter((n) => n.startsWith('wasm') && usable(alg, n)).map((n) => [alg, n] as const));
+  const warmNs = (budgetNs * 0.4) / Math.max(1, warmList.length);
+  const warmEnd = started + budgetNs * 0.4;
+  for (const [alg, n] of warmList) if (now() < warmEnd) warm(backends.get(n)!, alg, Math.min(warmNs, warmEnd - now()));
+  const warmedAt = now();
+  // phase 2: measure
   for (const [k, alg] of ALGORITHMS.entries()) {
     const algStarted = now();
     // each algorithm gets its share of what is left, so a slow one cannot starve the rest
@@ -120,19 +123,24 @@ export function calibrate(
     const names = [...backends.keys()].filter((n) => usable(alg, n));
     const rows: Partial<Record<BackendName, number[]>> = {};
     for (const n of names) rows[n] = [];
-    const wasmNames = names.filter((n) => n.startsWith('wasm'));
-    const warmNs = Math.min(4e6, ((deadline - algStarted) * 0.3) / Math.max(1, wasmNames.length));
-    for (const n of wasmNames) warm(backends.get(n)!, alg, warmNs);
     let active = new Set(names);
     for (let i = 0; i < SIZE_CLASSES.length; i++) {
       const size = SIZE_CLASSES[i]!;
+      if (now() > deadline) {
+        // out of time: every backend of this algorithm is filled the same way, so rows stay comparable
+        complete = false;
+        for (const n of names) {
+          const row = rows[n]!;
+          const prior = PRIOR_COSTS[alg]?.[n];
+          while (row.length < SIZE_CLASSES.length) row.push(row.length > 0 ? extrapolate(row, row.length, prior) : (prior?.[row.length] ?? 1e12));
+        }
+        break;
+      }
       // backends of one size are timed round-robin, so a burst of load elsewhere hits them alike
       const timed: Array<{ n: BackendName; op: () => void; done: () => void; reps: number; best: number }> = [];
       for (const n of names) {
-        const row = rows[n]!;
-        if (!active.has(n) || now() > deadline) {
-          if (now() > deadline) complete = false;
-          row.push(active.has(n) ? fromPrior(row, alg, n, i) : extrapolate(row, i));
+        if (!active.has(n)) {
+          rows[n]!.push(extrapolate(rows[n]!, i, PRIOR_COSTS[alg]?.[n]));
           continue;
         }
         const { op, done } = operation(backends.get(n)!, alg, size);
@@ -154,6 +162,7 @@ export function calibrate(
     }
     if (names.length > 0) costs[alg] = rows;
     spentMs[alg] = Math.round((now() - algStarted) / 1e4) / 100;
+    if (process.env['MTSHIELD_CALIBRATION_DEBUG']) process.stderr.write(`${alg} measured in ${spentMs[alg]} ms (warm-up took ${((warmedAt - started) / 1e6).toFixed(1)} ms)\n`);
   }
   return {
     costs,

@@ -77,19 +77,17 @@ export async function loadKernels(options: LoadKernelsOptions = {}): Promise<Ker
   let nativeCtrSwitchNs = 1300;
   let calibration: KernelStatus['calibration'] = { source: 'prior' };
   const shouldCalibrate = options.calibrate !== false;
-  const swapper = createSwapper({
-    recalibrate: shouldCalibrate
-      ? (registry) => {
-          const measured = calibrate(backendMap(registry.state.entries), (alg, n) => registry.usable(alg, n), budget);
-          writeCalibration(cacheDir, keyFor(registry.state.entries), measured);
-          registry.state.calibration = { source: 'measured', file: cacheFile(cacheDir), durationMs: measured.durationMs };
-          return measured;
-        }
-      : undefined,
-  });
+  const measure = (registry: Registry, budgetMs: number) => {
+    const measured = calibrate(backendMap(registry.state.entries), (alg, n) => registry.usable(alg, n), budgetMs);
+    const written = writeCalibration(cacheDir, keyFor(registry.state.entries), measured);
+    registry.state.calibration = { source: 'measured', file: written ? cacheFile(cacheDir) : undefined, durationMs: measured.durationMs };
+    return measured;
+  };
+  const swapper = createSwapper({ recalibrate: shouldCalibrate ? (registry) => measure(registry, budget) : undefined });
   const registry = new Registry(
     { entries, costs, nativeCtrSwitchNs, calibration, forced, pinned: options.pinnedSha256 ?? (await shippedHashes()), logger },
     swapper,
+    measure,
   );
   // calibrate: false still takes a cached measurement when there is one (it costs nothing); it never measures
   const key = keyFor(entries);

@@ -40,6 +40,8 @@ export interface KernelRegistry {
   chosen(alg: Algorithm, size: number): BackendName;
   status(): KernelStatus;
   swap(wasmPath: string, opts?: { pinnedSha256?: string[] }): Promise<SwapResult>;
+  /** Measures again now (blocks for up to `budgetMs`, default 250), updates the choices and the cache. */
+  recalibrate(budgetMs?: number): KernelStatus['calibration'];
 }
 
 export interface RegistryState {
@@ -54,11 +56,18 @@ export interface RegistryState {
 
 export type Swapper = (registry: Registry, wasmPath: string, pinned: string[]) => Promise<SwapResult>;
 
+/** Runs a calibration with the given budget and returns the new costs (index.ts: measure + write cache). */
+export type Recalibrator = (registry: Registry, budgetMs: number) => { costs: CostTable; nativeCtrSwitchNs: number };
+
 export class Registry implements KernelRegistry {
   private chosenTable = new Map<Algorithm, BackendName[]>();
   private adaptivePlan: AdaptivePlan | undefined;
 
-  constructor(readonly state: RegistryState, private readonly swapper: Swapper) {
+  constructor(
+    readonly state: RegistryState,
+    private readonly swapper: Swapper,
+    private readonly recalibrator?: Recalibrator,
+  ) {
     this.recompute();
   }
 
@@ -103,6 +112,15 @@ export class Registry implements KernelRegistry {
 
   swap(wasmPath: string, opts?: { pinnedSha256?: string[] }): Promise<SwapResult> {
     return this.swapper(this, wasmPath, opts?.pinnedSha256 ?? this.state.pinned);
+  }
+
+  recalibrate(budgetMs = 250): KernelStatus['calibration'] {
+    if (this.recalibrator === undefined) throw new KernelUnsupportedError('this registry was built without calibration support');
+    const measured = this.recalibrator(this, budgetMs);
+    this.state.nativeCtrSwitchNs = measured.nativeCtrSwitchNs;
+    this.state.costs = measured.costs;
+    this.recompute();
+    return this.state.calibration;
   }
 
   /** Replaces a backend entry (swap) and recomputes choices; old streams keep their instances. */

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { accessRuleSchema, type AccessRuleConfig, type AccessRuleInput } from './config.js';
 import type { Clock } from './clock.js';
 import { invalid, SecurityError } from './errors.js';
-import { cidrContains, parseCidr, type Cidr } from './ip.js';
+import { CidrSet, lookupAddress, parseCidr } from './ip.js';
 import { inWindow } from './time-window.js';
 
 export interface AccessRule extends AccessRuleConfig {
@@ -19,7 +19,8 @@ export interface AccessRule extends AccessRuleConfig {
 
 interface CompiledRule {
   rule: AccessRule;
-  cidrs: Cidr[];
+  /** undefined = any address. */
+  cidrs?: CidrSet;
 }
 
 export interface AccessDecision {
@@ -32,7 +33,8 @@ export interface AccessDecision {
 
 function compile(rule: AccessRule): CompiledRule {
   const list = rule.cidr === undefined ? [] : Array.isArray(rule.cidr) ? rule.cidr : [rule.cidr];
-  return { rule, cidrs: list.map((text, index) => parseCidr(text, Array.isArray(rule.cidr) ? `cidr.${index}` : 'cidr')) };
+  if (list.length === 0) return { rule };
+  return { rule, cidrs: new CidrSet(list.map((text, index) => parseCidr(text, Array.isArray(rule.cidr) ? `cidr.${index}` : 'cidr'))) };
 }
 
 export class AccessControl {
@@ -94,9 +96,10 @@ export class AccessControl {
   private evaluate(ip: string, user: string | undefined): AccessDecision {
     const now = this.clock.now();
     const monitored: AccessRule[] = [];
+    const address = lookupAddress(ip);
     for (const { rule, cidrs } of this.compiled) {
       if (user === undefined ? rule.user !== undefined : rule.user !== user) continue;
-      if (cidrs.length > 0 && !cidrs.some((cidr) => cidrContains(cidr, ip))) continue;
+      if (cidrs && (!address || !cidrs.has(address))) continue;
       if (!inWindow(rule, now)) continue;
       if (rule.mode === 'monitor') {
         monitored.push(rule);

@@ -44,6 +44,16 @@ export class AuthService {
     private readonly report: (report: AuthReport) => void,
   ) {
     this.failures = factory({ keyPrefix: 'auth_fail', points: failuresPerMinute, durationSec: 60 });
+    tokens.guard = (expiresAt) => this.creationProblem(expiresAt);
+  }
+
+  /** strong_auth in enforce: new tokens must expire, and within max_token_ttl. */
+  creationProblem(expiresAt: number | undefined): string | undefined {
+    const rule = this.policies.rule('strong_auth');
+    if (rule.mode !== 'enforce') return undefined;
+    if (expiresAt === undefined) return 'strong_auth: admin tokens must have an expiry';
+    if (expiresAt - this.clock.now() > rule.max_token_ttl) return `strong_auth: admin tokens may live at most ${Math.round(rule.max_token_ttl / 86_400_000)} days`;
+    return undefined;
   }
 
   configure(failuresPerMinute: number, sessionTtlMs: number): void {

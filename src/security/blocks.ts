@@ -1,6 +1,6 @@
 /**
  * Blocks on proxy clients: `block_ip_address(ip | cidr, reason, ttl?)` from the API, the anomaly detector
- * or a FireHOL netset file. Membership goes through node:net BlockList (rebuilt on change), expiry is lazy on
+ * or a FireHOL netset file. Membership goes through a prefix-indexed CidrSet (rebuilt on change), expiry is lazy on
  * lookup plus `sweep()` on a timer. Runtime blocks are written to the StateStore (with their TTL) so a
  * restart — or another process on the same Redis — sees them. The admin plane never consults this list.
  */

@@ -42,6 +42,7 @@ import type { AuditVerifyResult } from './audit-verify.js';
 import type { ChainHead } from './audit-chain.js';
 import type { AuthService } from './auth.js';
 import type { BlockEntry, BlockMatch, BlockSource } from './blocks.js';
+import type { ShaperCounters } from './bandwidth.js';
 import { systemClock, type Clock } from './clock.js';
 import { securityConfigShape, type AccessRuleInput, type SecurityConfig } from './config.js';
 import type { Threat } from './anomaly/detector.js';
@@ -106,7 +107,7 @@ export interface SecurityLayer {
   runRotationSchedule(): RotationResult | undefined;
   /** Re-reads the blocklist file now (the watcher does it by itself). */
   reloadBlocklist(): Promise<boolean>;
-  counters(): SecurityCounters & { blocksActive: number; threatsActive: number; policyVersion: number; connectionsTracked: number };
+  counters(): SecurityCounters & { blocksActive: number; threatsActive: number; policyVersion: number; connectionsTracked: number; shaper: ShaperCounters };
   reload(config: SecurityLayerConfigInput): Promise<void>;
   attach(parts: { users?: RotatableUsers; kernels?: { status(): KernelStatusLike } }): void;
   close(): Promise<void>;
@@ -229,6 +230,7 @@ export async function createSecurityLayer(options: SecurityLayerOptions): Promis
       threatsActive: core.detector.activeThreats().length,
       policyVersion: core.policies.active().version,
       connectionsTracked: core.gate.perIp.total,
+      shaper: { ...core.shaper.counters },
     }),
     reload: (input) => core.reload(layerConfigFrom(input)),
     attach: (parts) => {

@@ -102,22 +102,33 @@ export class CidrSet {
     this.v6Prefixes = [...this.v6.keys()].sort((a, b) => b - a);
   }
 
-  has(ip: string): boolean {
+  has(ip: string | LookupAddress): boolean {
     if (this.size === 0) return false;
-    let v4 = ipv4ToInt(ip);
-    if (v4 === undefined) {
-      const address = processAddress(ip);
-      if (!address) return false;
-      if (address.kind() === 'ipv4') v4 = ipv4ToInt(address.toString());
-      else {
-        if (this.v6Prefixes.length === 0) return false;
-        const bytes = address.toByteArray();
-        return this.v6Prefixes.some((prefix) => this.v6.get(prefix)!.has(v6Key(bytes, prefix)));
-      }
+    const address = typeof ip === 'string' ? lookupAddress(ip) : ip;
+    if (!address) return false;
+    if (address.v4 !== undefined) {
+      for (const prefix of this.v4Prefixes) if (this.v4.get(prefix)!.has(v4Key(address.v4, prefix))) return true;
+      return false;
     }
-    for (const prefix of this.v4Prefixes) if (this.v4.get(prefix)!.has(v4Key(v4!, prefix))) return true;
+    const bytes = address.v6!;
+    for (const prefix of this.v6Prefixes) if (this.v6.get(prefix)!.has(v6Key(bytes, prefix))) return true;
     return false;
   }
+}
+
+/** An address parsed once for several set lookups: IPv4 as uint32, IPv6 as 16 bytes (mapped → IPv4). */
+export interface LookupAddress {
+  v4?: number;
+  v6?: number[];
+}
+
+export function lookupAddress(ip: string): LookupAddress | undefined {
+  const v4 = ipv4ToInt(ip);
+  if (v4 !== undefined) return { v4 };
+  const address = processAddress(ip);
+  if (!address) return undefined;
+  if (address.kind() === 'ipv4') return { v4: ipv4ToInt(address.toString())! };
+  return { v6: address.toByteArray() };
 }
 
 /** Dotted-quad text → uint32, or undefined when the text is not exactly that (fast path for socket addresses). */

@@ -282,7 +282,7 @@ export class SecurityLayerCore {
       this.policies.rule('key_rotation').grace,
     );
     const linksFile = this.config.security.security.rotation_links_file;
-    if (options.writeLinks && linksFile && result.users.length > 0) writeRotationLinks(linksFile, result);
+    if (options.writeLinks && result.users.length > 0) writeRotationLinks(linksFile, result);
     this.reporter.emit({ type: 'keys.rotated', severity: 'medium', message: `rotated ${result.users.length} user secret(s) and ${result.tokens.length} token(s)`, details: { ...rotationSummary(result), actor: options.actor ?? 'system' } });
     return result;
   }

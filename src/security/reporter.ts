@@ -3,7 +3,7 @@
  * admin event stream and the logs all listen there) and bumps a counter the admin metrics read.
  * Per-connection refusals are throttled per (kind, source, address): under a flood the counters stay exact
  * while the event stream — and the audit file — get one line per source per `throttleMs`, carrying the
- * number of refusals folded into it.
+ * number of refusals folded into it; and at most `maxPerSecond` such events leave in any one second.
  */
 import { LRUCache } from 'lru-cache';
 import type { EventBus, SecurityEvent, Severity } from '../events.js';
@@ -49,7 +49,11 @@ export class Reporter {
     private readonly bus: EventBus,
     private readonly clock: Clock,
     private readonly throttleMs = 10_000,
+    private readonly maxPerSecond = 200,
   ) {}
+
+  private second = 0;
+  private inSecond = 0;
 
   emit(event: Omit<SecurityEvent, 'at'> & { at?: number }): void {
     this.counters.eventsEmitted++;
@@ -59,12 +63,19 @@ export class Reporter {
   /** Emits at most once per key per throttle window; returns how many were folded into this one. */
   emitThrottled(key: string, event: Omit<SecurityEvent, 'at'>): void {
     const now = this.clock.now();
+    // A global ceiling too: a flood from many addresses must not turn into a flood of audit lines.
+    const second = Math.floor(now / 1000);
+    if (second !== this.second) {
+      this.second = second;
+      this.inSecond = 0;
+    }
     const slot = this.throttle.get(key);
-    if (slot && now - slot.at < this.throttleMs) {
-      slot.folded++;
+    if ((slot && now - slot.at < this.throttleMs) || this.inSecond >= this.maxPerSecond) {
+      if (slot) slot.folded++;
       this.counters.eventsSuppressed++;
       return;
     }
+    this.inSecond++;
     const folded = slot?.folded ?? 0;
     this.throttle.set(key, { at: now, folded: 0 });
     this.emit({ ...event, details: { ...event.details, suppressedSinceLast: folded } });

@@ -87,14 +87,26 @@ export function rotateKeys(
   return result;
 }
 
-/** Appends the new links to the operator's links file (created 0600); the only place a scheduled rotation writes secrets. */
-export function writeRotationLinks(file: string, result: RotationResult): void {
-  mkdirSync(dirname(file), { recursive: true });
+export function rotationLinksText(result: RotationResult): string {
   const lines = [`# rotation at ${new Date(result.at).toISOString()}`];
   for (const user of result.users) {
     lines.push(`${user.name}\t${user.links?.tg ?? user.secret}\t${user.links?.https ?? ''}\told secret valid until ${new Date(user.oldSecretValidUntil).toISOString()}`);
   }
-  appendFileSync(file, lines.join('\n') + '\n', { mode: 0o600 });
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * Appends the new links to the operator's links file (created 0600), or — with no file configured — prints
+ * them to the terminal (stderr, like `mtshield run` prints links): never into the log stream.
+ */
+export function writeRotationLinks(file: string | undefined, result: RotationResult): void {
+  const text = rotationLinksText(result);
+  if (!file) {
+    process.stderr.write(`mtshield: new proxy links after key rotation\n${text}`);
+    return;
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  appendFileSync(file, text, { mode: 0o600 });
   chmodSync(file, 0o600);
 }
 

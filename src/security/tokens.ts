@@ -57,6 +57,9 @@ export class TokenStore {
   private records: TokenRecord[] = [];
   private state: StateFile = { tokens: [], revoked: [] };
 
+  /** A policy hook on creation (strong_auth): returns why a token with this expiry may not be made. */
+  guard: (expiresAt: number | undefined) => string | undefined = () => undefined;
+
   constructor(
     configTokens: readonly AdminTokenConfig[],
     private readonly stateFile: string | undefined,
@@ -110,6 +113,8 @@ export class TokenStore {
     const level = typeof options.level === 'number' ? options.level : parseLevel(options.level);
     if (level < AccessLevel.READ_ONLY || level === AccessLevel.STANDARD) throw invalid('level', 'admin tokens are read_only, admin or superuser');
     if (options.expiresAt !== undefined && !(options.expiresAt > this.clock.now())) throw invalid('expires', 'must be in the future');
+    const refusal = this.guard(options.expiresAt);
+    if (refusal) throw new SecurityError('ERR_SECURITY_POLICY', refusal, { field: 'expires' });
     const { token, sha256 } = generateAdminToken();
     const createdAt = this.clock.now();
     this.state.tokens.push({ name: options.name, level: levelName(level), sha256, createdAt, expiresAt: options.expiresAt });

@@ -28,6 +28,18 @@ describe('/healthz and /readyz', () => {
   });
 });
 
+describe('IPv6 loopback', () => {
+  it('listens on [::1] and admits ::1 by the default allow list', async () => {
+    const h = await startHarness({ admin: { listen: '[::1]:0' } });
+    try {
+      expect(h.admin.url).toMatch(/^http:\/\/\[::1\]:\d+$/);
+      expect((await h.call('GET', '/api/v1/stats', { token: h.tokens.read_only })).status).toBe(200);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('admin allow list', () => {
   it('refuses addresses outside admin.allow, even for /healthz', async () => {
     const h = await startHarness({ admin: { allow: ['10.0.0.0/8', '2001:db8::/32'] } });
@@ -75,6 +87,21 @@ describe('exposure beyond loopback', () => {
     } finally {
       await h.close();
     }
+  });
+
+  it('the strong_auth policy in enforce refuses the insecure override', async () => {
+    const failure = await startHarness({
+      admin: { listen: '0.0.0.0:0', allow_insecure_remote: true },
+      config: { policy: { strong_auth: { mode: 'enforce' } } },
+    }).then(
+      async (h) => {
+        await h.close();
+        return undefined;
+      },
+      (err: unknown) => err,
+    );
+    expect(isMtShieldError(failure, 'ERR_ADMIN_INSECURE_LISTEN')).toBe(true);
+    expect(String((failure as Error).message)).toMatch(/strong_auth/);
   });
 
   it('serves HTTPS with [admin.tls] on a non-loopback address', async () => {

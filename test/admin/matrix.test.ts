@@ -4,6 +4,7 @@
  * success status — over a real uWS admin server with a real proxy service and kernel registry behind it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashToken } from '../../src/security/tokens.js';
 import { startHarness, type Harness } from './helpers.js';
 
 type Caller = 'none' | 'wrong' | 'expired' | 'read_only' | 'admin' | 'superuser';
@@ -119,6 +120,24 @@ describe('level × endpoint matrix', () => {
     expect((await h.call('POST', '/api/v1/kernels/swap', { token: h.tokens.admin, body })).status).toBe(403);
     const res = await h.call('POST', '/api/v1/kernels/swap', { token: h.tokens.superuser, body });
     expect(res.status).toBe(400); // the registry refuses a file it cannot load; nothing swapped
+  });
+
+  it('read routes never reveal user secrets, token hashes or session ids', async () => {
+    const session = await h.call('POST', '/api/v1/sessions', { token: h.tokens.admin, body: {} });
+    const bodies = await Promise.all(
+      ['/api/v1/users', '/api/v1/users/alice', '/api/v1/tokens', '/api/v1/sessions', '/api/v1/stats', '/api/v1/audit?limit=1000'].map(
+        (path) => h.call('GET', path, { token: h.tokens.superuser }),
+      ),
+    );
+    const text = bodies.map((b) => b.text).join('\n');
+    const alice = h.proxy!.users.get('alice')!.secret;
+    expect(text).not.toContain(alice);
+    expect(text).not.toContain(alice.slice(2, 34)); // the key part, in any encoding of the same hex
+    expect(text).not.toContain(session.json.session);
+    for (const token of Object.values(h.tokens)) {
+      expect(text).not.toContain(token);
+      expect(text).not.toContain(hashToken(token));
+    }
   });
 
   it('unknown routes answer 404 and health needs no token', async () => {

@@ -83,6 +83,7 @@ export const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 export function chunking(n: number, sizes: number[]): number[] {
   const out: number[] = [];
   let left = n;
+  if (sizes.every((s) => s <= 0)) sizes = [...sizes, n];
   for (let i = 0; left > 0; i++) {
     const s = Math.min(left, sizes.length ? sizes[i % sizes.length] : left);
     out.push(s);

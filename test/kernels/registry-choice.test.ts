@@ -71,6 +71,20 @@ describe('calibration', () => {
   });
 });
 
+describe('recalibrate()', () => {
+  it('measures on demand, rewrites the cache and keeps every choice usable', async () => {
+    const cacheDir = tempDir();
+    const registry = await loadTestKernels({ cacheDir });
+    expect(registry.status().calibration.source).toBe('prior');
+    const result = registry.recalibrate(120);
+    expect(result.source).toBe('measured');
+    expect(existsSync(result.file!)).toBe(true);
+    for (const alg of ALGORITHMS) for (const size of SIZE_CLASSES) expect(registry.backends(alg)).toContain(registry.chosen(alg, size));
+    const again = await loadTestKernels({ cacheDir }); // calibrate: false still reads the cache
+    expect(again.status().calibration.source).toBe('cache');
+  });
+});
+
 describe('adaptive aes-256-ctr stream', () => {
   it('the registry hands out an adaptive stream when WASM wins 64 B and native wins 64 KiB', async () => {
     const registry = await loadTestKernels(); // prior costs: wasm-simd ahead at 64 B, native from 256 B

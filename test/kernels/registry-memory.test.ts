@@ -63,6 +63,20 @@ describe.each(['wasm', 'wasm-simd'] as const)('%s linear memory', (name) => {
     });
   }
 
+  for (const alg of AEAD_ALGORITHMS) {
+    (buildExportsAlgorithm(name, alg) ? it : it.skip)(`${alg}: a rejected open leaves no plaintext in linear memory`, () => {
+      const key = distinctiveKey(aeadKeyLength(alg));
+      const nonce = new Uint8Array(aeadNonceLength(alg));
+      const plaintext = new Uint8Array(randomBytes(48));
+      const aead = backend.aead(alg);
+      const sealed = aead.seal(key, nonce, plaintext);
+      sealed[sealed.length - 1]! ^= 1;
+      expect(() => aead.open(key, nonce, sealed)).toThrow(expect.objectContaining({ code: 'ERR_KERNEL_AUTH_FAILED' }));
+      for (const mem of backend.pool.memories()) expect(contains(mem, plaintext.subarray(0, 16))).toBe(false);
+      aead.destroy();
+    });
+  }
+
   (buildExportsAlgorithm(name, 'aes-256-ctr') ? it : it.skip)('the search finds a key that is there (the check can fail)', () => {
     const key = distinctiveKey(32);
     const mem = backend.pool.memories()[0]!;

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { AccessControl } from '../../src/security/acl.js';
 import { ManualClock } from '../../src/security/clock.js';
 import { accessRuleSchema } from '../../src/security/config.js';
-import { cidrContains, normaliseIp, parseCidr, subnetOf } from '../../src/security/ip.js';
+import fc from 'fast-check';
+import { CidrSet, cidrContains, normaliseIp, parseCidr, subnetOf } from '../../src/security/ip.js';
 import { inWindow, localTime } from '../../src/security/time-window.js';
 import { isMtShieldError } from '../../src/errors.js';
 
@@ -139,5 +140,33 @@ describe('access rules', () => {
     acl.remove(added.id);
     expect(acl.checkAddress('192.0.2.2').allow).toBe(true);
     expect(() => acl.remove(added.id)).toThrow(/no access rule/);
+  });
+});
+
+describe('CidrSet (prefix-indexed) agrees with plain containment', () => {
+  const v4 = fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 })).map((o) => o.join('.'));
+  const v6 = fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 8, maxLength: 8 }).map((g) => g.map((x) => x.toString(16)).join(':'));
+
+  it('IPv4, IPv6 and mapped addresses, any prefix', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.tuple(v4, fc.integer({ min: 0, max: 32 })), fc.tuple(v6, fc.integer({ min: 0, max: 128 }))), { maxLength: 12 }),
+        fc.array(fc.oneof(v4, v6, v4.map((a) => `::ffff:${a}`)), { minLength: 1, maxLength: 12 }),
+        (nets, probes) => {
+          const cidrs = nets.map(([a, p]) => parseCidr(`${a}/${p}`));
+          const set = new CidrSet(cidrs);
+          for (const ip of probes) expect(set.has(ip)).toBe(cidrs.some((c) => cidrContains(c, ip)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('neighbours of a network edge', () => {
+    const set = new CidrSet([parseCidr('10.0.0.0/31'), parseCidr('2001:db8::/127'), parseCidr('0.0.0.0/0')]);
+    expect(set.has('203.0.113.1')).toBe(true); // /0 covers all IPv4
+    expect(set.has('2001:db8::1')).toBe(true);
+    expect(set.has('2001:db8::2')).toBe(false);
+    expect(new CidrSet([parseCidr('10.0.0.0/31')]).has('10.0.0.2')).toBe(false);
   });
 });

@@ -111,3 +111,49 @@ describe('rate-limiter-flexible on the store', () => {
     expect(second.match('198.51.100.10')).toBeUndefined();
   });
 });
+
+/** Polls (bounded) until `check` holds: the layers write to Redis without waiting. */
+async function until(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  for (const start = Date.now(); !(await check()); ) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('a fleet of security layers on one Redis', () => {
+  it('blocks and failed-handshake limits are shared between two layers', async () => {
+    const { EventBus } = await import('../../src/events.js');
+    const { createSecurityLayer, ManualClock } = await import('../../src/security/index.js');
+    const { buildConfig } = await import('../../src/config/load.js');
+    const config = buildConfig({
+      state: { backend: 'redis', redis_url: redis.url, prefix: `fleet${process.pid}:` },
+      policy: { rate_limits: { mode: 'enforce' } },
+      limits: { per_ip: { failed_handshakes_per_minute: 4 } },
+    }, 'test');
+    const clock = new ManualClock(Date.now());
+    const a = await createSecurityLayer({ config, bus: new EventBus(), clock, timers: false });
+    const b = await createSecurityLayer({ config, bus: new EventBus(), clock, timers: false });
+    try {
+      const ref = (id: number, ip: string) => ({ id, remoteAddress: ip, remotePort: 1, localAddress: '127.0.0.1', localPort: 443 });
+      a.blocks.add('192.0.2.0/24', 'fleet block', { ttl: '10m' });
+      const view = await RedisStateStore.connect(redis.url, `fleet${process.pid}:`);
+      await until(async () => (await view.get('block:192.0.2.0/24')) !== undefined);
+      await view.close();
+      const c = await createSecurityLayer({ config, bus: new EventBus(), clock, timers: false });
+      expect(await c.gate.onAccept(ref(1, '192.0.2.3'))).toMatchObject({ allow: false, by: 'block' });
+      await c.close();
+      // Two failures seen by each process: the shared counter reaches the limit of 4 for both.
+      for (let i = 0; i < 2; i++) {
+        a.gate.onHandshake!(ref(10 + i, '198.51.100.4'), { ok: false, reason: 'bad_secret' });
+        b.gate.onHandshake!(ref(20 + i, '198.51.100.4'), { ok: false, reason: 'bad_secret' });
+      }
+      await until(async () => !(await a.gate.onAccept(ref(30, '198.51.100.4'))).allow);
+      expect(await a.gate.onAccept(ref(30, '198.51.100.4'))).toMatchObject({ allow: false, by: 'rate_limit' });
+      expect(await b.gate.onAccept(ref(31, '198.51.100.4'))).toMatchObject({ allow: false, by: 'rate_limit' });
+      expect(await b.gate.onAccept(ref(32, '198.51.100.5'))).toEqual({ allow: true });
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});

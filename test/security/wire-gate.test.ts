@@ -61,6 +61,18 @@ describe('blocks over the wire', () => {
     await p.layer.reloadBlocklist();
     expect(await roundTrip(p.proxy.port, secrets.ee)).toBe(true);
   });
+
+  it('the watcher re-reads a changed blocklist file by itself', async () => {
+    const file = join(dir, 'watched.netset');
+    writeFileSync(file, '198.51.100.0/24\n');
+    p = await startSecuredProxy(dc, { blocklist: { file } });
+    expect(await roundTrip(p.proxy.port, secrets.ee)).toBe(true);
+    const loads = () => p!.events.filter((e) => e.type === 'blocklist.loaded').length;
+    writeFileSync(file, '198.51.100.0/24\n127.0.0.0/8\n');
+    for (const start = Date.now(); loads() < 2 && Date.now() - start < 10_000; ) await new Promise((r) => setTimeout(r, 25));
+    expect(loads()).toBe(2);
+    expect(await roundTrip(p.proxy.port, secrets.ee)).toBe(false);
+  });
 });
 
 describe('access rules over the wire', () => {

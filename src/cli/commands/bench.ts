@@ -21,6 +21,7 @@ interface BenchFlags {
   soak?: string | boolean;
   connections?: string;
   idle?: string;
+  kernel?: string;
 }
 
 export function register(program: Command): void {
@@ -40,6 +41,7 @@ export function register(program: Command): void {
     .option('--soak [seconds]', 'with --proxy: hold steady load and watch resident memory (default 300 s)')
     .option('--connections <n>', 'with --proxy: idle handshaken connections for the memory figure')
     .option('--idle <n>', 'alias of --connections')
+    .option('--kernel <backend>', "with --proxy: force the proxy's AES-256-CTR backend (wasm-simd, wasm, native, js)")
     .action(async (flags: BenchFlags) => {
       if (flags.proxy) {
         await runProxy(flags);
@@ -67,12 +69,16 @@ async function runProxy(flags: BenchFlags): Promise<void> {
   const soakSeconds = flags.soak === undefined || flags.soak === false ? undefined : flags.soak === true ? 300 : Number(flags.soak);
   if (soakSeconds !== undefined && !(soakSeconds > 0)) throw new Error(`--soak expects seconds, got ${String(flags.soak)}`);
   const idle = flags.connections ?? flags.idle;
+  if (flags.kernel !== undefined && (!isBenchBackend(flags.kernel) || flags.kernel === 'auto')) {
+    throw new Error(`--kernel expects one of wasm-simd, wasm, native, js; got "${flags.kernel}"`);
+  }
   const report = await runProxyBench({
     jsonPath: flags.json,
     soakSeconds,
     idleConnections: idle ? Number(idle) : undefined,
     quick: flags.quick,
     progress: flags.progress,
+    kernel: flags.kernel,
   });
   process.stdout.write(renderProxyReport(report));
   if (flags.json) process.stdout.write(`\nJSON: ${flags.json}\n`);

@@ -56,8 +56,14 @@ export function register(program: Command): void {
     .description('show CPU features, kernel backends with their self-test results, and the backend chosen per algorithm and size')
     .option('--json', 'print the status as JSON')
     .option('--no-calibrate', 'skip the start-up calibration (use the cached or built-in cost table)')
-    .action(async (opts: { json?: boolean; calibrate?: boolean }) => {
+    .option('--recalibrate [ms]', 'measure again with a longer budget (default 1000 ms) and rewrite the cache')
+    .action(async (opts: { json?: boolean; calibrate?: boolean; recalibrate?: boolean | string }) => {
       const registry = await loadKernels({ calibrate: opts.calibrate !== false });
+      if (opts.recalibrate !== undefined) {
+        const ms = typeof opts.recalibrate === 'string' ? Number(opts.recalibrate) : 1000;
+        if (!Number.isFinite(ms) || ms < 50 || ms > 60_000) throw new Error('--recalibrate takes a budget between 50 and 60000 ms');
+        registry.recalibrate(ms);
+      }
       const status = registry.status();
       if (opts.json) process.stdout.write(JSON.stringify(status, null, 2) + '\n');
       else process.stdout.write(renderStatus(status) + '\n');

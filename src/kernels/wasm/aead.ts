@@ -103,8 +103,8 @@ export class WasmAead implements Aead {
       if (status >= 0) status = b.final(b.ctx, b.tagPtr);
       const ok = status >= 0 && constantTimeEqualAt(mem, b.tagPtr, mem, io + ctLength, TAG_LENGTH);
       const out = ok ? allocOutput(ctLength) : undefined;
-      out?.set(mem.subarray(io, io + ctLength));
-      mem.fill(0, io, io + sealed.length);
+      if (out !== undefined) out.set(mem.subarray(io, io + ctLength));
+      else mem.fill(0, io, io + sealed.length); // a forged message's plaintext stays nowhere
       this.end(b);
       if (status < 0) check(status, this.k.decrypt);
       if (out === undefined) throw new KernelAuthFailedError(this.alg);
