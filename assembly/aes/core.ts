@@ -1,6 +1,7 @@
 // Internal AES helpers shared by the exports (ctr.ts, cbc.ts, index.ts) and by gcm/. Layout: see index.ts.
 import { inBounds, wipe, OK, BAD_KEY_LENGTH, BAD_LENGTH, OUT_OF_BOUNDS, BAD_STATE } from '../util/memory';
-import { expandKey, simdKeys } from './schedule';
+import { expandKey } from './schedule';
+import { simdExpand } from './schedule-simd';
 import { encryptBlock, encrypt2, encrypt4 } from './simd';
 import { bsEncrypt4, wipeBsScratch } from './scalar';
 import { bsRoundKey } from './bitsliced';
@@ -34,14 +35,15 @@ export function aesWipeScratch(): void {
 
 export function aesSetKey(ctx: usize, key: usize, keyLen: i32, withDecrypt: bool): i32 {
   if (keyLen != 16 && keyLen != 32) return BAD_KEY_LENGTH;
-  const nr = expandKey(key, keyLen >> 2, EXPANDED);
+  let nr: i32;
   if (ASC_FEATURE_SIMD) {
-    simdKeys(EXPANDED, nr, ctx + AES_KEYS, withDecrypt ? ctx + SIMD_DEC : 0);
+    nr = simdExpand(key, keyLen, ctx + AES_KEYS, withDecrypt ? ctx + SIMD_DEC : 0);
   } else {
+    nr = expandKey(key, keyLen >> 2, EXPANDED);
     for (let r = 0; r <= nr; r++) bsRoundKey(ctx + AES_KEYS + (<usize>r << 6), EXPANDED + (<usize>r << 4));
     wipeBsScratch();
+    wipe(EXPANDED, 256);
   }
-  wipe(EXPANDED, 256);
   store<u32>(ctx, nr, AES_NR);
   store<u32>(ctx, 0, AES_MODE);
   store<u32>(ctx, 64, AES_KSPOS);

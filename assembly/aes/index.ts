@@ -1,15 +1,17 @@
 // AES-128 / AES-256 (FIPS-197) block cipher, AES-CTR with a full 128-bit big-endian counter (SP 800-38A 6.5,
 // as MTProto obfuscation uses it) and AES-CBC (SP 800-38A 6.2), chained across calls. ABI: docs/kernel-abi.md.
 //
-// Two constant-time cores, chosen at compile time:
-// - SIMD build (simd.ts): vector-permute AES. The state lives in a tower-field basis GF((2^4)^2); the S-box is
-//   nine i8x16.swizzle lookups of nibbles into public 16-byte tables plus xors, ShiftRows/MixColumns are
-//   constant shuffles. A swizzle reads all 16 table lanes in one instruction: no address depends on data.
-// - scalar build (bitsliced.ts, scalar.ts): four blocks bitsliced into eight u64 planes; the S-box is a fixed
-//   sequence of AND/XOR gates (x^254 plus the affine map).
-// Branches depend only on lengths, counters and round numbers (public). The key schedule's SubWord goes through
-// the same constant-time S-box. Key-dependent scratch (the standard round keys, the bitsliced state) is wiped
-// before every export returns; the keystream buffer lives in the context.
+// Two constant-time cores, chosen at compile time (`if (ASC_FEATURE_SIMD)`):
+// - SIMD build (simd.ts, tables.ts): vector-permute AES. The state lives in a tower-field basis GF((2^4)^2); the
+//   S-box is nine i8x16.swizzle lookups of nibbles into public 16-byte tables plus xors; ShiftRows is a constant
+//   shuffle and MixColumns lane rotations. A swizzle reads all 16 table lanes in one instruction: no memory
+//   address depends on data. Four blocks are interleaved per call (CTR, ECB, CBC decryption). The key schedule
+//   (schedule-simd.ts) runs one round key per step in registers through the same S-box.
+// - scalar build (bitsliced.ts, gf-gates.ts, scalar.ts, schedule.ts): four blocks bitsliced into eight u64
+//   planes; the S-box is a fixed sequence of AND/XOR gates (x^254 plus the affine map), also used for SubWord.
+// Branches depend only on lengths, counters and round numbers (public). Key-dependent scratch (the scalar
+// build's standard round keys and bitsliced state) is wiped before every export returns; the keystream buffer
+// lives in the context. Tables and gates are generated and self-checked by gen/tables.mjs and gen/gates.mjs.
 //
 // Context (aesCtxSize() bytes, 64-byte aligned, allocated by JS):
 //   off  size

@@ -1,8 +1,8 @@
 // Block-level entry points of the bitsliced AES (scalar build); see bitsliced.ts for the layout.
 import {
-  bsScratch, bsLoad, bsStore, bsAddRoundKey, bsSubBytes, bsInvSubBytes, bsShiftRows, bsMixColumns,
-  bsInvMixColumns, BS_SCRATCH_SIZE,
+  bsLoad, bsStore, bsAddRoundKey, bsSubBytes, bsInvSubBytes, bsShiftRows, bsMixColumns, bsInvMixColumns,
 } from './bitsliced';
+import { bsScratch, BS_SCRATCH_SIZE } from './gf-gates';
 
 /** The state planes live in the last scratch slot (wiped with the rest by wipeBsScratch). */
 @inline function planes(): usize {

@@ -21,7 +21,7 @@
 // AssemblyScript has no macros and a call would spill every live vector register.
 
 import { ST_COUNTER } from './layout';
-import { POLY_H, POLY_R, POLY_S } from './poly1305';
+import { POLY_FENCE, POLY_H, POLY_R, POLY_S } from './poly1305';
 
 /** Byte-shuffle masks: rotate each 32-bit lane left by 16, then by 8. */
 const ROT_MASKS: usize = memory.data<u8>([
@@ -124,6 +124,20 @@ function chachaStripes(
       x8 = i32x4.add(x8, x12); x9 = i32x4.add(x9, x13); x10 = i32x4.add(x10, x14); x11 = i32x4.add(x11, x15);
       x4 = rot7(v128.xor(x4, x8)); x5 = rot7(v128.xor(x5, x9));
       x6 = rot7(v128.xor(x6, x10)); x7 = rot7(v128.xor(x7, x11));
+      if (hashing) v128.store(poly + POLY_FENCE, x0); // orders the rounds above before this block
+      if (hashing) {
+        // Poly1305 block at hp + 0 (the step of poly1305Blocks, radix 2^32)
+        t = h0 + <u64>load<u32>(hp, 0); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 4) + (t >> 32); h1 = t & M32;
+        t = h2 + <u64>load<u32>(hp, 8) + (t >> 32); h2 = t & M32; t = h3 + <u64>load<u32>(hp, 12) + (t >> 32);
+        h3 = t & M32; h4 += (t >> 32) + 1;
+        d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_S + 8) + h2 * rl(poly, POLY_S + 4) + h3 * rl(poly, POLY_S + 0);
+        d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_S + 8) + h3 * rl(poly, POLY_S + 4) + h4 * rl(poly, POLY_S + 0);
+        d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_S + 8) + h4 * rl(poly, POLY_S + 4);
+        d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
+        h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
+        h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
+        store<u64>(poly + POLY_H, h0); // and this block before what follows
+      }
       // diagonal round
       x0 = i32x4.add(x0, x5); x1 = i32x4.add(x1, x6); x2 = i32x4.add(x2, x7); x3 = i32x4.add(x3, x4);
       x15 = rot16(v128.xor(x15, x0)); x12 = rot16(v128.xor(x12, x1));
@@ -137,6 +151,20 @@ function chachaStripes(
       x10 = i32x4.add(x10, x15); x11 = i32x4.add(x11, x12); x8 = i32x4.add(x8, x13); x9 = i32x4.add(x9, x14);
       x5 = rot7(v128.xor(x5, x10)); x6 = rot7(v128.xor(x6, x11));
       x7 = rot7(v128.xor(x7, x8)); x4 = rot7(v128.xor(x4, x9));
+      if (hashing) v128.store(poly + POLY_FENCE, x0); // orders the rounds above before this block
+      if (hashing) {
+        // Poly1305 block at hp + 16 (the step of poly1305Blocks, radix 2^32)
+        t = h0 + <u64>load<u32>(hp, 16); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 20) + (t >> 32); h1 = t & M32;
+        t = h2 + <u64>load<u32>(hp, 24) + (t >> 32); h2 = t & M32; t = h3 + <u64>load<u32>(hp, 28) + (t >> 32);
+        h3 = t & M32; h4 += (t >> 32) + 1;
+        d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_S + 8) + h2 * rl(poly, POLY_S + 4) + h3 * rl(poly, POLY_S + 0);
+        d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_S + 8) + h3 * rl(poly, POLY_S + 4) + h4 * rl(poly, POLY_S + 0);
+        d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_S + 8) + h4 * rl(poly, POLY_S + 4);
+        d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
+        h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
+        h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
+        store<u64>(poly + POLY_H, h0); // and this block before what follows
+      }
       // column round
       x0 = i32x4.add(x0, x4); x1 = i32x4.add(x1, x5); x2 = i32x4.add(x2, x6); x3 = i32x4.add(x3, x7);
       x12 = rot16(v128.xor(x12, x0)); x13 = rot16(v128.xor(x13, x1));
@@ -150,6 +178,20 @@ function chachaStripes(
       x8 = i32x4.add(x8, x12); x9 = i32x4.add(x9, x13); x10 = i32x4.add(x10, x14); x11 = i32x4.add(x11, x15);
       x4 = rot7(v128.xor(x4, x8)); x5 = rot7(v128.xor(x5, x9));
       x6 = rot7(v128.xor(x6, x10)); x7 = rot7(v128.xor(x7, x11));
+      if (hashing) v128.store(poly + POLY_FENCE, x0); // orders the rounds above before this block
+      if (hashing) {
+        // Poly1305 block at hp + 32 (the step of poly1305Blocks, radix 2^32)
+        t = h0 + <u64>load<u32>(hp, 32); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 36) + (t >> 32); h1 = t & M32;
+        t = h2 + <u64>load<u32>(hp, 40) + (t >> 32); h2 = t & M32; t = h3 + <u64>load<u32>(hp, 44) + (t >> 32);
+        h3 = t & M32; h4 += (t >> 32) + 1;
+        d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_S + 8) + h2 * rl(poly, POLY_S + 4) + h3 * rl(poly, POLY_S + 0);
+        d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_S + 8) + h3 * rl(poly, POLY_S + 4) + h4 * rl(poly, POLY_S + 0);
+        d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_S + 8) + h4 * rl(poly, POLY_S + 4);
+        d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
+        h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
+        h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
+        store<u64>(poly + POLY_H, h0); // and this block before what follows
+      }
       // diagonal round
       x0 = i32x4.add(x0, x5); x1 = i32x4.add(x1, x6); x2 = i32x4.add(x2, x7); x3 = i32x4.add(x3, x4);
       x15 = rot16(v128.xor(x15, x0)); x12 = rot16(v128.xor(x12, x1));
@@ -163,7 +205,23 @@ function chachaStripes(
       x10 = i32x4.add(x10, x15); x11 = i32x4.add(x11, x12); x8 = i32x4.add(x8, x13); x9 = i32x4.add(x9, x14);
       x5 = rot7(v128.xor(x5, x10)); x6 = rot7(v128.xor(x6, x11));
       x7 = rot7(v128.xor(x7, x8)); x4 = rot7(v128.xor(x4, x9));
+      if (hashing) hp += 48;
     }
+    if (hashing) v128.store(poly + POLY_FENCE, x0); // orders the rounds above before this block
+    if (hashing) {
+      // Poly1305 block at hp + 0 (the step of poly1305Blocks, radix 2^32)
+      t = h0 + <u64>load<u32>(hp, 0); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 4) + (t >> 32); h1 = t & M32;
+      t = h2 + <u64>load<u32>(hp, 8) + (t >> 32); h2 = t & M32; t = h3 + <u64>load<u32>(hp, 12) + (t >> 32);
+      h3 = t & M32; h4 += (t >> 32) + 1;
+      d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_S + 8) + h2 * rl(poly, POLY_S + 4) + h3 * rl(poly, POLY_S + 0);
+      d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_S + 8) + h3 * rl(poly, POLY_S + 4) + h4 * rl(poly, POLY_S + 0);
+      d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_S + 8) + h4 * rl(poly, POLY_S + 4);
+      d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
+      h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
+      h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
+      store<u64>(poly + POLY_H, h0); // and this block before what follows
+    }
+    if (hashing) hp += 16;
     // feed-forward, transpose, XOR into the data (or keep as keystream)
     x0 = i32x4.add(x0, v128.load32_splat(st, 0)); x1 = i32x4.add(x1, v128.load32_splat(st, 4));
     x2 = i32x4.add(x2, v128.load32_splat(st, 8)); x3 = i32x4.add(x3, v128.load32_splat(st, 12));
@@ -197,496 +255,7 @@ export function chachaTail(st: usize, ptr: usize, counter: u32, blocks: i32, ks:
   chachaStripes(st, ptr, counter, 0, blocks, ks, 0, 0, false);
 }
 
-
-/**
- * Full stripes at ptr, each stitched with Poly1305 over the 256 bytes at hp, hp + 256, ... (nothing buffered
- * in `poly`). The ten double rounds are unrolled so the sixteen block steps read the message at constant
- * offsets and no loop counter competes with the Poly1305 limbs for general registers.
- */
+/** Full stripes at ptr, each stitched with Poly1305 over 256 bytes from hp onwards. */
 export function chachaStripesHashed(st: usize, ptr: usize, counter: u32, stripes: i32, poly: usize, hp: usize): void {
-  const hashing = true;
-  let h0 = load<u64>(poly + POLY_H, 0), h1 = load<u64>(poly + POLY_H, 8), h2 = load<u64>(poly + POLY_H, 16);
-  let h3 = load<u64>(poly + POLY_H, 24), h4 = load<u64>(poly + POLY_H, 32);
-  let d0: u64 = 0, d1: u64 = 0, d2: u64 = 0, d3: u64 = 0, t: u64 = 0;
-  for (let s = 0; s < stripes; s++) {
-    const ctr = i32x4.add(i32x4.splat(counter), i32x4(0, 1, 2, 3));
-    let x0 = v128.load32_splat(st, 0), x1 = v128.load32_splat(st, 4);
-    let x2 = v128.load32_splat(st, 8), x3 = v128.load32_splat(st, 12);
-    let x4 = v128.load32_splat(st, 16), x5 = v128.load32_splat(st, 20);
-    let x6 = v128.load32_splat(st, 24), x7 = v128.load32_splat(st, 28);
-    let x8 = v128.load32_splat(st, 32), x9 = v128.load32_splat(st, 36);
-    let x10 = v128.load32_splat(st, 40), x11 = v128.load32_splat(st, 44);
-    let x12 = ctr, x13 = v128.load32_splat(st, ST_COUNTER + 4);
-    let x14 = v128.load32_splat(st, ST_COUNTER + 8), x15 = v128.load32_splat(st, ST_COUNTER + 12);
-    // column round
-    x0 = i32x4.add(x0, x4); x1 = i32x4.add(x1, x5); x2 = i32x4.add(x2, x6); x3 = i32x4.add(x3, x7);
-    x12 = rot16(v128.xor(x12, x0)); x13 = rot16(v128.xor(x13, x1));
-    x14 = rot16(v128.xor(x14, x2)); x15 = rot16(v128.xor(x15, x3));
-    x8 = i32x4.add(x8, x12); x9 = i32x4.add(x9, x13); x10 = i32x4.add(x10, x14); x11 = i32x4.add(x11, x15);
-    x4 = rot12(v128.xor(x4, x8)); x5 = rot12(v128.xor(x5, x9));
-    x6 = rot12(v128.xor(x6, x10)); x7 = rot12(v128.xor(x7, x11));
-    x0 = i32x4.add(x0, x4); x1 = i32x4.add(x1, x5); x2 = i32x4.add(x2, x6); x3 = i32x4.add(x3, x7);
-    x12 = rot8(v128.xor(x12, x0)); x13 = rot8(v128.xor(x13, x1));
-    x14 = rot8(v128.xor(x14, x2)); x15 = rot8(v128.xor(x15, x3));
-    x8 = i32x4.add(x8, x12); x9 = i32x4.add(x9, x13); x10 = i32x4.add(x10, x14); x11 = i32x4.add(x11, x15);
-    x4 = rot7(v128.xor(x4, x8)); x5 = rot7(v128.xor(x5, x9));
-    x6 = rot7(v128.xor(x6, x10)); x7 = rot7(v128.xor(x7, x11));
-    // diagonal round
-    x0 = i32x4.add(x0, x5); x1 = i32x4.add(x1, x6); x2 = i32x4.add(x2, x7); x3 = i32x4.add(x3, x4);
-    x15 = rot16(v128.xor(x15, x0)); x12 = rot16(v128.xor(x12, x1));
-    x13 = rot16(v128.xor(x13, x2)); x14 = rot16(v128.xor(x14, x3));
-    x10 = i32x4.add(x10, x15); x11 = i32x4.add(x11, x12); x8 = i32x4.add(x8, x13); x9 = i32x4.add(x9, x14);
-    x5 = rot12(v128.xor(x5, x10)); x6 = rot12(v128.xor(x6, x11));
-    x7 = rot12(v128.xor(x7, x8)); x4 = rot12(v128.xor(x4, x9));
-    x0 = i32x4.add(x0, x5); x1 = i32x4.add(x1, x6); x2 = i32x4.add(x2, x7); x3 = i32x4.add(x3, x4);
-    x15 = rot8(v128.xor(x15, x0)); x12 = rot8(v128.xor(x12, x1));
-    x13 = rot8(v128.xor(x13, x2)); x14 = rot8(v128.xor(x14, x3));
-    x10 = i32x4.add(x10, x15); x11 = i32x4.add(x11, x12); x8 = i32x4.add(x8, x13); x9 = i32x4.add(x9, x14);
-    x5 = rot7(v128.xor(x5, x10)); x6 = rot7(v128.xor(x6, x11));
-    x7 = rot7(v128.xor(x7, x8)); x4 = rot7(v128.xor(x4, x9));
-    if (hashing) {
-      // Poly1305 block at hp + 0 (the step of poly1305Blocks, radix 2^32)
-      t = h0 + <u64>load<u32>(hp, 0); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 4) + (t >> 32); h1 = t & M32;
-      t = h2 + <u64>load<u32>(hp, 8) + (t >> 32); h2 = t & M32; t = h3 + <u64>load<u32>(hp, 12) + (t >> 32);
-      h3 = t & M32; h4 += (t >> 32) + 1;
-      d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_S + 8) + h2 * rl(poly, POLY_S + 4) + h3 * rl(poly, POLY_S + 0);
-      d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_S + 8) + h3 * rl(poly, POLY_S + 4) + h4 * rl(poly, POLY_S + 0);
-      d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_S + 8) + h4 * rl(poly, POLY_S + 4);
-      d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
-      h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
-      h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
-    }
-    // column round
-    x0 = i32x4.add(x0, x4); x1 = i32x4.add(x1, x5); x2 = i32x4.add(x2, x6); x3 = i32x4.add(x3, x7);
-    x12 = rot16(v128.xor(x12, x0)); x13 = rot16(v128.xor(x13, x1));
-    x14 = rot16(v128.xor(x14, x2)); x15 = rot16(v128.xor(x15, x3));
-    x8 = i32x4.add(x8, x12); x9 = i32x4.add(x9, x13); x10 = i32x4.add(x10, x14); x11 = i32x4.add(x11, x15);
-    x4 = rot12(v128.xor(x4, x8)); x5 = rot12(v128.xor(x5, x9));
-    x6 = rot12(v128.xor(x6, x10)); x7 = rot12(v128.xor(x7, x11));
-    x0 = i32x4.add(x0, x4); x1 = i32x4.add(x1, x5); x2 = i32x4.add(x2, x6); x3 = i32x4.add(x3, x7);
-    x12 = rot8(v128.xor(x12, x0)); x13 = rot8(v128.xor(x13, x1));
-    x14 = rot8(v128.xor(x14, x2)); x15 = rot8(v128.xor(x15, x3));
-    x8 = i32x4.add(x8, x12); x9 = i32x4.add(x9, x13); x10 = i32x4.add(x10, x14); x11 = i32x4.add(x11, x15);
-    x4 = rot7(v128.xor(x4, x8)); x5 = rot7(v128.xor(x5, x9));
-    x6 = rot7(v128.xor(x6, x10)); x7 = rot7(v128.xor(x7, x11));
-    // diagonal round
-    x0 = i32x4.add(x0, x5); x1 = i32x4.add(x1, x6); x2 = i32x4.add(x2, x7); x3 = i32x4.add(x3, x4);
-    x15 = rot16(v128.xor(x15, x0)); x12 = rot16(v128.xor(x12, x1));
-    x13 = rot16(v128.xor(x13, x2)); x14 = rot16(v128.xor(x14, x3));
-    x10 = i32x4.add(x10, x15); x11 = i32x4.add(x11, x12); x8 = i32x4.add(x8, x13); x9 = i32x4.add(x9, x14);
-    x5 = rot12(v128.xor(x5, x10)); x6 = rot12(v128.xor(x6, x11));
-    x7 = rot12(v128.xor(x7, x8)); x4 = rot12(v128.xor(x4, x9));
-    x0 = i32x4.add(x0, x5); x1 = i32x4.add(x1, x6); x2 = i32x4.add(x2, x7); x3 = i32x4.add(x3, x4);
-    x15 = rot8(v128.xor(x15, x0)); x12 = rot8(v128.xor(x12, x1));
-    x13 = rot8(v128.xor(x13, x2)); x14 = rot8(v128.xor(x14, x3));
-    x10 = i32x4.add(x10, x15); x11 = i32x4.add(x11, x12); x8 = i32x4.add(x8, x13); x9 = i32x4.add(x9, x14);
-    x5 = rot7(v128.xor(x5, x10)); x6 = rot7(v128.xor(x6, x11));
-    x7 = rot7(v128.xor(x7, x8)); x4 = rot7(v128.xor(x4, x9));
-    if (hashing) {
-      // Poly1305 block at hp + 16 (the step of poly1305Blocks, radix 2^32)
-      t = h0 + <u64>load<u32>(hp, 16); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 20) + (t >> 32); h1 = t & M32;
-      t = h2 + <u64>load<u32>(hp, 24) + (t >> 32); h2 = t & M32; t = h3 + <u64>load<u32>(hp, 28) + (t >> 32);
-      h3 = t & M32; h4 += (t >> 32) + 1;
-      d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_S + 8) + h2 * rl(poly, POLY_S + 4) + h3 * rl(poly, POLY_S + 0);
-      d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_S + 8) + h3 * rl(poly, POLY_S + 4) + h4 * rl(poly, POLY_S + 0);
-      d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_S + 8) + h4 * rl(poly, POLY_S + 4);
-      d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
-      h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
-      h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
-    }
-    if (hashing) {
-      // Poly1305 block at hp + 32 (the step of poly1305Blocks, radix 2^32)
-      t = h0 + <u64>load<u32>(hp, 32); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 36) + (t >> 32); h1 = t & M32;
-      t = h2 + <u64>load<u32>(hp, 40) + (t >> 32); h2 = t & M32; t = h3 + <u64>load<u32>(hp, 44) + (t >> 32);
-      h3 = t & M32; h4 += (t >> 32) + 1;
-      d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_S + 8) + h2 * rl(poly, POLY_S + 4) + h3 * rl(poly, POLY_S + 0);
-      d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_S + 8) + h3 * rl(poly, POLY_S + 4) + h4 * rl(poly, POLY_S + 0);
-      d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_S + 8) + h4 * rl(poly, POLY_S + 4);
-      d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
-      h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
-      h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
-    }
-    // column round
-    x0 = i32x4.add(x0, x4); x1 = i32x4.add(x1, x5); x2 = i32x4.add(x2, x6); x3 = i32x4.add(x3, x7);
-    x12 = rot16(v128.xor(x12, x0)); x13 = rot16(v128.xor(x13, x1));
-    x14 = rot16(v128.xor(x14, x2)); x15 = rot16(v128.xor(x15, x3));
-    x8 = i32x4.add(x8, x12); x9 = i32x4.add(x9, x13); x10 = i32x4.add(x10, x14); x11 = i32x4.add(x11, x15);
-    x4 = rot12(v128.xor(x4, x8)); x5 = rot12(v128.xor(x5, x9));
-    x6 = rot12(v128.xor(x6, x10)); x7 = rot12(v128.xor(x7, x11));
-    x0 = i32x4.add(x0, x4); x1 = i32x4.add(x1, x5); x2 = i32x4.add(x2, x6); x3 = i32x4.add(x3, x7);
-    x12 = rot8(v128.xor(x12, x0)); x13 = rot8(v128.xor(x13, x1));
-    x14 = rot8(v128.xor(x14, x2)); x15 = rot8(v128.xor(x15, x3));
-    x8 = i32x4.add(x8, x12); x9 = i32x4.add(x9, x13); x10 = i32x4.add(x10, x14); x11 = i32x4.add(x11, x15);
-    x4 = rot7(v128.xor(x4, x8)); x5 = rot7(v128.xor(x5, x9));
-    x6 = rot7(v128.xor(x6, x10)); x7 = rot7(v128.xor(x7, x11));
-    // diagonal round
-    x0 = i32x4.add(x0, x5); x1 = i32x4.add(x1, x6); x2 = i32x4.add(x2, x7); x3 = i32x4.add(x3, x4);
-    x15 = rot16(v128.xor(x15, x0)); x12 = rot16(v128.xor(x12, x1));
-    x13 = rot16(v128.xor(x13, x2)); x14 = rot16(v128.xor(x14, x3));
-    x10 = i32x4.add(x10, x15); x11 = i32x4.add(x11, x12); x8 = i32x4.add(x8, x13); x9 = i32x4.add(x9, x14);
-    x5 = rot12(v128.xor(x5, x10)); x6 = rot12(v128.xor(x6, x11));
-    x7 = rot12(v128.xor(x7, x8)); x4 = rot12(v128.xor(x4, x9));
-    x0 = i32x4.add(x0, x5); x1 = i32x4.add(x1, x6); x2 = i32x4.add(x2, x7); x3 = i32x4.add(x3, x4);
-    x15 = rot8(v128.xor(x15, x0)); x12 = rot8(v128.xor(x12, x1));
-    x13 = rot8(v128.xor(x13, x2)); x14 = rot8(v128.xor(x14, x3));
-    x10 = i32x4.add(x10, x15); x11 = i32x4.add(x11, x12); x8 = i32x4.add(x8, x13); x9 = i32x4.add(x9, x14);
-    x5 = rot7(v128.xor(x5, x10)); x6 = rot7(v128.xor(x6, x11));
-    x7 = rot7(v128.xor(x7, x8)); x4 = rot7(v128.xor(x4, x9));
-    if (hashing) {
-      // Poly1305 block at hp + 48 (the step of poly1305Blocks, radix 2^32)
-      t = h0 + <u64>load<u32>(hp, 48); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 52) + (t >> 32); h1 = t & M32;
-      t = h2 + <u64>load<u32>(hp, 56) + (t >> 32); h2 = t & M32; t = h3 + <u64>load<u32>(hp, 60) + (t >> 32);
-      h3 = t & M32; h4 += (t >> 32) + 1;
-      d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_S + 8) + h2 * rl(poly, POLY_S + 4) + h3 * rl(poly, POLY_S + 0);
-      d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_S + 8) + h3 * rl(poly, POLY_S + 4) + h4 * rl(poly, POLY_S + 0);
-      d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_S + 8) + h4 * rl(poly, POLY_S + 4);
-      d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
-      h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
-      h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
-    }
-    // column round
-    x0 = i32x4.add(x0, x4); x1 = i32x4.add(x1, x5); x2 = i32x4.add(x2, x6); x3 = i32x4.add(x3, x7);
-    x12 = rot16(v128.xor(x12, x0)); x13 = rot16(v128.xor(x13, x1));
-    x14 = rot16(v128.xor(x14, x2)); x15 = rot16(v128.xor(x15, x3));
-    x8 = i32x4.add(x8, x12); x9 = i32x4.add(x9, x13); x10 = i32x4.add(x10, x14); x11 = i32x4.add(x11, x15);
-    x4 = rot12(v128.xor(x4, x8)); x5 = rot12(v128.xor(x5, x9));
-    x6 = rot12(v128.xor(x6, x10)); x7 = rot12(v128.xor(x7, x11));
-    x0 = i32x4.add(x0, x4); x1 = i32x4.add(x1, x5); x2 = i32x4.add(x2, x6); x3 = i32x4.add(x3, x7);
-    x12 = rot8(v128.xor(x12, x0)); x13 = rot8(v128.xor(x13, x1));
-    x14 = rot8(v128.xor(x14, x2)); x15 = rot8(v128.xor(x15, x3));
-    x8 = i32x4.add(x8, x12); x9 = i32x4.add(x9, x13); x10 = i32x4.add(x10, x14); x11 = i32x4.add(x11, x15);
-    x4 = rot7(v128.xor(x4, x8)); x5 = rot7(v128.xor(x5, x9));
-    x6 = rot7(v128.xor(x6, x10)); x7 = rot7(v128.xor(x7, x11));
-    // diagonal round
-    x0 = i32x4.add(x0, x5); x1 = i32x4.add(x1, x6); x2 = i32x4.add(x2, x7); x3 = i32x4.add(x3, x4);
-    x15 = rot16(v128.xor(x15, x0)); x12 = rot16(v128.xor(x12, x1));
-    x13 = rot16(v128.xor(x13, x2)); x14 = rot16(v128.xor(x14, x3));
-    x10 = i32x4.add(x10, x15); x11 = i32x4.add(x11, x12); x8 = i32x4.add(x8, x13); x9 = i32x4.add(x9, x14);
-    x5 = rot12(v128.xor(x5, x10)); x6 = rot12(v128.xor(x6, x11));
-    x7 = rot12(v128.xor(x7, x8)); x4 = rot12(v128.xor(x4, x9));
-    x0 = i32x4.add(x0, x5); x1 = i32x4.add(x1, x6); x2 = i32x4.add(x2, x7); x3 = i32x4.add(x3, x4);
-    x15 = rot8(v128.xor(x15, x0)); x12 = rot8(v128.xor(x12, x1));
-    x13 = rot8(v128.xor(x13, x2)); x14 = rot8(v128.xor(x14, x3));
-    x10 = i32x4.add(x10, x15); x11 = i32x4.add(x11, x12); x8 = i32x4.add(x8, x13); x9 = i32x4.add(x9, x14);
-    x5 = rot7(v128.xor(x5, x10)); x6 = rot7(v128.xor(x6, x11));
-    x7 = rot7(v128.xor(x7, x8)); x4 = rot7(v128.xor(x4, x9));
-    if (hashing) {
-      // Poly1305 block at hp + 64 (the step of poly1305Blocks, radix 2^32)
-      t = h0 + <u64>load<u32>(hp, 64); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 68) + (t >> 32); h1 = t & M32;
-      t = h2 + <u64>load<u32>(hp, 72) + (t >> 32); h2 = t & M32; t = h3 + <u64>load<u32>(hp, 76) + (t >> 32);
-      h3 = t & M32; h4 += (t >> 32) + 1;
-      d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_S + 8) + h2 * rl(poly, POLY_S + 4) + h3 * rl(poly, POLY_S + 0);
-      d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_S + 8) + h3 * rl(poly, POLY_S + 4) + h4 * rl(poly, POLY_S + 0);
-      d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_S + 8) + h4 * rl(poly, POLY_S + 4);
-      d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
-      h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
-      h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
-    }
-    if (hashing) {
-      // Poly1305 block at hp + 80 (the step of poly1305Blocks, radix 2^32)
-      t = h0 + <u64>load<u32>(hp, 80); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 84) + (t >> 32); h1 = t & M32;
-      t = h2 + <u64>load<u32>(hp, 88) + (t >> 32); h2 = t & M32; t = h3 + <u64>load<u32>(hp, 92) + (t >> 32);
-      h3 = t & M32; h4 += (t >> 32) + 1;
-      d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_S + 8) + h2 * rl(poly, POLY_S + 4) + h3 * rl(poly, POLY_S + 0);
-      d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_S + 8) + h3 * rl(poly, POLY_S + 4) + h4 * rl(poly, POLY_S + 0);
-      d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_S + 8) + h4 * rl(poly, POLY_S + 4);
-      d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
-      h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
-      h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
-    }
-    // column round
-    x0 = i32x4.add(x0, x4); x1 = i32x4.add(x1, x5); x2 = i32x4.add(x2, x6); x3 = i32x4.add(x3, x7);
-    x12 = rot16(v128.xor(x12, x0)); x13 = rot16(v128.xor(x13, x1));
-    x14 = rot16(v128.xor(x14, x2)); x15 = rot16(v128.xor(x15, x3));
-    x8 = i32x4.add(x8, x12); x9 = i32x4.add(x9, x13); x10 = i32x4.add(x10, x14); x11 = i32x4.add(x11, x15);
-    x4 = rot12(v128.xor(x4, x8)); x5 = rot12(v128.xor(x5, x9));
-    x6 = rot12(v128.xor(x6, x10)); x7 = rot12(v128.xor(x7, x11));
-    x0 = i32x4.add(x0, x4); x1 = i32x4.add(x1, x5); x2 = i32x4.add(x2, x6); x3 = i32x4.add(x3, x7);
-    x12 = rot8(v128.xor(x12, x0)); x13 = rot8(v128.xor(x13, x1));
-    x14 = rot8(v128.xor(x14, x2)); x15 = rot8(v128.xor(x15, x3));
-    x8 = i32x4.add(x8, x12); x9 = i32x4.add(x9, x13); x10 = i32x4.add(x10, x14); x11 = i32x4.add(x11, x15);
-    x4 = rot7(v128.xor(x4, x8)); x5 = rot7(v128.xor(x5, x9));
-    x6 = rot7(v128.xor(x6, x10)); x7 = rot7(v128.xor(x7, x11));
-    // diagonal round
-    x0 = i32x4.add(x0, x5); x1 = i32x4.add(x1, x6); x2 = i32x4.add(x2, x7); x3 = i32x4.add(x3, x4);
-    x15 = rot16(v128.xor(x15, x0)); x12 = rot16(v128.xor(x12, x1));
-    x13 = rot16(v128.xor(x13, x2)); x14 = rot16(v128.xor(x14, x3));
-    x10 = i32x4.add(x10, x15); x11 = i32x4.add(x11, x12); x8 = i32x4.add(x8, x13); x9 = i32x4.add(x9, x14);
-    x5 = rot12(v128.xor(x5, x10)); x6 = rot12(v128.xor(x6, x11));
-    x7 = rot12(v128.xor(x7, x8)); x4 = rot12(v128.xor(x4, x9));
-    x0 = i32x4.add(x0, x5); x1 = i32x4.add(x1, x6); x2 = i32x4.add(x2, x7); x3 = i32x4.add(x3, x4);
-    x15 = rot8(v128.xor(x15, x0)); x12 = rot8(v128.xor(x12, x1));
-    x13 = rot8(v128.xor(x13, x2)); x14 = rot8(v128.xor(x14, x3));
-    x10 = i32x4.add(x10, x15); x11 = i32x4.add(x11, x12); x8 = i32x4.add(x8, x13); x9 = i32x4.add(x9, x14);
-    x5 = rot7(v128.xor(x5, x10)); x6 = rot7(v128.xor(x6, x11));
-    x7 = rot7(v128.xor(x7, x8)); x4 = rot7(v128.xor(x4, x9));
-    if (hashing) {
-      // Poly1305 block at hp + 96 (the step of poly1305Blocks, radix 2^32)
-      t = h0 + <u64>load<u32>(hp, 96); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 100) + (t >> 32); h1 = t & M32;
-      t = h2 + <u64>load<u32>(hp, 104) + (t >> 32); h2 = t & M32; t = h3 + <u64>load<u32>(hp, 108) + (t >> 32);
-      h3 = t & M32; h4 += (t >> 32) + 1;
-      d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_S + 8) + h2 * rl(poly, POLY_S + 4) + h3 * rl(poly, POLY_S + 0);
-      d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_S + 8) + h3 * rl(poly, POLY_S + 4) + h4 * rl(poly, POLY_S + 0);
-      d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_S + 8) + h4 * rl(poly, POLY_S + 4);
-      d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
-      h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
-      h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
-    }
-    // column round
-    x0 = i32x4.add(x0, x4); x1 = i32x4.add(x1, x5); x2 = i32x4.add(x2, x6); x3 = i32x4.add(x3, x7);
-    x12 = rot16(v128.xor(x12, x0)); x13 = rot16(v128.xor(x13, x1));
-    x14 = rot16(v128.xor(x14, x2)); x15 = rot16(v128.xor(x15, x3));
-    x8 = i32x4.add(x8, x12); x9 = i32x4.add(x9, x13); x10 = i32x4.add(x10, x14); x11 = i32x4.add(x11, x15);
-    x4 = rot12(v128.xor(x4, x8)); x5 = rot12(v128.xor(x5, x9));
-    x6 = rot12(v128.xor(x6, x10)); x7 = rot12(v128.xor(x7, x11));
-    x0 = i32x4.add(x0, x4); x1 = i32x4.add(x1, x5); x2 = i32x4.add(x2, x6); x3 = i32x4.add(x3, x7);
-    x12 = rot8(v128.xor(x12, x0)); x13 = rot8(v128.xor(x13, x1));
-    x14 = rot8(v128.xor(x14, x2)); x15 = rot8(v128.xor(x15, x3));
-    x8 = i32x4.add(x8, x12); x9 = i32x4.add(x9, x13); x10 = i32x4.add(x10, x14); x11 = i32x4.add(x11, x15);
-    x4 = rot7(v128.xor(x4, x8)); x5 = rot7(v128.xor(x5, x9));
-    x6 = rot7(v128.xor(x6, x10)); x7 = rot7(v128.xor(x7, x11));
-    // diagonal round
-    x0 = i32x4.add(x0, x5); x1 = i32x4.add(x1, x6); x2 = i32x4.add(x2, x7); x3 = i32x4.add(x3, x4);
-    x15 = rot16(v128.xor(x15, x0)); x12 = rot16(v128.xor(x12, x1));
-    x13 = rot16(v128.xor(x13, x2)); x14 = rot16(v128.xor(x14, x3));
-    x10 = i32x4.add(x10, x15); x11 = i32x4.add(x11, x12); x8 = i32x4.add(x8, x13); x9 = i32x4.add(x9, x14);
-    x5 = rot12(v128.xor(x5, x10)); x6 = rot12(v128.xor(x6, x11));
-    x7 = rot12(v128.xor(x7, x8)); x4 = rot12(v128.xor(x4, x9));
-    x0 = i32x4.add(x0, x5); x1 = i32x4.add(x1, x6); x2 = i32x4.add(x2, x7); x3 = i32x4.add(x3, x4);
-    x15 = rot8(v128.xor(x15, x0)); x12 = rot8(v128.xor(x12, x1));
-    x13 = rot8(v128.xor(x13, x2)); x14 = rot8(v128.xor(x14, x3));
-    x10 = i32x4.add(x10, x15); x11 = i32x4.add(x11, x12); x8 = i32x4.add(x8, x13); x9 = i32x4.add(x9, x14);
-    x5 = rot7(v128.xor(x5, x10)); x6 = rot7(v128.xor(x6, x11));
-    x7 = rot7(v128.xor(x7, x8)); x4 = rot7(v128.xor(x4, x9));
-    if (hashing) {
-      // Poly1305 block at hp + 112 (the step of poly1305Blocks, radix 2^32)
-      t = h0 + <u64>load<u32>(hp, 112); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 116) + (t >> 32); h1 = t & M32;
-      t = h2 + <u64>load<u32>(hp, 120) + (t >> 32); h2 = t & M32; t = h3 + <u64>load<u32>(hp, 124) + (t >> 32);
-      h3 = t & M32; h4 += (t >> 32) + 1;
-      d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_S + 8) + h2 * rl(poly, POLY_S + 4) + h3 * rl(poly, POLY_S + 0);
-      d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_S + 8) + h3 * rl(poly, POLY_S + 4) + h4 * rl(poly, POLY_S + 0);
-      d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_S + 8) + h4 * rl(poly, POLY_S + 4);
-      d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
-      h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
-      h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
-    }
-    if (hashing) {
-      // Poly1305 block at hp + 128 (the step of poly1305Blocks, radix 2^32)
-      t = h0 + <u64>load<u32>(hp, 128); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 132) + (t >> 32); h1 = t & M32;
-      t = h2 + <u64>load<u32>(hp, 136) + (t >> 32); h2 = t & M32; t = h3 + <u64>load<u32>(hp, 140) + (t >> 32);
-      h3 = t & M32; h4 += (t >> 32) + 1;
-      d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_S + 8) + h2 * rl(poly, POLY_S + 4) + h3 * rl(poly, POLY_S + 0);
-      d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_S + 8) + h3 * rl(poly, POLY_S + 4) + h4 * rl(poly, POLY_S + 0);
-      d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_S + 8) + h4 * rl(poly, POLY_S + 4);
-      d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
-      h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
-      h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
-    }
-    // column round
-    x0 = i32x4.add(x0, x4); x1 = i32x4.add(x1, x5); x2 = i32x4.add(x2, x6); x3 = i32x4.add(x3, x7);
-    x12 = rot16(v128.xor(x12, x0)); x13 = rot16(v128.xor(x13, x1));
-    x14 = rot16(v128.xor(x14, x2)); x15 = rot16(v128.xor(x15, x3));
-    x8 = i32x4.add(x8, x12); x9 = i32x4.add(x9, x13); x10 = i32x4.add(x10, x14); x11 = i32x4.add(x11, x15);
-    x4 = rot12(v128.xor(x4, x8)); x5 = rot12(v128.xor(x5, x9));
-    x6 = rot12(v128.xor(x6, x10)); x7 = rot12(v128.xor(x7, x11));
-    x0 = i32x4.add(x0, x4); x1 = i32x4.add(x1, x5); x2 = i32x4.add(x2, x6); x3 = i32x4.add(x3, x7);
-    x12 = rot8(v128.xor(x12, x0)); x13 = rot8(v128.xor(x13, x1));
-    x14 = rot8(v128.xor(x14, x2)); x15 = rot8(v128.xor(x15, x3));
-    x8 = i32x4.add(x8, x12); x9 = i32x4.add(x9, x13); x10 = i32x4.add(x10, x14); x11 = i32x4.add(x11, x15);
-    x4 = rot7(v128.xor(x4, x8)); x5 = rot7(v128.xor(x5, x9));
-    x6 = rot7(v128.xor(x6, x10)); x7 = rot7(v128.xor(x7, x11));
-    // diagonal round
-    x0 = i32x4.add(x0, x5); x1 = i32x4.add(x1, x6); x2 = i32x4.add(x2, x7); x3 = i32x4.add(x3, x4);
-    x15 = rot16(v128.xor(x15, x0)); x12 = rot16(v128.xor(x12, x1));
-    x13 = rot16(v128.xor(x13, x2)); x14 = rot16(v128.xor(x14, x3));
-    x10 = i32x4.add(x10, x15); x11 = i32x4.add(x11, x12); x8 = i32x4.add(x8, x13); x9 = i32x4.add(x9, x14);
-    x5 = rot12(v128.xor(x5, x10)); x6 = rot12(v128.xor(x6, x11));
-    x7 = rot12(v128.xor(x7, x8)); x4 = rot12(v128.xor(x4, x9));
-    x0 = i32x4.add(x0, x5); x1 = i32x4.add(x1, x6); x2 = i32x4.add(x2, x7); x3 = i32x4.add(x3, x4);
-    x15 = rot8(v128.xor(x15, x0)); x12 = rot8(v128.xor(x12, x1));
-    x13 = rot8(v128.xor(x13, x2)); x14 = rot8(v128.xor(x14, x3));
-    x10 = i32x4.add(x10, x15); x11 = i32x4.add(x11, x12); x8 = i32x4.add(x8, x13); x9 = i32x4.add(x9, x14);
-    x5 = rot7(v128.xor(x5, x10)); x6 = rot7(v128.xor(x6, x11));
-    x7 = rot7(v128.xor(x7, x8)); x4 = rot7(v128.xor(x4, x9));
-    if (hashing) {
-      // Poly1305 block at hp + 144 (the step of poly1305Blocks, radix 2^32)
-      t = h0 + <u64>load<u32>(hp, 144); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 148) + (t >> 32); h1 = t & M32;
-      t = h2 + <u64>load<u32>(hp, 152) + (t >> 32); h2 = t & M32; t = h3 + <u64>load<u32>(hp, 156) + (t >> 32);
-      h3 = t & M32; h4 += (t >> 32) + 1;
-      d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_S + 8) + h2 * rl(poly, POLY_S + 4) + h3 * rl(poly, POLY_S + 0);
-      d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_S + 8) + h3 * rl(poly, POLY_S + 4) + h4 * rl(poly, POLY_S + 0);
-      d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_S + 8) + h4 * rl(poly, POLY_S + 4);
-      d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
-      h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
-      h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
-    }
-    // column round
-    x0 = i32x4.add(x0, x4); x1 = i32x4.add(x1, x5); x2 = i32x4.add(x2, x6); x3 = i32x4.add(x3, x7);
-    x12 = rot16(v128.xor(x12, x0)); x13 = rot16(v128.xor(x13, x1));
-    x14 = rot16(v128.xor(x14, x2)); x15 = rot16(v128.xor(x15, x3));
-    x8 = i32x4.add(x8, x12); x9 = i32x4.add(x9, x13); x10 = i32x4.add(x10, x14); x11 = i32x4.add(x11, x15);
-    x4 = rot12(v128.xor(x4, x8)); x5 = rot12(v128.xor(x5, x9));
-    x6 = rot12(v128.xor(x6, x10)); x7 = rot12(v128.xor(x7, x11));
-    x0 = i32x4.add(x0, x4); x1 = i32x4.add(x1, x5); x2 = i32x4.add(x2, x6); x3 = i32x4.add(x3, x7);
-    x12 = rot8(v128.xor(x12, x0)); x13 = rot8(v128.xor(x13, x1));
-    x14 = rot8(v128.xor(x14, x2)); x15 = rot8(v128.xor(x15, x3));
-    x8 = i32x4.add(x8, x12); x9 = i32x4.add(x9, x13); x10 = i32x4.add(x10, x14); x11 = i32x4.add(x11, x15);
-    x4 = rot7(v128.xor(x4, x8)); x5 = rot7(v128.xor(x5, x9));
-    x6 = rot7(v128.xor(x6, x10)); x7 = rot7(v128.xor(x7, x11));
-    // diagonal round
-    x0 = i32x4.add(x0, x5); x1 = i32x4.add(x1, x6); x2 = i32x4.add(x2, x7); x3 = i32x4.add(x3, x4);
-    x15 = rot16(v128.xor(x15, x0)); x12 = rot16(v128.xor(x12, x1));
-    x13 = rot16(v128.xor(x13, x2)); x14 = rot16(v128.xor(x14, x3));
-    x10 = i32x4.add(x10, x15); x11 = i32x4.add(x11, x12); x8 = i32x4.add(x8, x13); x9 = i32x4.add(x9, x14);
-    x5 = rot12(v128.xor(x5, x10)); x6 = rot12(v128.xor(x6, x11));
-    x7 = rot12(v128.xor(x7, x8)); x4 = rot12(v128.xor(x4, x9));
-    x0 = i32x4.add(x0, x5); x1 = i32x4.add(x1, x6); x2 = i32x4.add(x2, x7); x3 = i32x4.add(x3, x4);
-    x15 = rot8(v128.xor(x15, x0)); x12 = rot8(v128.xor(x12, x1));
-    x13 = rot8(v128.xor(x13, x2)); x14 = rot8(v128.xor(x14, x3));
-    x10 = i32x4.add(x10, x15); x11 = i32x4.add(x11, x12); x8 = i32x4.add(x8, x13); x9 = i32x4.add(x9, x14);
-    x5 = rot7(v128.xor(x5, x10)); x6 = rot7(v128.xor(x6, x11));
-    x7 = rot7(v128.xor(x7, x8)); x4 = rot7(v128.xor(x4, x9));
-    if (hashing) {
-      // Poly1305 block at hp + 160 (the step of poly1305Blocks, radix 2^32)
-      t = h0 + <u64>load<u32>(hp, 160); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 164) + (t >> 32); h1 = t & M32;
-      t = h2 + <u64>load<u32>(hp, 168) + (t >> 32); h2 = t & M32; t = h3 + <u64>load<u32>(hp, 172) + (t >> 32);
-      h3 = t & M32; h4 += (t >> 32) + 1;
-      d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_S + 8) + h2 * rl(poly, POLY_S + 4) + h3 * rl(poly, POLY_S + 0);
-      d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_S + 8) + h3 * rl(poly, POLY_S + 4) + h4 * rl(poly, POLY_S + 0);
-      d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_S + 8) + h4 * rl(poly, POLY_S + 4);
-      d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
-      h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
-      h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
-    }
-    if (hashing) {
-      // Poly1305 block at hp + 176 (the step of poly1305Blocks, radix 2^32)
-      t = h0 + <u64>load<u32>(hp, 176); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 180) + (t >> 32); h1 = t & M32;
-      t = h2 + <u64>load<u32>(hp, 184) + (t >> 32); h2 = t & M32; t = h3 + <u64>load<u32>(hp, 188) + (t >> 32);
-      h3 = t & M32; h4 += (t >> 32) + 1;
-      d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_S + 8) + h2 * rl(poly, POLY_S + 4) + h3 * rl(poly, POLY_S + 0);
-      d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_S + 8) + h3 * rl(poly, POLY_S + 4) + h4 * rl(poly, POLY_S + 0);
-      d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_S + 8) + h4 * rl(poly, POLY_S + 4);
-      d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
-      h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
-      h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
-    }
-    // column round
-    x0 = i32x4.add(x0, x4); x1 = i32x4.add(x1, x5); x2 = i32x4.add(x2, x6); x3 = i32x4.add(x3, x7);
-    x12 = rot16(v128.xor(x12, x0)); x13 = rot16(v128.xor(x13, x1));
-    x14 = rot16(v128.xor(x14, x2)); x15 = rot16(v128.xor(x15, x3));
-    x8 = i32x4.add(x8, x12); x9 = i32x4.add(x9, x13); x10 = i32x4.add(x10, x14); x11 = i32x4.add(x11, x15);
-    x4 = rot12(v128.xor(x4, x8)); x5 = rot12(v128.xor(x5, x9));
-    x6 = rot12(v128.xor(x6, x10)); x7 = rot12(v128.xor(x7, x11));
-    x0 = i32x4.add(x0, x4); x1 = i32x4.add(x1, x5); x2 = i32x4.add(x2, x6); x3 = i32x4.add(x3, x7);
-    x12 = rot8(v128.xor(x12, x0)); x13 = rot8(v128.xor(x13, x1));
-    x14 = rot8(v128.xor(x14, x2)); x15 = rot8(v128.xor(x15, x3));
-    x8 = i32x4.add(x8, x12); x9 = i32x4.add(x9, x13); x10 = i32x4.add(x10, x14); x11 = i32x4.add(x11, x15);
-    x4 = rot7(v128.xor(x4, x8)); x5 = rot7(v128.xor(x5, x9));
-    x6 = rot7(v128.xor(x6, x10)); x7 = rot7(v128.xor(x7, x11));
-    // diagonal round
-    x0 = i32x4.add(x0, x5); x1 = i32x4.add(x1, x6); x2 = i32x4.add(x2, x7); x3 = i32x4.add(x3, x4);
-    x15 = rot16(v128.xor(x15, x0)); x12 = rot16(v128.xor(x12, x1));
-    x13 = rot16(v128.xor(x13, x2)); x14 = rot16(v128.xor(x14, x3));
-    x10 = i32x4.add(x10, x15); x11 = i32x4.add(x11, x12); x8 = i32x4.add(x8, x13); x9 = i32x4.add(x9, x14);
-    x5 = rot12(v128.xor(x5, x10)); x6 = rot12(v128.xor(x6, x11));
-    x7 = rot12(v128.xor(x7, x8)); x4 = rot12(v128.xor(x4, x9));
-    x0 = i32x4.add(x0, x5); x1 = i32x4.add(x1, x6); x2 = i32x4.add(x2, x7); x3 = i32x4.add(x3, x4);
-    x15 = rot8(v128.xor(x15, x0)); x12 = rot8(v128.xor(x12, x1));
-    x13 = rot8(v128.xor(x13, x2)); x14 = rot8(v128.xor(x14, x3));
-    x10 = i32x4.add(x10, x15); x11 = i32x4.add(x11, x12); x8 = i32x4.add(x8, x13); x9 = i32x4.add(x9, x14);
-    x5 = rot7(v128.xor(x5, x10)); x6 = rot7(v128.xor(x6, x11));
-    x7 = rot7(v128.xor(x7, x8)); x4 = rot7(v128.xor(x4, x9));
-    if (hashing) {
-      // Poly1305 block at hp + 192 (the step of poly1305Blocks, radix 2^32)
-      t = h0 + <u64>load<u32>(hp, 192); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 196) + (t >> 32); h1 = t & M32;
-      t = h2 + <u64>load<u32>(hp, 200) + (t >> 32); h2 = t & M32; t = h3 + <u64>load<u32>(hp, 204) + (t >> 32);
-      h3 = t & M32; h4 += (t >> 32) + 1;
-      d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_S + 8) + h2 * rl(poly, POLY_S + 4) + h3 * rl(poly, POLY_S + 0);
-      d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_S + 8) + h3 * rl(poly, POLY_S + 4) + h4 * rl(poly, POLY_S + 0);
-      d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_S + 8) + h4 * rl(poly, POLY_S + 4);
-      d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
-      h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
-      h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
-    }
-    // column round
-    x0 = i32x4.add(x0, x4); x1 = i32x4.add(x1, x5); x2 = i32x4.add(x2, x6); x3 = i32x4.add(x3, x7);
-    x12 = rot16(v128.xor(x12, x0)); x13 = rot16(v128.xor(x13, x1));
-    x14 = rot16(v128.xor(x14, x2)); x15 = rot16(v128.xor(x15, x3));
-    x8 = i32x4.add(x8, x12); x9 = i32x4.add(x9, x13); x10 = i32x4.add(x10, x14); x11 = i32x4.add(x11, x15);
-    x4 = rot12(v128.xor(x4, x8)); x5 = rot12(v128.xor(x5, x9));
-    x6 = rot12(v128.xor(x6, x10)); x7 = rot12(v128.xor(x7, x11));
-    x0 = i32x4.add(x0, x4); x1 = i32x4.add(x1, x5); x2 = i32x4.add(x2, x6); x3 = i32x4.add(x3, x7);
-    x12 = rot8(v128.xor(x12, x0)); x13 = rot8(v128.xor(x13, x1));
-    x14 = rot8(v128.xor(x14, x2)); x15 = rot8(v128.xor(x15, x3));
-    x8 = i32x4.add(x8, x12); x9 = i32x4.add(x9, x13); x10 = i32x4.add(x10, x14); x11 = i32x4.add(x11, x15);
-    x4 = rot7(v128.xor(x4, x8)); x5 = rot7(v128.xor(x5, x9));
-    x6 = rot7(v128.xor(x6, x10)); x7 = rot7(v128.xor(x7, x11));
-    // diagonal round
-    x0 = i32x4.add(x0, x5); x1 = i32x4.add(x1, x6); x2 = i32x4.add(x2, x7); x3 = i32x4.add(x3, x4);
-    x15 = rot16(v128.xor(x15, x0)); x12 = rot16(v128.xor(x12, x1));
-    x13 = rot16(v128.xor(x13, x2)); x14 = rot16(v128.xor(x14, x3));
-    x10 = i32x4.add(x10, x15); x11 = i32x4.add(x11, x12); x8 = i32x4.add(x8, x13); x9 = i32x4.add(x9, x14);
-    x5 = rot12(v128.xor(x5, x10)); x6 = rot12(v128.xor(x6, x11));
-    x7 = rot12(v128.xor(x7, x8)); x4 = rot12(v128.xor(x4, x9));
-    x0 = i32x4.add(x0, x5); x1 = i32x4.add(x1, x6); x2 = i32x4.add(x2, x7); x3 = i32x4.add(x3, x4);
-    x15 = rot8(v128.xor(x15, x0)); x12 = rot8(v128.xor(x12, x1));
-    x13 = rot8(v128.xor(x13, x2)); x14 = rot8(v128.xor(x14, x3));
-    x10 = i32x4.add(x10, x15); x11 = i32x4.add(x11, x12); x8 = i32x4.add(x8, x13); x9 = i32x4.add(x9, x14);
-    x5 = rot7(v128.xor(x5, x10)); x6 = rot7(v128.xor(x6, x11));
-    x7 = rot7(v128.xor(x7, x8)); x4 = rot7(v128.xor(x4, x9));
-    if (hashing) {
-      // Poly1305 block at hp + 208 (the step of poly1305Blocks, radix 2^32)
-      t = h0 + <u64>load<u32>(hp, 208); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 212) + (t >> 32); h1 = t & M32;
-      t = h2 + <u64>load<u32>(hp, 216) + (t >> 32); h2 = t & M32; t = h3 + <u64>load<u32>(hp, 220) + (t >> 32);
-      h3 = t & M32; h4 += (t >> 32) + 1;
-      d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_S + 8) + h2 * rl(poly, POLY_S + 4) + h3 * rl(poly, POLY_S + 0);
-      d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_S + 8) + h3 * rl(poly, POLY_S + 4) + h4 * rl(poly, POLY_S + 0);
-      d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_S + 8) + h4 * rl(poly, POLY_S + 4);
-      d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
-      h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
-      h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
-    }
-    if (hashing) {
-      // Poly1305 block at hp + 224 (the step of poly1305Blocks, radix 2^32)
-      t = h0 + <u64>load<u32>(hp, 224); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 228) + (t >> 32); h1 = t & M32;
-      t = h2 + <u64>load<u32>(hp, 232) + (t >> 32); h2 = t & M32; t = h3 + <u64>load<u32>(hp, 236) + (t >> 32);
-      h3 = t & M32; h4 += (t >> 32) + 1;
-      d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_S + 8) + h2 * rl(poly, POLY_S + 4) + h3 * rl(poly, POLY_S + 0);
-      d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_S + 8) + h3 * rl(poly, POLY_S + 4) + h4 * rl(poly, POLY_S + 0);
-      d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_S + 8) + h4 * rl(poly, POLY_S + 4);
-      d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
-      h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
-      h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
-    }
-    if (hashing) {
-      // Poly1305 block at hp + 240 (the step of poly1305Blocks, radix 2^32)
-      t = h0 + <u64>load<u32>(hp, 240); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 244) + (t >> 32); h1 = t & M32;
-      t = h2 + <u64>load<u32>(hp, 248) + (t >> 32); h2 = t & M32; t = h3 + <u64>load<u32>(hp, 252) + (t >> 32);
-      h3 = t & M32; h4 += (t >> 32) + 1;
-      d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_S + 8) + h2 * rl(poly, POLY_S + 4) + h3 * rl(poly, POLY_S + 0);
-      d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_S + 8) + h3 * rl(poly, POLY_S + 4) + h4 * rl(poly, POLY_S + 0);
-      d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_S + 8) + h4 * rl(poly, POLY_S + 4);
-      d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
-      h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
-      h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
-    }
-    x0 = i32x4.add(x0, v128.load32_splat(st, 0)); x1 = i32x4.add(x1, v128.load32_splat(st, 4));
-    x2 = i32x4.add(x2, v128.load32_splat(st, 8)); x3 = i32x4.add(x3, v128.load32_splat(st, 12));
-    emitGroup(x0, x1, x2, x3, ptr, 0, 4, 0, false);
-    x4 = i32x4.add(x4, v128.load32_splat(st, 16)); x5 = i32x4.add(x5, v128.load32_splat(st, 20));
-    x6 = i32x4.add(x6, v128.load32_splat(st, 24)); x7 = i32x4.add(x7, v128.load32_splat(st, 28));
-    emitGroup(x4, x5, x6, x7, ptr, 16, 4, 0, false);
-    x8 = i32x4.add(x8, v128.load32_splat(st, 32)); x9 = i32x4.add(x9, v128.load32_splat(st, 36));
-    x10 = i32x4.add(x10, v128.load32_splat(st, 40)); x11 = i32x4.add(x11, v128.load32_splat(st, 44));
-    emitGroup(x8, x9, x10, x11, ptr, 32, 4, 0, false);
-    x12 = i32x4.add(x12, ctr); x13 = i32x4.add(x13, v128.load32_splat(st, ST_COUNTER + 4));
-    x14 = i32x4.add(x14, v128.load32_splat(st, ST_COUNTER + 8));
-    x15 = i32x4.add(x15, v128.load32_splat(st, ST_COUNTER + 12));
-    emitGroup(x12, x13, x14, x15, ptr, 48, 4, 0, false);
-    counter += 4;
-    ptr += 256;
-    hp += 256;
-  }
-  store<u64>(poly + POLY_H, h0, 0); store<u64>(poly + POLY_H, h1, 8); store<u64>(poly + POLY_H, h2, 16);
-  store<u64>(poly + POLY_H, h3, 24); store<u64>(poly + POLY_H, h4, 32);
+  chachaStripes(st, ptr, counter, stripes, -1, 0, poly, hp, true);
 }

@@ -40,6 +40,7 @@ export const POLY_PAD: usize = 72;
 export const POLY_BUFFERED: usize = 88;
 export const POLY_PHASE: usize = 92;
 export const POLY_BUFFER: usize = 96;
+export const POLY_FENCE: usize = 112;
 
 export const POLY_ABSORBING: u32 = 1;
 export const POLY_FINISHED: u32 = 2;

@@ -5,19 +5,20 @@
 //
 // Blocks are big-endian 128-bit integers (hi, lo): in that form bit i of the GCM polynomial sits at integer bit
 // 127 - i, so the integer carry-less product holds coefficient k at bit 254 - k; one left shift and a fold by
-// x^128 = x^7 + x^2 + x + 1 (shifts right by 0, 1, 2, 7) reduce it. Four blocks are folded per reduction with
-// H, which the context keeps pre-split for the multiplier (see ghashStoreKey).
+// x^128 = x^7 + x^2 + x + 1 (shifts right by 0, 1, 2, 7) reduce it. The context keeps H pre-split for the
+// multiplier (see ghashStoreKey). This file is the scalar build's multiplier; the SIMD build uses ghash-simd.ts
+// (same method, the four masked parts in i32x4 lanes, two products per i64x2.extmul).
 
-// The 256-bit product accumulator: globals act as registers for the inlined helpers. They hold key-dependent
-// values, so reduceInto() clears them after every block.
+import { ghashStoreKeySimd, mulStoreSimd, SIMD_KEY_SIZE } from './ghash-simd';
+
+// The 256-bit product accumulator: globals act as registers for the inlined helpers (measured faster than one
+// function with all locals, which spills). They hold key-dependent values, so reduceInto() clears them.
 let z0: u64 = 0;
 let z1: u64 = 0;
 let zm0: u64 = 0;
 let zm1: u64 = 0;
 let zh0: u64 = 0;
 let zh1: u64 = 0;
-
-import { ghashStoreKeySimd, mulStoreSimd, SIMD_KEY_SIZE } from './ghash-simd';
 
 const M0: u64 = 0x1111111111111111;
 const M1: u64 = 0x2222222222222222;
@@ -28,7 +29,6 @@ const M3: u64 = 0x8888888888888888;
 // Not inlined on purpose: inlined nine times per block, its 8 operands spill in V8 (measured slower).
 function clmul32(x: u64, yp: usize): u64 {
   const x0 = x & M0, x1 = x & M1, x2 = x & M2, x3 = x & M3;
-  // y's parts are read at each use so that the engine can fold them into the multiply (fewer live registers)
   const r0 = (x0 * load<u64>(yp)) ^ (x1 * load<u64>(yp, 24)) ^ (x2 * load<u64>(yp, 16)) ^ (x3 * load<u64>(yp, 8));
   const r1 = (x0 * load<u64>(yp, 8)) ^ (x1 * load<u64>(yp)) ^ (x2 * load<u64>(yp, 24)) ^ (x3 * load<u64>(yp, 16));
   const r2 = (x0 * load<u64>(yp, 16)) ^ (x1 * load<u64>(yp, 8)) ^ (x2 * load<u64>(yp)) ^ (x3 * load<u64>(yp, 24));

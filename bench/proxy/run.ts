@@ -69,6 +69,8 @@ const FULL = {
   idleConnections: 1000,
   idleConcurrency: 32,
   soakSampleSeconds: 5,
+  /** Soak load per connection (client → proxy); relayed traffic is twice that, both directions. */
+  soakBytesPerSecond: 8_000_000,
 };
 const QUICK: typeof FULL = { ...FULL, throughputSeconds: 2, warmupSeconds: 0.5, handshakeCount: 100, idleConnections: 200, soakSampleSeconds: 2 };
 
@@ -129,6 +131,7 @@ export async function runProxyBench(options: ProxyBenchOptions = {}): Promise<Pr
           seconds: options.soakSeconds!,
           connections: settings.connections,
           frameBytes: settings.frameBytes,
+          bytesPerSecond: settings.soakBytesPerSecond,
           sampleEverySeconds: settings.soakSampleSeconds,
         });
         soakResult = { ...result, secret: 'ee', fastMode: false };

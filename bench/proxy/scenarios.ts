@@ -74,24 +74,31 @@ export interface ThroughputResult {
   echoVerified: boolean;
 }
 
-/** A pushing connection: keeps `window` frames in flight and checks the echo byte for byte. */
+/**
+ * A pushing connection: keeps `window` frames in flight and checks the echo byte for byte; with a rate,
+ * it also never gets ahead of `bytesPerSecond` (a steady load rather than as fast as possible).
+ */
 class Pusher {
   received = 0;
   mismatch = false;
   private sent = 0;
   private running = true;
+  private readonly started = performance.now();
+  private readonly ticker: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly client: LoadClient,
     private readonly unit: Uint8Array,
     private readonly window: number,
+    private readonly bytesPerSecond?: number,
   ) {
     client.onData((plain) => this.check(plain));
     client.socket.on('drain', () => this.pump());
+    if (bytesPerSecond) this.ticker = setInterval(() => this.pump(), 20);
   }
 
   pump(): void {
-    while (this.running && this.sent - this.received < this.window * this.unit.length) {
+    while (this.running && this.sent - this.received < this.window * this.unit.length && this.withinRate()) {
       this.sent += this.unit.length;
       if (!this.client.send(this.unit)) return;
     }
@@ -99,7 +106,13 @@ class Pusher {
 
   stop(): void {
     this.running = false;
+    if (this.ticker) clearInterval(this.ticker);
     this.client.close();
+  }
+
+  private withinRate(): boolean {
+    if (!this.bytesPerSecond) return true;
+    return this.sent + this.unit.length <= ((performance.now() - this.started) / 1000) * this.bytesPerSecond + this.unit.length;
   }
 
   private check(plain: Buffer): void {
@@ -290,11 +303,19 @@ export const SOAK_TOLERANCE = { fraction: 0.1, bytes: 4 * 2 ** 20 };
 
 export async function soak(
   target: Target,
-  opts: { seconds: number; connections: number; frameBytes: number; sampleEverySeconds: number; onSample?: (s: SoakSample) => void },
+  opts: {
+    seconds: number;
+    connections: number;
+    frameBytes: number;
+    /** Per connection, client → proxy; the echo doubles what the proxy relays. */
+    bytesPerSecond: number;
+    sampleEverySeconds: number;
+    onSample?: (s: SoakSample) => void;
+  },
 ): Promise<SoakResult> {
   const unit = paddedFrame(randomBytes(opts.frameBytes));
   const clients = await pool(opts.connections, opts.connections, () => established(target));
-  const pushers = clients.map((c) => new Pusher(c, unit, 2));
+  const pushers = clients.map((c) => new Pusher(c, unit, 2, opts.bytesPerSecond));
   for (const p of pushers) p.pump();
   const samples: SoakSample[] = [];
   let churn = 0;

@@ -1,9 +1,13 @@
 /**
  * Start-up calibration: time every usable backend of every algorithm at each size class (types.ts SIZE_CLASSES)
  * within a total budget (default 250 ms, contract: under 300 ms), so the registry can choose the fastest backend
- * per algorithm and size. Each point is the best of a few short batches (the minimum filters scheduler noise).
- * Backends that are already ≥ 4x slower than the best at 1 KiB and above are not timed at larger sizes: their
- * cost is extrapolated by throughput (they cannot win there, and timing them would blow the budget).
+ * per algorithm and size.
+ *   phase 1 (≤ 40 %): warm every WASM kernel (warmAll) so optimized code is what gets timed;
+ *   phase 2: each algorithm gets its share of what is left; per size, its backends are timed round-robin, best
+ *   of ROUNDS batches (the minimum filters scheduler noise, round-robin spreads load bursts over all of them).
+ * A backend ≥ 4x slower than the best AND ≥ 2x worse per extra byte from 1 KiB on is no longer timed (it cannot
+ * catch up); rows left short — pruned, or the algorithm's time ran out — are completed from the prior's shape
+ * scaled to what was measured (complete()).
  */
 import { createCipheriv, randomBytes } from 'node:crypto';
 import type { AeadAlgorithm, Algorithm, Backend, BackendName, CostTable } from './types.js';
@@ -71,16 +75,37 @@ function operation(backend: Backend, alg: Algorithm, size: number): { op: () => 
 }
 
 /**
- * Warms a wasm backend so the optimizing tier is measured, not V8's baseline compiler (Liftoff): V8 tiers a
- * function up after it has run for a while (≈5–10 ms of small calls here), so run small and large calls.
+ * Warms WASM kernels so the optimizing tier is timed, not V8's baseline compiler (Liftoff): V8 tiers a function
+ * up after it has run for a while, compiling in the background. Short slices round-robin over every kernel and
+ * three sizes (each size takes different code paths) give each function calls and the compiler time between them.
  */
-function warm(backend: Backend, alg: Algorithm, untilNs: number): void {
-  for (const [size, share] of [[64, 0.7], [4096, 0.3]] as const) {
-    const { op, done } = operation(backend, alg, size);
-    const end = now() + untilNs * share;
-    while (now() < end) op();
-    done();
+function warmAll(list: ReadonlyArray<readonly [Algorithm, Backend]>, untilNs: number): void {
+  const ops = list.flatMap(([alg, backend]) => [64, 1024, 16384].map((size) => operation(backend, alg, size)));
+  try {
+    while (now() < untilNs) {
+      for (const { op } of ops) {
+        const sliceEnd = Math.min(untilNs, now() + 400_000);
+        do op();
+        while (now() < sliceEnd);
+      }
+    }
+  } finally {
+    for (const { done } of ops) done();
   }
+}
+
+/** Times several (backend, alg, size) points round-robin, best of ROUNDS batches each. */
+function timeRoundRobin(points: ReadonlyArray<{ backend: Backend; alg: Algorithm; size: number }>): number[] {
+  const timed = points.map((p) => {
+    const { op, done } = operation(p.backend, p.alg, p.size);
+    return { op, done, reps: repsFor(op), best: Infinity };
+  });
+  try {
+    for (let r = 0; r < ROUNDS; r++) for (const t of timed) t.best = Math.min(t.best, timeBatch(t.op, t.reps));
+  } finally {
+    for (const t of timed) t.done();
+  }
+  return timed.map((t) => Math.round(t.best));
 }
 
 /** ns per extra byte between size classes i-1 and i. */
@@ -89,13 +114,26 @@ function slope(row: number[], i: number): number {
 }
 
 /**
- * Cost at class i of a row measured up to i-1: linear in size from the last two classes; with one class only,
- * the prior's shape scaled to it (a per-byte guess would make high-fixed-cost backends look terrible).
+ * Completes a row measured up to some class: the prior's shape (fixed cost vs per-byte cost differ a lot
+ * between backends) scaled by the median measured/prior ratio, which one noisy point cannot swing; without a
+ * prior, linear in size from the last two points.
  */
-function extrapolate(row: number[], i: number, prior?: readonly number[]): number {
-  const last = row[i - 1]!;
-  if (i < 2) return prior ? Math.round((prior[i]! * last) / prior[i - 1]!) : Math.round((last * SIZE_CLASSES[i]!) / SIZE_CLASSES[i - 1]!);
-  return Math.round(last + slope(row, i - 1) * (SIZE_CLASSES[i]! - SIZE_CLASSES[i - 1]!));
+function complete(row: number[], prior: readonly number[] | undefined): void {
+  if (row.length === 0) {
+    row.push(...(prior ?? SIZE_CLASSES.map(() => 1e12)));
+    return;
+  }
+  if (prior) {
+    const ratios = row.map((c, j) => c / prior[j]!).sort((a, b) => a - b);
+    const scale = ratios[Math.floor(ratios.length / 2)]!;
+    while (row.length < SIZE_CLASSES.length) row.push(Math.round(prior[row.length]! * scale));
+    return;
+  }
+  while (row.length < SIZE_CLASSES.length) {
+    const i = row.length;
+    const perByte = i >= 2 ? slope(row, i - 1) : row[0]! / SIZE_CLASSES[0]!;
+    row.push(Math.round(row[i - 1]! + perByte * (SIZE_CLASSES[i]! - SIZE_CLASSES[i - 1]!)));
+  }
 }
 
 export function calibrate(
@@ -106,20 +144,22 @@ export function calibrate(
   const started = now();
   const budgetNs = budgetMs * 1e6;
   const costs: CostTable = {};
-  let complete = true;
+  let allMeasured = true;
   const spentMs: Partial<Record<Algorithm, number>> = {};
   // phase 1: warm every WASM kernel first (≤ 40% of the budget), so V8's background tier-up of the early ones
   // completes while the later ones warm, and phase 2 times optimized code
-  const warmList = ALGORITHMS.flatMap((alg) => [...backends.keys()].filter((n) => n.startsWith('wasm') && usable(alg, n)).map((n) => [alg, n] as const));
-  const warmNs = (budgetNs * 0.4) / Math.max(1, warmList.length);
-  const warmEnd = started + budgetNs * 0.4;
-  for (const [alg, n] of warmList) if (now() < warmEnd) warm(backends.get(n)!, alg, Math.min(warmNs, warmEnd - now()));
+  const warmList = ALGORITHMS.flatMap((alg) =>
+    [...backends.entries()].filter(([n]) => n.startsWith('wasm') && usable(alg, n)).map(([, b]) => [alg, b] as const),
+  );
+  warmAll(warmList, started + budgetNs * 0.4);
   const warmedAt = now();
+  const phase3At = warmedAt + (started + budgetNs - warmedAt) * 0.75;
+  const measuredCount: Partial<Record<Algorithm, Partial<Record<BackendName, number>>>> = {};
   // phase 2: measure
   for (const [k, alg] of ALGORITHMS.entries()) {
     const algStarted = now();
-    // each algorithm gets its share of what is left, so a slow one cannot starve the rest
-    const deadline = algStarted + (started + budgetNs - algStarted) / (ALGORITHMS.length - k);
+    // each algorithm gets its share of what is left before phase 3, so a slow one cannot starve the rest
+    const deadline = algStarted + (phase3At - algStarted) / (ALGORITHMS.length - k);
     const names = [...backends.keys()].filter((n) => usable(alg, n));
     const rows: Partial<Record<BackendName, number[]>> = {};
     for (const n of names) rows[n] = [];
@@ -127,50 +167,69 @@ export function calibrate(
     for (let i = 0; i < SIZE_CLASSES.length; i++) {
       const size = SIZE_CLASSES[i]!;
       if (now() > deadline) {
-        // out of time: every backend of this algorithm is filled the same way, so rows stay comparable
-        complete = false;
-        for (const n of names) {
-          const row = rows[n]!;
-          const prior = PRIOR_COSTS[alg]?.[n];
-          while (row.length < SIZE_CLASSES.length) row.push(row.length > 0 ? extrapolate(row, row.length, prior) : (prior?.[row.length] ?? 1e12));
-        }
+        // out of time: every backend of this algorithm is completed the same way, so rows stay comparable
+        allMeasured = false;
         break;
       }
       // backends of one size are timed round-robin, so a burst of load elsewhere hits them alike
-      const timed: Array<{ n: BackendName; op: () => void; done: () => void; reps: number; best: number }> = [];
-      for (const n of names) {
-        if (!active.has(n)) {
-          rows[n]!.push(extrapolate(rows[n]!, i, PRIOR_COSTS[alg]?.[n]));
-          continue;
-        }
-        const { op, done } = operation(backends.get(n)!, alg, size);
-        timed.push({ n, op, done, reps: repsFor(op), best: Infinity });
-      }
-      try {
-        for (let r = 0; r < ROUNDS; r++) for (const t of timed) t.best = Math.min(t.best, timeBatch(t.op, t.reps));
-      } finally {
-        for (const t of timed) t.done();
-      }
-      for (const t of timed) rows[t.n]!.push(Math.round(t.best));
+      const timedNames = names.filter((n) => active.has(n));
+      const results = timeRoundRobin(timedNames.map((n) => ({ backend: backends.get(n)!, alg, size })));
+      timedNames.forEach((n, j) => rows[n]!.push(results[j]!));
       if (size >= 1024) {
         // stop timing a backend that is ≥ 4x slower than the best AND whose cost per extra byte is ≥ 2x the
         // best one's: it cannot catch up at larger sizes (a high fixed cost alone, like native XChaCha, can)
-        const best = Math.min(...names.map((n) => rows[n]![i]!));
-        const bestSlope = Math.min(...names.map((n) => slope(rows[n]!, i)));
-        active = new Set([...active].filter((n) => rows[n]![i]! < best * 4 || slope(rows[n]!, i) < bestSlope * 2));
+        const best = Math.min(...timedNames.map((n) => rows[n]![i]!));
+        const bestSlope = Math.min(...timedNames.map((n) => slope(rows[n]!, i)));
+        active = new Set(timedNames.filter((n) => rows[n]![i]! < best * 4 || slope(rows[n]!, i) < bestSlope * 2));
       }
     }
+    measuredCount[alg] = Object.fromEntries(names.map((n) => [n, rows[n]!.length]));
+    for (const n of names) complete(rows[n]!, PRIOR_COSTS[alg]?.[n]);
     if (names.length > 0) costs[alg] = rows;
     spentMs[alg] = Math.round((now() - algStarted) / 1e4) / 100;
     if (process.env['MTSHIELD_CALIBRATION_DEBUG']) process.stderr.write(`${alg} measured in ${spentMs[alg]} ms (warm-up took ${((warmedAt - started) / 1e6).toFixed(1)} ms)\n`);
   }
+  refineCloseCalls(costs, measuredCount, backends, started + budgetNs * 0.92); // margin: the last batch and the switch timing
   return {
     costs,
     nativeCtrSwitchNs: backends.has('native') ? measureNativeSwitch() : 1300,
     durationMs: (now() - started) / 1e6,
     spentMs,
-    complete,
+    complete: allMeasured,
   };
+}
+
+/**
+ * Phase 3: with the time left, time again the size classes where the two cheapest backends are within 1.6x —
+ * where noise can flip the choice — widest gaps first. A measured point keeps the lower of both timings, an
+ * extrapolated one takes the new timing.
+ */
+function refineCloseCalls(
+  costs: CostTable,
+  measuredCount: Partial<Record<Algorithm, Partial<Record<BackendName, number>>>>,
+  backends: ReadonlyMap<BackendName, Backend>,
+  deadline: number,
+): void {
+  const calls: Array<{ alg: Algorithm; i: number; pair: BackendName[]; ratio: number }> = [];
+  for (const alg of ALGORITHMS) {
+    const rows = costs[alg];
+    if (!rows) continue;
+    for (let i = 0; i < SIZE_CLASSES.length; i++) {
+      const ranked = (Object.keys(rows) as BackendName[]).sort((a, b) => rows[a]![i]! - rows[b]![i]!);
+      if (ranked.length < 2) continue;
+      const ratio = rows[ranked[1]!]![i]! / rows[ranked[0]!]![i]!;
+      if (ratio < 1.6) calls.push({ alg, i, pair: ranked.slice(0, 2), ratio });
+    }
+  }
+  calls.sort((a, b) => b.ratio - a.ratio);
+  for (const { alg, i, pair } of calls) {
+    if (now() > deadline) return;
+    const results = timeRoundRobin(pair.map((n) => ({ backend: backends.get(n)!, alg, size: SIZE_CLASSES[i]! })));
+    pair.forEach((n, j) => {
+      const row = costs[alg]![n]!;
+      row[i] = i < (measuredCount[alg]?.[n] ?? 0) ? Math.min(row[i]!, results[j]!) : results[j]!;
+    });
+  }
 }
 
 function measureNativeSwitch(): number {

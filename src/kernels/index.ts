@@ -9,14 +9,14 @@
  * → forced choices (config, env) → registry.
  */
 import { pino, type Logger } from 'pino';
-import type { Algorithm, BackendName, CostTable, KernelStatus } from './types.js';
+import type { Algorithm, BackendName } from './types.js';
 import { createNativeBackend } from './backends/native.js';
 import { createJsBackend } from './backends/js.js';
 import { loadWasmEntry, shippedBuildPath, shippedHashes, testedEntry, type BackendEntry } from './load.js';
 import { Registry, type KernelRegistry } from './registry.js';
 import { createSwapper } from './swap.js';
 import { forcedBackends } from './config.js';
-import { calibrate } from './calibrate.js';
+import { calibrate, type Calibration } from './calibrate.js';
 import { cacheFile, cacheKey, defaultCacheDir, readCalibration, writeCalibration } from './cache.js';
 import { cpuInfo } from './cpu.js';
 
@@ -73,41 +73,35 @@ export async function loadKernels(options: LoadKernelsOptions = {}): Promise<Ker
   const keyFor = (es: Map<BackendName, BackendEntry>): string =>
     cacheKey({ cpuModel: cpuInfo().model, node: process.version, builds: ['wasm', 'wasm-simd'].map((n) => es.get(n as BackendName)?.build?.sha256 ?? 'none') });
 
-  let costs: CostTable = {};
-  let nativeCtrSwitchNs = 1300;
-  let calibration: KernelStatus['calibration'] = { source: 'prior' };
   const shouldCalibrate = options.calibrate !== false;
-  const measure = (registry: Registry, budgetMs: number) => {
+  const measure = (registry: Registry, budgetMs: number): Calibration => {
     const measured = calibrate(backendMap(registry.state.entries), (alg, n) => registry.usable(alg, n), budgetMs);
     const written = writeCalibration(cacheDir, keyFor(registry.state.entries), measured);
     registry.state.calibration = { source: 'measured', file: written ? cacheFile(cacheDir) : undefined, durationMs: measured.durationMs };
+    logger.debug({ durationMs: measured.durationMs, complete: measured.complete, spentMs: measured.spentMs }, 'kernel calibration done');
     return measured;
   };
   const swapper = createSwapper({ recalibrate: shouldCalibrate ? (registry) => measure(registry, budget) : undefined });
   const registry = new Registry(
-    { entries, costs, nativeCtrSwitchNs, calibration, forced, pinned: options.pinnedSha256 ?? (await shippedHashes()), logger },
+    {
+      entries,
+      costs: {},
+      nativeCtrSwitchNs: 1300,
+      calibration: { source: 'prior' },
+      forced,
+      pinned: options.pinnedSha256 ?? (await shippedHashes()),
+      logger,
+    },
     swapper,
     measure,
   );
-  // calibrate: false still takes a cached measurement when there is one (it costs nothing); it never measures
-  const key = keyFor(entries);
-  const cached = readCalibration(cacheDir, key);
-  if (cached || shouldCalibrate) {
-    if (cached) {
-      costs = cached.costs;
-      nativeCtrSwitchNs = cached.nativeCtrSwitchNs;
-      calibration = { source: 'cache', file: cacheFile(cacheDir), durationMs: cached.durationMs };
-    } else {
-      const measured = calibrate(backendMap(entries), (alg, n) => registry.usable(alg, n), budget);
-      costs = measured.costs;
-      nativeCtrSwitchNs = measured.nativeCtrSwitchNs;
-      const written = writeCalibration(cacheDir, key, measured);
-      calibration = { source: 'measured', file: written ? cacheFile(cacheDir) : undefined, durationMs: measured.durationMs };
-      logger.debug({ durationMs: measured.durationMs, complete: measured.complete }, 'kernel calibration done');
-    }
-    registry.state.nativeCtrSwitchNs = nativeCtrSwitchNs;
-    registry.state.calibration = calibration;
-    registry.install(entries.get('native')!, costs);
+  // a cached measurement is used even with calibrate: false (it costs nothing); only calibrate: true measures
+  const cached = readCalibration(cacheDir, keyFor(entries));
+  const measured = cached ?? (shouldCalibrate ? measure(registry, budget) : undefined);
+  if (cached) registry.state.calibration = { source: 'cache', file: cacheFile(cacheDir), durationMs: cached.durationMs };
+  if (measured) {
+    registry.state.nativeCtrSwitchNs = measured.nativeCtrSwitchNs;
+    registry.install(entries.get('native')!, measured.costs);
   }
   return registry;
 }

@@ -7,10 +7,10 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { ConnectionRef, HandshakeFailureReason, SecretMode } from '../events.js';
-import { generateServerHeader } from '../protocol/obfuscated2.js';
-import { ObfuscatedCodec } from './codecs.js';
 import type { SessionContext } from './context.js';
 import { dialFirst, label } from './dial.js';
+import { connectDc } from './upstream.js';
+import { normaliseAddress } from './address.js';
 import { Handshake, type HandshakeDone, type HandshakeStep } from './handshake.js';
 import type { GateDecision } from './hooks.js';
 import { Relay, type RelayCodec, type RelayOwner } from './relay.js';
@@ -110,8 +110,10 @@ export class Session implements RelayOwner {
 
   private onHandshakeData = (chunk: Buffer): void => {
     this.buffered = this.buffered ? Buffer.concat([this.buffered, chunk]) : chunk;
-    if (this.buffered.length > MAX_HANDSHAKE_BYTES) return this.fail('oversized');
     if (this.state === 'handshake') this.advance();
+    // Still undecided with this much read: no client needs it (the first payload may be large, but the
+    // handshake decides long before).
+    if (this.state === 'handshake' && this.buffered && this.buffered.length > MAX_HANDSHAKE_BYTES) this.fail('oversized');
   };
 
   private onHandshakeEnd = (): void => {
@@ -161,7 +163,12 @@ export class Session implements RelayOwner {
       framing: step.tag,
       durationMs: Date.now() - this.startedAt,
     });
+    // Everything read so far (handshake and first payload) counts as client bytes, quota included.
+    const handshakeBytes = this.buffered?.length ?? 0;
+    this.fromClient += handshakeBytes;
+    this.ctx.users.account(step.user, handshakeBytes);
     this.buffered = undefined;
+    this.handshake = undefined;
     this.socket.removeListener('data', this.onHandshakeData);
     this.socket.removeListener('end', this.onHandshakeEnd);
     await this.dial(step);
@@ -203,51 +210,11 @@ export class Session implements RelayOwner {
 
   private async dial(step: HandshakeDone): Promise<void> {
     this.state = 'dialing';
-    const settings = this.ctx.settings();
-    const resolution = this.ctx.dcTable().resolve(step.dc);
-    const started = Date.now();
-    let upstream: Socket;
-    let target;
-    try {
-      ({ socket: upstream, target } = await dialFirst(
-        resolution.addresses,
-        settings.connectTimeoutMs,
-        settings.maxBufferBytes,
-        () => this.state === 'closed',
-      ));
-    } catch (err) {
-      const upstreamLabel = resolution.addresses.map(label).join(',');
-      this.ctx.bus.emit('dc.failed', { ...this.ref, user: step.user.name, dc: step.dc, upstream: upstreamLabel, error: (err as Error).message });
-      return this.close('dc_failed');
-    }
-    if (this.isClosed()) {
-      upstream.destroy();
-      return;
-    }
-    this.upstream = upstream;
-    this.ctx.bus.emit('dc.connected', {
-      ...this.ref,
-      user: step.user.name,
-      dc: step.dc,
-      upstream: label(target),
-      connectMs: Date.now() - started,
-    });
-    const codec = this.buildCodec(step, settings.fastMode, upstream);
-    this.startRelay(upstream, codec, step.initial);
-  }
-
-  private buildCodec(step: HandshakeDone, fastMode: boolean, upstream: Socket): RelayCodec {
-    const { ciphers } = this.ctx;
-    const dcHeader = generateServerHeader(step.tag, step.dc, fastMode ? { fastModeClientEncrypt: step.keys.encrypt } : {});
-    upstream.write(dcHeader.header);
-    const stream = (p: { key: Uint8Array; iv: Uint8Array }) => ciphers.stream('aes-256-ctr', p.key, p.iv);
-    const obfuscated = new ObfuscatedCodec(
-      stream(step.keys.decrypt),
-      fastMode ? undefined : stream(step.keys.encrypt),
-      fastMode ? undefined : stream(dcHeader.decrypt),
-      stream(dcHeader.encrypt),
-    );
-    return step.tlsReader ? new TlsCodec(obfuscated, step.tlsReader) : obfuscated;
+    const link = await connectDc(this.ctx, this.ref, step, () => this.isClosed());
+    if (!link) return this.close('dc_failed');
+    if (this.isClosed()) return void link.upstream.destroy();
+    this.upstream = link.upstream;
+    this.startRelay(link.upstream, link.codec, step.initial);
   }
 
   private startRelay(upstream: Socket, codec: RelayCodec | undefined, initial?: Uint8Array): void {
@@ -384,10 +351,4 @@ function reasonOf(err: unknown): HandshakeFailureReason {
   if (typeof code === 'string' && code.includes('TOO_LARGE')) return 'oversized';
   if (code === 'ERR_PROTOCOL_TLS_NOT_TLS') return 'not_tls';
   return 'protocol';
-}
-
-/** IPv4-mapped IPv6 (::ffff:1.2.3.4) → 1.2.3.4. */
-export function normaliseAddress(address: string | undefined): string {
-  if (!address) return '';
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }

@@ -4,7 +4,19 @@
  * `client` is exposed so rate-limiter-flexible's RateLimiterRedis can share the connection.
  */
 import { createClient } from 'redis';
+import { MtShieldError } from '../errors.js';
 import type { StateStore } from './store.js';
+
+/** The URL without its password, for messages. */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'redis://…';
+  }
+}
 
 export type RedisClient = ReturnType<typeof createClient>;
 
@@ -16,13 +28,28 @@ export class RedisStateStore implements StateStore {
     private readonly prefix: string,
   ) {}
 
-  /** Connects (fails fast: no endless reconnect loop before the first connection). */
+  /**
+   * Connects, failing fast (a few tries) when Redis is not there at start; once connected, a lost connection
+   * is retried with backoff while commands fail (callers treat a store error as "no answer" and fail open).
+   */
   static async connect(url: string, prefix = 'mtshield:'): Promise<RedisStateStore> {
-    const client = createClient({ url, socket: { reconnectStrategy: (retries) => (retries > 20 ? false : Math.min(retries * 100, 2000)) } });
+    let connected = false;
+    const client = createClient({
+      url,
+      socket: {
+        connectTimeout: 2000,
+        reconnectStrategy: (retries) => ((!connected && retries >= 2) || retries > 50 ? false : Math.min(50 + retries * 100, 2000)),
+      },
+    });
     client.on('error', () => {
       // Errors surface through the rejected commands; the listener keeps them from being unhandled.
     });
-    await client.connect();
+    try {
+      await client.connect();
+    } catch (err) {
+      throw new MtShieldError('ERR_SECURITY_STATE', `cannot connect to Redis at ${redactUrl(url)}: ${(err as Error).message}`, { cause: err });
+    }
+    connected = true;
     return new RedisStateStore(client, prefix);
   }
 

@@ -45,7 +45,8 @@ function framedSession(socket: Socket, kind: FramingKind, header: BuiltHeader, w
   const encrypt = createCtrStream(header.encrypt);
   const decrypt = createCtrStream(header.decrypt);
   const decoder = new FrameDecoder(kind, { direction: 'from-server' });
-  const records = wrap ? new TlsRecordReader({ allowChangeCipherSpec: false }) : undefined;
+  // Towards the client the proxy must keep records at most 16 384 bytes (tdlib refuses larger ones).
+  const records = wrap ? new TlsRecordReader({ allowChangeCipherSpec: false, maxRecordLength: 16_384 }) : undefined;
   const inbox: Uint8Array[] = [];
   let waiter: (() => void) | undefined;
   socket.on('data', (chunk: Buffer) => {

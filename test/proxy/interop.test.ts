@@ -3,6 +3,7 @@
  * (plain, dd), frames of 0–70 000 bytes, media and test DC ids.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadKernels } from '../../src/kernels/index.js';
 import { formatSecret, generateSecret } from '../../src/protocol/secrets.js';
 import { gramjsClient, mtcuteClient } from '../helpers/clients.js';
 import { startFakeDc, type FakeDc } from '../helpers/fake-dc.js';
@@ -93,6 +94,27 @@ describe('mtcute MtProxyTcpTransport', () => {
       }
     });
   }
+});
+
+describe('with the kernel registry (WebAssembly AES-256-CTR streams)', () => {
+  it('mtcute ee and dd clients relay 70 000-byte frames', async () => {
+    const registry = await loadKernels({ calibrate: false });
+    const withKernels = await startTestProxy(
+      { users: { d: { secret: dd }, e: { secret: ee } }, upstream: { dc: { '2': [`127.0.0.1:${dc.port}`] } } },
+      { registry },
+    );
+    try {
+      for (const secret of [ee, dd]) {
+        const client = await mtcuteClient(withKernels.port, secret);
+        const sent = frame(70_000, 5);
+        await client.send(sent);
+        expectEcho(await client.receive(), sent, true);
+        await client.close();
+      }
+    } finally {
+      await withKernels.stop();
+    }
+  });
 });
 
 describe('GramJS ConnectionTCPMTProxyAbridged', () => {

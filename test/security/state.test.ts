@@ -86,6 +86,14 @@ describe.each(stores)('%s StateStore', (_name, store, pass) => {
   });
 });
 
+describe('Redis unavailable', () => {
+  it('connecting to a port with no Redis fails with a typed error, without hanging', async () => {
+    const { freePort } = await import('../helpers/net.js');
+    const port = await freePort();
+    await expect(RedisStateStore.connect(`redis://:hunter2@127.0.0.1:${port}`)).rejects.toMatchObject({ code: 'ERR_SECURITY_STATE', message: expect.not.stringContaining('hunter2') });
+  });
+});
+
 describe('rate-limiter-flexible on the store', () => {
   for (const [name, store] of [['memory', () => memoryStore], ['redis', () => redisStore]] as const) {
     it(`${name}: the third point in a 2-point window is refused`, async () => {

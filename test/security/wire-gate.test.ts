@@ -8,8 +8,11 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeDc, type FakeDc } from '../helpers/fake-dc.js';
+import { readAtLeast } from '../helpers/net.js';
 import { rawAttempt, roundTrip, secrets, sendGarbage, startSecuredProxy, type SecuredProxy } from './helpers/secured-proxy.js';
 import { writeCountryMmdb } from './helpers/mmdb.js';
+import { buildClientHello } from '../../src/protocol/faketls-client.js';
+import { formatSecret, generateSecret, parseSecret } from '../../src/protocol/secrets.js';
 
 let dc: FakeDc;
 let dir: string;
@@ -120,6 +123,42 @@ describe('geo policy over the wire (a tiny MMDB mapping 127.0.0.0/8 to XA)', () 
 });
 
 describe('anomaly actions over the wire', () => {
+  it('hellos signed with many wrong secrets are a scan that ends in a block', async () => {
+    p = await startSecuredProxy(dc, {
+      policy: { anomaly_actions: { mode: 'enforce', min_severity: 'high', block_ttl: '5m' } },
+      anomaly: { wrong_secrets_per_ip: 4, handshake_failures_per_ip: 100 },
+    });
+    const sockets = [];
+    for (let i = 0; i < 4; i++) {
+      const wrongKey = parseSecret(formatSecret(generateSecret('ee', 'example.com'))).key;
+      sockets.push(await sendGarbage(p.proxy.port, Buffer.from(buildClientHello(wrongKey, 'example.com', Date.now()).record)));
+      await p.proxy.waitFor('handshake.failed', () => p!.proxy.events.filter((e) => e.name === 'handshake.failed').length >= i + 1);
+    }
+    expect(p.proxy.events.filter((e) => e.name === 'handshake.failed').map((e) => (e.data as { reason: string }).reason)).toEqual(['bad_hmac', 'bad_hmac', 'bad_hmac', 'bad_hmac']);
+    expect(p.layer.activeThreats()[0]).toMatchObject({ type: 'anomaly.secret_scan', action: 'blocked' });
+    expect(await roundTrip(p.proxy.port, secrets.ee)).toBe(false);
+    for (const socket of sockets) socket.destroy();
+  });
+
+  it('a replayed fake-TLS hello is reported, and at the threshold blocks its source', async () => {
+    p = await startSecuredProxy(dc, {
+      policy: { anomaly_actions: { mode: 'enforce', min_severity: 'high', block_ttl: '5m' } },
+      anomaly: { replays_per_ip: 2, handshake_failures_per_ip: 100, wrong_secrets_per_ip: 100 },
+    });
+    const hello = Buffer.from(buildClientHello(parseSecret(secrets.ee).key, 'example.com', Date.now()).record);
+    const sockets = [await sendGarbage(p.proxy.port, hello)]; // the original: a valid hello
+    await readAtLeast(sockets[0]!, 5, 5_000); // the ServerHello: the proxy has seen (and remembered) this hello
+    sockets.push(await sendGarbage(p.proxy.port, hello));
+    await p.proxy.waitFor('replay.detected');
+    expect(p.layer.activeThreats()[0]).toMatchObject({ type: 'anomaly.replay', severity: 'medium', action: 'reported' });
+    expect(await roundTrip(p.proxy.port, secrets.ee)).toBe(true);
+    sockets.push(await sendGarbage(p.proxy.port, hello));
+    await p.proxy.waitFor('replay.detected', () => p!.proxy.events.filter((e) => e.name === 'replay.detected').length >= 2);
+    expect(p.layer.activeThreats()[0]).toMatchObject({ type: 'anomaly.replay', severity: 'high', action: 'blocked' });
+    expect(await roundTrip(p.proxy.port, secrets.ee)).toBe(false);
+    for (const socket of sockets) socket.destroy();
+  });
+
   it('a burst of bad handshakes from 127.0.0.1 ends in a block that expires', async () => {
     p = await startSecuredProxy(dc, {
       policy: { anomaly_actions: { mode: 'enforce', min_severity: 'high', block_ttl: '5m' } },
