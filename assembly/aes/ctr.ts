@@ -3,14 +3,9 @@
 // 64-byte buffer so any chunking of a stream gives the same bytes. Context layout: see index.ts.
 import { inBounds, OK, OUT_OF_BOUNDS, BAD_STATE } from '../util/memory';
 import { AES_NR, AES_MODE, AES_KSPOS, AES_CHAIN, AES_KS, AES_KEYS, MODE_CTR, aesCtxSize, aesWipeScratch } from './core';
-import { encrypt4 } from './simd';
+import { encrypt4, encrypt8Xor, counterBlock } from './simd';
 import { bsEncrypt4 } from './scalar';
 
-/** Big-endian bytes of (hi, lo) as a v128 (byte-reverse each 64-bit lane). */
-@inline function counterBlock(hi: u64, lo: u64): v128 {
-  const v = i64x2.replace_lane(i64x2.splat(hi), 1, lo);
-  return i8x16.shuffle(v, v, 7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8);
-}
 
 /**
  * Produces the keystream of the next four counter blocks and advances the counter by 4 (mod 2^128).
@@ -79,6 +74,19 @@ export function aesCtrXor(ctx: usize, ptr: usize, len: i32): i32 {
     p++;
     pos++;
     n--;
+  }
+  if (ASC_FEATURE_SIMD) {
+    const rk = ctx + AES_KEYS, nr = load<i32>(ctx, AES_NR);
+    while (n >= 128) {
+      const hi = load<u64>(ctx, AES_CHAIN), lo = load<u64>(ctx, AES_CHAIN + 8);
+      if (lo > 0xFFFFFFFFFFFFFFF7) break; // the low word would wrap inside this group: 4-block path below
+      encrypt8Xor(rk, nr, counterBlock(hi, lo), counterBlock(hi, lo + 1), counterBlock(hi, lo + 2),
+        counterBlock(hi, lo + 3), counterBlock(hi, lo + 4), counterBlock(hi, lo + 5), counterBlock(hi, lo + 6),
+        counterBlock(hi, lo + 7), p);
+      store<u64>(ctx, lo + 8, AES_CHAIN + 8);
+      p += 128;
+      n -= 128;
+    }
   }
   while (n >= 64) {
     keystream4(ctx, p, true);

@@ -139,6 +139,52 @@ export function encrypt4(rk: usize, nr: i32, b0: v128, b1: v128, b2: v128, b3: v
   v128.store(dst, s3, 48);
 }
 
+/** Big-endian bytes of the 128-bit counter (hi, lo) as a v128 (byte-reverse each 64-bit lane). */
+@inline export function counterBlock(hi: u64, lo: u64): v128 {
+  const v = i64x2.replace_lane(i64x2.splat(hi), 1, lo);
+  return i8x16.shuffle(v, v, 7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8);
+}
+
+/**
+ * Bulk keystream step: encrypts the eight counter blocks b0..b7 and XORs them into the 128 bytes at dst. Eight
+ * blocks in flight keep more swizzles overlapped than four (measured ~5% faster).
+ */
+export function encrypt8Xor(rk: usize, nr: i32, b0: v128, b1: v128, b2: v128, b3: v128, b4: v128, b5: v128, b6: v128,
+  b7: v128, dst: usize): void {
+  const inv = tab(T.T_INV), ak = tab(T.T_AK);
+  const sb1 = tab(T.T_SB1), sb2 = tab(T.T_SB2), sb1x2 = tab(T.T_SB1X2), sb2x2 = tab(T.T_SB2X2);
+  const k0 = v128.load(rk);
+  let s0 = mapBytes(v128.xor(b0, k0), T.T_IPT_LO, T.T_IPT_HI);
+  let s1 = mapBytes(v128.xor(b1, k0), T.T_IPT_LO, T.T_IPT_HI);
+  let s2 = mapBytes(v128.xor(b2, k0), T.T_IPT_LO, T.T_IPT_HI);
+  let s3 = mapBytes(v128.xor(b3, k0), T.T_IPT_LO, T.T_IPT_HI);
+  let s4 = mapBytes(v128.xor(b4, k0), T.T_IPT_LO, T.T_IPT_HI);
+  let s5 = mapBytes(v128.xor(b5, k0), T.T_IPT_LO, T.T_IPT_HI);
+  let s6 = mapBytes(v128.xor(b6, k0), T.T_IPT_LO, T.T_IPT_HI);
+  let s7 = mapBytes(v128.xor(b7, k0), T.T_IPT_LO, T.T_IPT_HI);
+  for (let r = 1; r < nr; r++) {
+    const k = v128.load(rk + (<usize>r << 4));
+    s0 = encRound(s0, k, inv, ak, sb1, sb2, sb1x2, sb2x2);
+    s1 = encRound(s1, k, inv, ak, sb1, sb2, sb1x2, sb2x2);
+    s2 = encRound(s2, k, inv, ak, sb1, sb2, sb1x2, sb2x2);
+    s3 = encRound(s3, k, inv, ak, sb1, sb2, sb1x2, sb2x2);
+    s4 = encRound(s4, k, inv, ak, sb1, sb2, sb1x2, sb2x2);
+    s5 = encRound(s5, k, inv, ak, sb1, sb2, sb1x2, sb2x2);
+    s6 = encRound(s6, k, inv, ak, sb1, sb2, sb1x2, sb2x2);
+    s7 = encRound(s7, k, inv, ak, sb1, sb2, sb1x2, sb2x2);
+  }
+  const kl = v128.load(rk + (<usize>nr << 4));
+  const so1 = tab(T.T_SO1), so2 = tab(T.T_SO2);
+  v128.store(dst, v128.xor(v128.load(dst), encLast(s0, kl, inv, ak, so1, so2)));
+  v128.store(dst, v128.xor(v128.load(dst, 16), encLast(s1, kl, inv, ak, so1, so2)), 16);
+  v128.store(dst, v128.xor(v128.load(dst, 32), encLast(s2, kl, inv, ak, so1, so2)), 32);
+  v128.store(dst, v128.xor(v128.load(dst, 48), encLast(s3, kl, inv, ak, so1, so2)), 48);
+  v128.store(dst, v128.xor(v128.load(dst, 64), encLast(s4, kl, inv, ak, so1, so2)), 64);
+  v128.store(dst, v128.xor(v128.load(dst, 80), encLast(s5, kl, inv, ak, so1, so2)), 80);
+  v128.store(dst, v128.xor(v128.load(dst, 96), encLast(s6, kl, inv, ak, so1, so2)), 96);
+  v128.store(dst, v128.xor(v128.load(dst, 112), encLast(s7, kl, inv, ak, so1, so2)), 112);
+}
+
 /** Encrypts two blocks interleaved (GCM's H and E(J0) at key setup); stores them at dst, dst + 16. */
 export function encrypt2(rk: usize, nr: i32, b0: v128, b1: v128, dst: usize): void {
   const inv = tab(T.T_INV), ak = tab(T.T_AK);

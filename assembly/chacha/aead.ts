@@ -5,16 +5,16 @@
 //   Poly1305 key = first 32 bytes of ChaCha20(key, nonce, counter 0); data uses counters 1, 2, ...
 //   tag = Poly1305(AAD || pad16 || ciphertext || pad16 || le64(len AAD) || le64(len ciphertext))
 //
-// AEAD context (AEAD_CTX_SIZE = 576 bytes, 64-byte aligned by JS):
+// AEAD context (AEAD_CTX_SIZE = 640 bytes, 64-byte aligned by JS):
 //
 //   offset  size  field
 //   ------  ----  --------------------------------------------------------------------
 //        0   384  stream   ChaCha20 stream context (layout in chacha20.ts)
-//      384   128  poly     Poly1305 context (layout in poly1305.ts)
-//      512     8  aadLen   u64, AAD bytes absorbed
-//      520     8  dataLen  u64, ciphertext bytes absorbed
-//      528     4  phase    u32, 0 uninitialised, 1 AAD, 2 sealing, 3 opening, 4 finished
-//      532    44  (reserved, zero)
+//      384   192  poly     Poly1305 context (layout in poly1305.ts)
+//      576     8  aadLen   u64, AAD bytes absorbed
+//      584     8  dataLen  u64, ciphertext bytes absorbed
+//      592     4  phase    u32, 0 uninitialised, 1 AAD, 2 sealing, 3 opening, 4 finished
+//      596    44  (reserved, zero)
 //
 // The SIMD build makes blocks 0 and 1 in one pass at init: block 0 keys Poly1305 (then is wiped), block 1
 // stays buffered, so a message up to 64 bytes needs no further ChaCha20 work.
@@ -28,17 +28,17 @@ import {
   chachaBlock, chachaSetKey, chachaSetup, hchachaCore, streamHasRoom, streamTail, streamUseBuffered, streamXorAligned,
 } from './chacha20';
 import { chachaRows2 } from './chacha20-rows';
-import { chachaStripesHashed, chachaStripesPlain } from './chacha20-simd';
+import { chachaStripesHashed, chachaStripesPlain, chachaTailHashed } from './chacha20-simd';
 import { CHACHA_CTX_SIZE, ST_COUNTER, ST_KEY, ST_KEYSTREAM, ST_KS_END, ST_KS_USED, ST_NEXT, ST_NONCE } from './layout';
 import {
   HIBIT, POLY_BUFFER, POLY_BUFFERED, poly1305Absorb, poly1305Blocks, poly1305Finish, poly1305PadToBlock, poly1305Setup,
 } from './poly1305';
 
-export const AEAD_CTX_SIZE: i32 = 576;
+export const AEAD_CTX_SIZE: i32 = 640;
 const POLY: usize = <usize>CHACHA_CTX_SIZE;
-const AAD_LEN: usize = 512;
-const DATA_LEN: usize = 520;
-const PHASE: usize = 528;
+const AAD_LEN: usize = 576;
+const DATA_LEN: usize = 584;
+const PHASE: usize = 592;
 
 const PHASE_AAD: u32 = 1;
 const PHASE_SEAL: u32 = 2;
@@ -111,16 +111,23 @@ export function aeadCrypt(ctx: usize, ptr: usize, len: i32, open: bool): i32 {
       if (stripes > 0) chachaStripesHashed(ctx, ptr, counter, stripes, poly, ptr);
       poly1305Absorb(poly, ptr + <usize>done, len - done);
     } else if (stripes > 0) {
-      // stripe s is hashed while stripe s + 1 is made; the last whole stripe and the tail are hashed after
+      // stripe s is hashed while stripe s + 1 is made, the last whole stripe during the tail's pass if any
       chachaStripesPlain(ctx, ptr, counter, 1);
       if (stripes > 1) chachaStripesHashed(ctx, ptr + 256, counter + 4, stripes - 1, poly, ptr);
     }
-    if (len > done) streamTail(ctx, ptr + <usize>done, tailCounter, len - done);
-    else store<u64>(ctx + ST_NEXT, <u64>tailCounter);
-    if (!open) {
-      const hashed = stripes > 0 ? done - 256 : 0;
-      poly1305Absorb(poly, ptr + <usize>hashed, len - hashed);
+    let hashed = stripes > 0 ? done - 256 : 0;
+    if (len > done) {
+      let made: u64 = 0;
+      if (!open && stripes > 0) {
+        chachaTailHashed(ctx, tailCounter, ctx + ST_KEYSTREAM, poly, ptr + <usize>hashed);
+        hashed = done;
+        made = 4;
+      }
+      streamTail(ctx, ptr + <usize>done, tailCounter, len - done, made);
+    } else {
+      store<u64>(ctx + ST_NEXT, <u64>tailCounter);
     }
+    if (!open) poly1305Absorb(poly, ptr + <usize>hashed, len - hashed);
   } else {
     if (open) poly1305Absorb(poly, ptr, len);
     streamXorAligned(ctx, ptr, len);

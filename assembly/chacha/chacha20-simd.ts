@@ -73,6 +73,21 @@ const ROT_MASKS: usize = memory.data<u8>([
 
 const M32: u64 = 0xffffffff;
 
+/**
+ * Ordering fence: V8 (without --turbo-instruction-scheduling) emits a basic block's pure arithmetic next to
+ * its first use, which would put all Poly1305 steps together and all ChaCha steps together. Stores are
+ * ordered, so storing the four quarter rounds' last outputs here (and h0 after each Poly1305 step) keeps
+ * the two instruction streams interleaved for the out-of-order core. The slots live in the Poly1305
+ * context (wiped with it), since they hold key-dependent state.
+ */
+// @ts-ignore: decorator
+@inline function fence(poly: usize, a: v128, b: v128, c: v128, d: v128): void {
+  v128.store(poly + POLY_FENCE, a, 0);
+  v128.store(poly + POLY_FENCE, b, 16);
+  v128.store(poly + POLY_FENCE, c, 32);
+  v128.store(poly + POLY_FENCE, d, 48);
+}
+
 /** A word of r or s from the Poly1305 context, read where it is used (a memory operand, not a register). */
 // @ts-ignore: decorator
 @inline function rl(p: usize, off: usize): u64 {
@@ -124,7 +139,7 @@ function chachaStripes(
       x8 = i32x4.add(x8, x12); x9 = i32x4.add(x9, x13); x10 = i32x4.add(x10, x14); x11 = i32x4.add(x11, x15);
       x4 = rot7(v128.xor(x4, x8)); x5 = rot7(v128.xor(x5, x9));
       x6 = rot7(v128.xor(x6, x10)); x7 = rot7(v128.xor(x7, x11));
-      if (hashing) v128.store(poly + POLY_FENCE, x0); // orders the rounds above before this block
+      if (hashing) fence(poly, x4, x5, x6, x7);
       if (hashing) {
         // Poly1305 block at hp + 0 (the step of poly1305Blocks, radix 2^32)
         t = h0 + <u64>load<u32>(hp, 0); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 4) + (t >> 32); h1 = t & M32;
@@ -136,7 +151,7 @@ function chachaStripes(
         d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
         h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
         h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
-        store<u64>(poly + POLY_H, h0); // and this block before what follows
+        store<u64>(poly + POLY_H, h0); // fence: this block before what follows
       }
       // diagonal round
       x0 = i32x4.add(x0, x5); x1 = i32x4.add(x1, x6); x2 = i32x4.add(x2, x7); x3 = i32x4.add(x3, x4);
@@ -151,7 +166,7 @@ function chachaStripes(
       x10 = i32x4.add(x10, x15); x11 = i32x4.add(x11, x12); x8 = i32x4.add(x8, x13); x9 = i32x4.add(x9, x14);
       x5 = rot7(v128.xor(x5, x10)); x6 = rot7(v128.xor(x6, x11));
       x7 = rot7(v128.xor(x7, x8)); x4 = rot7(v128.xor(x4, x9));
-      if (hashing) v128.store(poly + POLY_FENCE, x0); // orders the rounds above before this block
+      if (hashing) fence(poly, x4, x5, x6, x7);
       if (hashing) {
         // Poly1305 block at hp + 16 (the step of poly1305Blocks, radix 2^32)
         t = h0 + <u64>load<u32>(hp, 16); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 20) + (t >> 32); h1 = t & M32;
@@ -163,7 +178,7 @@ function chachaStripes(
         d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
         h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
         h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
-        store<u64>(poly + POLY_H, h0); // and this block before what follows
+        store<u64>(poly + POLY_H, h0); // fence: this block before what follows
       }
       // column round
       x0 = i32x4.add(x0, x4); x1 = i32x4.add(x1, x5); x2 = i32x4.add(x2, x6); x3 = i32x4.add(x3, x7);
@@ -178,7 +193,7 @@ function chachaStripes(
       x8 = i32x4.add(x8, x12); x9 = i32x4.add(x9, x13); x10 = i32x4.add(x10, x14); x11 = i32x4.add(x11, x15);
       x4 = rot7(v128.xor(x4, x8)); x5 = rot7(v128.xor(x5, x9));
       x6 = rot7(v128.xor(x6, x10)); x7 = rot7(v128.xor(x7, x11));
-      if (hashing) v128.store(poly + POLY_FENCE, x0); // orders the rounds above before this block
+      if (hashing) fence(poly, x4, x5, x6, x7);
       if (hashing) {
         // Poly1305 block at hp + 32 (the step of poly1305Blocks, radix 2^32)
         t = h0 + <u64>load<u32>(hp, 32); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 36) + (t >> 32); h1 = t & M32;
@@ -190,7 +205,7 @@ function chachaStripes(
         d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
         h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
         h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
-        store<u64>(poly + POLY_H, h0); // and this block before what follows
+        store<u64>(poly + POLY_H, h0); // fence: this block before what follows
       }
       // diagonal round
       x0 = i32x4.add(x0, x5); x1 = i32x4.add(x1, x6); x2 = i32x4.add(x2, x7); x3 = i32x4.add(x3, x4);
@@ -207,7 +222,7 @@ function chachaStripes(
       x7 = rot7(v128.xor(x7, x8)); x4 = rot7(v128.xor(x4, x9));
       if (hashing) hp += 48;
     }
-    if (hashing) v128.store(poly + POLY_FENCE, x0); // orders the rounds above before this block
+    if (hashing) fence(poly, x4, x5, x6, x7);
     if (hashing) {
       // Poly1305 block at hp + 0 (the step of poly1305Blocks, radix 2^32)
       t = h0 + <u64>load<u32>(hp, 0); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 4) + (t >> 32); h1 = t & M32;
@@ -253,6 +268,11 @@ export function chachaStripesPlain(st: usize, ptr: usize, counter: u32, stripes:
 /** One pass: XOR `blocks` (0..3) whole blocks at ptr, keep the other blocks' keystream (256 - 64 * blocks bytes) at ks. */
 export function chachaTail(st: usize, ptr: usize, counter: u32, blocks: i32, ks: usize): void {
   chachaStripes(st, ptr, counter, 0, blocks, ks, 0, 0, false);
+}
+
+/** One pass keeping all four blocks' keystream at ks, stitched with Poly1305 over the 256 bytes at hp. */
+export function chachaTailHashed(st: usize, counter: u32, ks: usize, poly: usize, hp: usize): void {
+  chachaStripes(st, 0, counter, 0, 0, ks, poly, hp, true);
 }
 
 /** Full stripes at ptr, each stitched with Poly1305 over 256 bytes from hp onwards. */

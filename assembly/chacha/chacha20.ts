@@ -141,12 +141,14 @@ export function streamUseBuffered(st: usize, ptr: usize, len: i32): i32 {
 /**
  * After whole stripes: one more keystream pass at `counter` into the buffer (two blocks by rows when the
  * tail fits them, else four by columns; one block in the scalar build), never keeping a block past counter
- * 2^32 - 1; then XORs the `tail` bytes (< 256, or < 64 in the scalar build) from the buffer.
+ * 2^32 - 1; then XORs the `tail` bytes (< 256, or < 64 in the scalar build) from the buffer. `made` > 0
+ * says the caller already made that many blocks at `counter` into the buffer.
  */
-export function streamTail(st: usize, ptr: usize, counter: u32, tail: i32): void {
+export function streamTail(st: usize, ptr: usize, counter: u32, tail: i32, made: u64 = 0): void {
   const ks = st + ST_KEYSTREAM;
-  let made: u64;
-  if (ASC_FEATURE_SIMD) {
+  if (made > 0) {
+    // made by the caller
+  } else if (ASC_FEATURE_SIMD) {
     if (tail <= 128) {
       chachaRows2(st, counter, ks);
       made = 2;

@@ -14,7 +14,7 @@
 //               d3 = h0 r3 + h1 r2 + h2 r1 + h3 r0 + h4 s3
 //               h4 = h4 r0;  carry d0..d3 into h0..h4;  h0 += 5 (h4 >> 2);  h4 &= 3
 //
-// Poly1305 context (POLY_CTX_SIZE = 128 bytes, 64-byte aligned by JS):
+// Poly1305 context (POLY_CTX_SIZE = 192 bytes, 64-byte aligned by JS):
 //
 //   offset  size  field
 //   ------  ----  --------------------------------------------------------------
@@ -32,7 +32,7 @@
 
 import { copyWords, zero16s } from './bytes';
 
-export const POLY_CTX_SIZE: i32 = 128;
+export const POLY_CTX_SIZE: i32 = 192;
 export const POLY_R: usize = 0;
 export const POLY_S: usize = 16;
 export const POLY_H: usize = 32;
@@ -40,7 +40,7 @@ export const POLY_PAD: usize = 72;
 export const POLY_BUFFERED: usize = 88;
 export const POLY_PHASE: usize = 92;
 export const POLY_BUFFER: usize = 96;
-export const POLY_FENCE: usize = 112;
+export const POLY_FENCE: usize = 128;
 
 export const POLY_ABSORBING: u32 = 1;
 export const POLY_FINISHED: u32 = 2;

@@ -2,7 +2,7 @@
 // tag. Layout and constant-time argument: see index.ts.
 import { inBounds, wipe, OK, BAD_KEY_LENGTH, BAD_NONCE_LENGTH, BAD_LENGTH, OUT_OF_BOUNDS, BAD_STATE } from '../util/memory';
 import { AES_NR, AES_KEYS, AES_ENC_CTX_SIZE, aesSetKey, aesEcbRaw, aesWipeScratch } from '../aes/core';
-import { encrypt4 } from '../aes/simd';
+import { encrypt4, encrypt8Xor } from '../aes/simd';
 import { bsEncrypt4 } from '../aes/scalar';
 import { ghashStoreKey, ghashBlocks, ghashWords, GHASH_KEY_SIZE } from './ghash';
 
@@ -64,7 +64,8 @@ export function gcmInit(ctx: usize, keyPtr: usize, keyLen: i32, noncePtr: usize,
   if (!inBounds(ctx, CTX_SIZE) || !inBounds(keyPtr, keyLen) || !inBounds(noncePtr, nonceLen)) return OUT_OF_BOUNDS;
   if (keyLen != 16 && keyLen != 32) return BAD_KEY_LENGTH;
   if (nonceLen != 12) return BAD_NONCE_LENGTH;
-  memory.fill(ctx, 0, AES);
+  // header only: H, the buffers and the AES keys are always written before they are read
+  memory.fill(ctx, 0, HKEY);
   aesSetKey(ctx + AES, keyPtr, keyLen, false);
   // H = E(0^128) and E(J0) with J0 = nonce || 00000001, in one call
   const ks = ctx + KS;
@@ -171,6 +172,23 @@ export function gcmData(ctx: usize, ptr: usize, len: i32, decrypt: bool): i32 {
   }
   // here either n == 0 or the keystream buffer is empty, and the data offset is a multiple of 64
   const y = ctx + Y, hp = ctx + HKEY;
+  if (ASC_FEATURE_SIMD) {
+    const aes = ctx + AES;
+    const rk = aes + AES_KEYS, nr = load<i32>(aes, AES_NR);
+    const base = v128.load(ctx, NONCE);
+    while (n >= 128) {
+      const c = load<u32>(ctx, CTR);
+      if (decrypt) ghashBlocks(y, hp, p, 8);
+      encrypt8Xor(rk, nr, i32x4.replace_lane(base, 3, bswap<u32>(c)), i32x4.replace_lane(base, 3, bswap<u32>(c + 1)),
+        i32x4.replace_lane(base, 3, bswap<u32>(c + 2)), i32x4.replace_lane(base, 3, bswap<u32>(c + 3)),
+        i32x4.replace_lane(base, 3, bswap<u32>(c + 4)), i32x4.replace_lane(base, 3, bswap<u32>(c + 5)),
+        i32x4.replace_lane(base, 3, bswap<u32>(c + 6)), i32x4.replace_lane(base, 3, bswap<u32>(c + 7)), p);
+      store<u32>(ctx, c + 8, CTR);
+      if (!decrypt) ghashBlocks(y, hp, p, 8);
+      p += 128;
+      n -= 128;
+    }
+  }
   while (n >= 64) {
     if (decrypt) ghashBlocks(y, hp, p, 4);
     keystreamGroup(ctx, p, true);

@@ -10,6 +10,7 @@ import { dirname } from 'node:path';
 import { formatSecret, generateSecret, type ParsedSecret } from '../../src/protocol/secrets.js';
 import { collectEnvironment, type Environment } from '../report/environment.js';
 import { createProgress } from '../report/progress.js';
+import { proxyChart } from '../report/proxy-chart.js';
 import { startEchoDc } from './fake-dc.js';
 import { startProxy, type ProxyOptions, type ProxyUnderTest } from './child.js';
 import { procAvailable } from './proc.js';
@@ -29,6 +30,7 @@ import { evaluateProxyTargets, renderProxyTable, type ProxyTarget } from './repo
 
 export interface ProxyBenchOptions {
   jsonPath?: string;
+  svgPath?: string;
   soakSeconds?: number;
   idleConnections?: number;
   quick?: boolean;
@@ -151,15 +153,21 @@ export async function runProxyBench(options: ProxyBenchOptions = {}): Promise<Pr
     durationSeconds: (Date.now() - started) / 1000,
   };
   report.targets = evaluateProxyTargets(report, options.soakSeconds !== undefined);
-  if (options.jsonPath) {
-    mkdirSync(dirname(options.jsonPath), { recursive: true });
-    writeFileSync(options.jsonPath, JSON.stringify(report, null, 2) + '\n');
+  if (options.jsonPath) writeFile(options.jsonPath, JSON.stringify(report, null, 2) + '\n');
+  if (options.svgPath) {
+    const subtitle = `${environment.cpuModel} · Node ${environment.node} · ${environment.timestamp}`;
+    writeFile(options.svgPath, proxyChart(report, subtitle));
   }
   return report;
 }
 
 export function renderProxyReport(report: ProxyBenchReport): string {
   return renderProxyTable(report, SOAK_TOLERANCE);
+}
+
+function writeFile(path: string, content: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, content);
 }
 
 function targetOf(proxy: ProxyUnderTest, secret: ParsedSecret): Target {

@@ -19,11 +19,13 @@ export class TlsCodec implements RelayCodec {
     return this.inner.up(payload);
   }
 
-  up(chunk: Buffer): Uint8Array | readonly Uint8Array[] | null {
+  up(chunk: Buffer): Uint8Array | null {
     const payloads = this.reader.push(chunk);
     if (payloads.length === 0) return null;
-    for (const p of payloads) this.inner.up(p);
-    return payloads.length === 1 ? payloads[0]! : payloads;
+    // One cipher pass and one write per chunk instead of one per record: CTR is a stream, so the payloads
+    // joined are processed exactly as one after the other.
+    const joined = payloads.length === 1 ? payloads[0]! : compact(payloads);
+    return this.inner.up(joined);
   }
 
   down(chunk: Buffer): readonly Uint8Array[] {
@@ -42,4 +44,33 @@ export class TlsCodec implements RelayCodec {
   destroy(): void {
     this.inner.destroy();
   }
+}
+
+/**
+ * Joins record payloads. The reader hands out views into one buffer in increasing order, with the record
+ * headers between them, so they are moved down over those headers in place (no allocation); anything else
+ * is copied.
+ */
+function compact(payloads: readonly Uint8Array[]): Uint8Array {
+  const first = payloads[0]!;
+  const buffer = first.buffer;
+  let end = first.byteOffset + first.length;
+  let total = first.length;
+  let inPlace = true;
+  for (let i = 1; i < payloads.length; i++) {
+    const p = payloads[i]!;
+    if (p.buffer !== buffer || p.byteOffset < end) inPlace = false;
+    end = p.byteOffset + p.length;
+    total += p.length;
+  }
+  if (!inPlace) return Buffer.concat(payloads as Uint8Array[], total);
+  const whole = new Uint8Array(buffer, first.byteOffset, end - first.byteOffset);
+  let at = first.length;
+  for (let i = 1; i < payloads.length; i++) {
+    const p = payloads[i]!;
+    const from = p.byteOffset - first.byteOffset;
+    whole.copyWithin(at, from, from + p.length);
+    at += p.length;
+  }
+  return whole.subarray(0, total);
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKernels } from '../../src/kernels/index.js';
+import type { AeadAlgorithm, BackendName } from '../../src/kernels/index.js';
 import { ALGORITHMS, ALGORITHM_SPECS, BENCH_BACKENDS } from '../../bench/cipher/catalog.js';
 import { runCipherBench, renderCipherReport, type CipherBenchReport } from '../../bench/cipher/run.js';
 import { CIPHER_TARGETS } from '../../bench/cipher/targets.js';
@@ -99,6 +100,60 @@ describe('mtshield bench (cipher)', () => {
     for (const backend of measured) expect(svg).toContain(`data-backend="${backend}"`);
   });
 
+  it('refuses to time a backend whose output disagrees with the reference', async () => {
+    const registry = await loadKernels({ cacheDir: join(dir, 'cache'), calibrationBudgetMs: 50, logger: pino({ level: 'silent' }) });
+    // The js backend's seal flips one ciphertext bit, and its CTR stream one keystream bit after byte 16.
+    const broken = new Proxy(registry, {
+      get(target, prop, receiver) {
+        if (prop === 'aead') {
+          return (alg: AeadAlgorithm, opts?: { backend?: BackendName }) => {
+            const aead = target.aead(alg, opts);
+            if (opts?.backend !== 'js') return aead;
+            return { seal: (...a: Parameters<typeof aead.seal>) => flip(aead.seal(...a), 0), open: aead.open.bind(aead), destroy: () => aead.destroy() };
+          };
+        }
+        if (prop === 'stream') {
+          return (alg: 'aes-256-ctr', key: Uint8Array, iv: Uint8Array, opts?: { backend?: BackendName }) => {
+            const stream = target.stream(alg, key, iv, opts);
+            if (opts?.backend !== 'js') return stream;
+            let offset = 0;
+            return {
+              update: (data: Uint8Array, out?: Uint8Array) => {
+                const result = stream.update(data, out);
+                if (offset <= 16 && offset + data.length > 16) flip(result, 16 - offset);
+                offset += data.length;
+                return result;
+              },
+              destroy: () => stream.destroy(),
+            };
+          };
+        }
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const result = await runCipherBench({
+      registry: broken,
+      algorithms: ['chacha20-poly1305', 'aes-256-ctr'],
+      sizes: [64],
+      timing: TINY,
+      framing: false,
+      progress: false,
+      log: () => {},
+    });
+    for (const c of result.cases) {
+      if (c.backend === 'js') {
+        expect(c.status, `${c.algorithm} ${c.operation}`).toBe('refused');
+        expect(c.opsPerSec).toBeUndefined();
+      } else if (c.backend === 'native' || c.backend === 'auto') {
+        expect(c.status, `${c.algorithm} ${c.operation} ${c.backend}`).toBe('measured');
+      }
+    }
+    const verdicts = result.verification.filter((v) => v.backend === 'js');
+    expect(verdicts.map((v) => v.ok)).toEqual([false, false]);
+    expect(verdicts.every((v) => /differs/.test(v.reason ?? ''))).toBe(true);
+  });
+
   it('the well-formedness check itself rejects broken XML', () => {
     expect(() => checkWellFormed('<svg><g></svg>')).toThrow();
     expect(() => checkWellFormed('<svg a="1" a="2"/>')).toThrow();
@@ -106,3 +161,8 @@ describe('mtshield bench (cipher)', () => {
     expect(() => checkWellFormed('<svg/><svg/>')).toThrow();
   });
 });
+
+function flip(bytes: Uint8Array, at: number): Uint8Array {
+  if (at < bytes.length) bytes[at]! ^= 0x01;
+  return bytes;
+}

@@ -117,7 +117,7 @@ describe.each(BUILDS)('AES kernels, $name build', (build) => {
     expect(toHex(a.run('aesCbcDecrypt', CBC_C, [16, 16, 16, 16]))).toBe(toHex(P4));
   });
 
-  it('CTR counter carries across 2^32 and 2^64 and wraps at 2^128 (checked against explicit counter blocks)', () => {
+  it('CTR counter carries across 2^32 and 2^64 and wraps at 2^128, in 1-, 4- and 8-block steps (explicit counter blocks)', () => {
     const key = randomBytes(32);
     const ivs = [
       '000000000000000000000000fffffffd',
@@ -125,14 +125,16 @@ describe.each(BUILDS)('AES kernels, $name build', (build) => {
       '0123456789abcdeffffffffffffffffe',
       'fffffffffffffffffffffffffffffffd',
       'ffffffffffffffffffffffffffffffff',
+      '0000000000000000fffffffffffffff0',
+      '00000000000000fffffffffffffffff3',
     ].map(hex);
     for (const iv of ivs) {
-      const blocks = 9;
+      const blocks = 21;
       const counters = new Uint8Array(blocks * 16);
       for (let i = 0; i < blocks; i++) counters.set(counterPlus(iv, BigInt(i)), i * 16);
       const expected = nodeEcb(key, counters);
       const a = new Aes(k, key);
-      for (const chunks of [[blocks * 16], [5, 16, 27, 64, 32], chunking(blocks * 16, [1, 15, 17])]) {
+      for (const chunks of [[blocks * 16], [5, 16, 27, 64, 128, 96], chunking(blocks * 16, [1, 15, 17, 130])]) {
         a.ctrInit(iv);
         expect(toHex(a.run('aesCtrXor', new Uint8Array(blocks * 16), chunks))).toBe(toHex(expected));
       }

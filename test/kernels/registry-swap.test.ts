@@ -69,13 +69,13 @@ describe.skipIf(!hasChacha)('swap()', () => {
   });
 
   it('installs a valid pinned build for new streams; existing streams keep their instance', async () => {
+    const copy = join(tempDir(), 'mtshield-simd-copy.wasm');
+    copyFileSync(SHIPPED['wasm-simd'], copy); // before loading: the default pinned list hashes the shipped builds
     const registry = await loadTestKernels();
     const key = new Uint8Array(32).fill(7);
     const iv = new Uint8Array(16).fill(9);
     const old = registry.stream('aes-256-ctr', key, iv, { backend: 'wasm-simd' });
     const firstHalf = old.update(new Uint8Array(100));
-    const copy = join(tempDir(), 'mtshield-simd-copy.wasm');
-    copyFileSync(SHIPPED['wasm-simd'], copy);
     const result = await registry.swap(copy);
     expect(result).toMatchObject({ ok: true, backend: 'wasm-simd', path: copy, sha256: sha256Hex(readFileSync(copy)) });
     expect(result.algorithms).toContain('chacha20-poly1305');

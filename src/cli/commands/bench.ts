@@ -74,6 +74,7 @@ async function runProxy(flags: BenchFlags): Promise<void> {
   }
   const report = await runProxyBench({
     jsonPath: flags.json,
+    svgPath: flags.svg,
     soakSeconds,
     idleConnections: idle ? Number(idle) : undefined,
     quick: flags.quick,
@@ -82,6 +83,7 @@ async function runProxy(flags: BenchFlags): Promise<void> {
   });
   process.stdout.write(renderProxyReport(report));
   if (flags.json) process.stdout.write(`\nJSON: ${flags.json}\n`);
+  if (flags.svg) process.stdout.write(`SVG: ${flags.svg}\n`);
   if (flags.strict && report.targets.some((t) => t.status === 'FAIL')) process.exitCode = 1;
 }
 

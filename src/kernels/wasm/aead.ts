@@ -73,7 +73,7 @@ export class WasmAead implements Aead {
       let status = b.encrypt(b.ctx, io, length);
       if (status >= 0) status = b.final(b.ctx, io + length);
       const out = status >= 0 ? allocOutput(length + TAG_LENGTH) : undefined;
-      out?.set(mem.subarray(io, io + length + TAG_LENGTH));
+      if (out !== undefined) inst.memBuf.copy(out, 0, io, io + length + TAG_LENGTH);
       this.end(b);
       if (out === undefined) check(status, this.k.encrypt);
       return out!;
@@ -83,7 +83,7 @@ export class WasmAead implements Aead {
       pump(b.inst, b.encrypt, b.ctx, plaintext, out, this.k.encrypt);
       const status = b.final(b.ctx, b.tagPtr);
       if (status < 0) check(status, this.k.final);
-      out.set(b.mem.subarray(b.tagPtr, b.tagPtr + TAG_LENGTH), length);
+      b.inst.memBuf.copy(out, length, b.tagPtr, b.tagPtr + TAG_LENGTH);
     } finally {
       this.end(b);
     }
@@ -103,7 +103,7 @@ export class WasmAead implements Aead {
       if (status >= 0) status = b.final(b.ctx, b.tagPtr);
       const ok = status >= 0 && constantTimeEqualAt(mem, b.tagPtr, mem, io + ctLength, TAG_LENGTH);
       const out = ok ? allocOutput(ctLength) : undefined;
-      if (out !== undefined) out.set(mem.subarray(io, io + ctLength));
+      if (out !== undefined) inst.memBuf.copy(out, 0, io, io + ctLength);
       else mem.fill(0, io, io + sealed.length); // a forged message's plaintext stays nowhere
       this.end(b);
       if (status < 0) check(status, this.k.decrypt);

@@ -45,6 +45,8 @@ function importsFor(module: WasmModule): WasmImports {
 export class KernelInstance {
   readonly exports: KernelExports;
   readonly mem: Uint8Array;
+  /** The same memory as a Buffer: `memBuf.copy(dst, at, from, to)` copies out without creating a view. */
+  readonly memBuf: Buffer;
   readonly ioPtr: number;
   readonly ioSize: number;
   readonly param: number;
@@ -57,6 +59,7 @@ export class KernelInstance {
     const instance = new Wasm.Instance(build.module, importsFor(build.module));
     this.exports = instance.exports as unknown as KernelExports;
     this.mem = new Uint8Array(this.exports.memory.buffer);
+    this.memBuf = Buffer.from(this.exports.memory.buffer);
     this.ioPtr = this.fn('ioPtr')();
     this.ioSize = this.fn('ioSize')();
     const heapBase = roundUp(this.fn('heapBase')());

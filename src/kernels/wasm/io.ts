@@ -1,6 +1,8 @@
 /**
  * Feeding data through an instance's I/O buffer (docs/kernel-abi.md "Data is processed in place"): copy a chunk
  * of at most ioSize bytes in, run the kernel in place, copy it out. One code path for every streaming kernel.
+ * A message that fits the buffer creates no views: `mem.set` in, `Buffer#copy` out (only the output, when the
+ * caller passes none, is allocated).
  */
 import type { KernelFn, KernelInstance } from './instance.js';
 import { check } from './status.js';
@@ -14,7 +16,7 @@ export function pump(inst: KernelInstance, kernel: KernelFn, ctx: number, src: U
     mem.set(src, ioPtr);
     const status = kernel(ctx, ioPtr, length);
     if (status < 0) check(status, what);
-    dst.set(mem.subarray(ioPtr, ioPtr + length));
+    inst.memBuf.copy(dst, 0, ioPtr, ioPtr + length);
     return;
   }
   for (let pos = 0; pos < length; pos += ioSize) {
@@ -22,7 +24,7 @@ export function pump(inst: KernelInstance, kernel: KernelFn, ctx: number, src: U
     mem.set(src.subarray(pos, pos + n), ioPtr);
     const status = kernel(ctx, ioPtr, n);
     if (status < 0) check(status, what);
-    dst.set(mem.subarray(ioPtr, ioPtr + n), pos);
+    inst.memBuf.copy(dst, pos, ioPtr, ioPtr + n);
   }
 }
 
@@ -35,7 +37,7 @@ export function pumpNew(inst: KernelInstance, kernel: KernelFn, ctx: number, src
     const status = kernel(ctx, ioPtr, length);
     if (status < 0) check(status, what);
     const out = allocOutput(length);
-    out.set(mem.subarray(ioPtr, ioPtr + length));
+    inst.memBuf.copy(out, 0, ioPtr, ioPtr + length);
     return out;
   }
   const dst = allocOutput(length);
