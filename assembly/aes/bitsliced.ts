@@ -1,12 +1,16 @@
 // Constant-time AES for the scalar build: four blocks bitsliced into eight u64 bit planes (FIPS-197).
-// The field inversion's gates are generated into gf-gates.ts by gen/gates.mjs; this file holds the layout.
+// SubBytes / InvSubBytes are generated gates (sbox-gates.ts, inv-sbox-gates.ts); this file holds the layout.
 //
 // Plane b (8 bytes at p + 8b) holds bit b of all 64 state bytes at bit position 16*col + 4*row + block, so
 // ShiftRows rotates whole 16-bit column groups per row and MixColumns rotates nibbles inside a column group.
 // The S-box is x^254 (squarings and four multiplications) plus the affine map. Nothing here branches on, or
 // indexes memory by, key or data: every plane goes through the same gates.
 
-import { gfInvert } from './gf-gates';
+/** The state planes (64 bytes) of the call in progress; wiped by the exports (wipeBsScratch). */
+const PLANES: usize = memory.data(64, 16);
+export function bsPlanes(): usize {
+  return PLANES;
+}
 
 @inline function transpose8(x: u64): u64 {
   let t = (x ^ (x >> 7)) & 0x00AA00AA00AA00AA; x ^= t ^ (t << 7);
@@ -38,49 +42,6 @@ import { gfInvert } from './gf-gates';
 
 @inline function rowRot2(x: u64): u64 {
   return ((x >> 8) & 0x00FF00FF00FF00FF) | ((x << 8) & 0xFF00FF00FF00FF00);
-}
-
-/** SubBytes on the planes at p. */
-export function bsSubBytes(p: usize): void {
-  gfInvert(p);
-  const v0 = load<u64>(p, 0);
-  const v1 = load<u64>(p, 8);
-  const v2 = load<u64>(p, 16);
-  const v3 = load<u64>(p, 24);
-  const v4 = load<u64>(p, 32);
-  const v5 = load<u64>(p, 40);
-  const v6 = load<u64>(p, 48);
-  const v7 = load<u64>(p, 56);
-  // affine map: s_i = v_i ^ v_(i+4) ^ v_(i+5) ^ v_(i+6) ^ v_(i+7) ^ bit i of 0x63
-  store<u64>(p, ~(v0 ^ v4 ^ v5 ^ v6 ^ v7), 0);
-  store<u64>(p, ~(v1 ^ v5 ^ v6 ^ v7 ^ v0), 8);
-  store<u64>(p, (v2 ^ v6 ^ v7 ^ v0 ^ v1), 16);
-  store<u64>(p, (v3 ^ v7 ^ v0 ^ v1 ^ v2), 24);
-  store<u64>(p, (v4 ^ v0 ^ v1 ^ v2 ^ v3), 32);
-  store<u64>(p, ~(v5 ^ v1 ^ v2 ^ v3 ^ v4), 40);
-  store<u64>(p, ~(v6 ^ v2 ^ v3 ^ v4 ^ v5), 48);
-  store<u64>(p, (v7 ^ v3 ^ v4 ^ v5 ^ v6), 56);
-}
-
-/** InvSubBytes on the planes at p: inverse affine map (x_i = y_(i-1) ^ y_(i-3) ^ y_(i-6) ^ bit i of 0x05), then invert. */
-export function bsInvSubBytes(p: usize): void {
-  const y0 = load<u64>(p, 0);
-  const y1 = load<u64>(p, 8);
-  const y2 = load<u64>(p, 16);
-  const y3 = load<u64>(p, 24);
-  const y4 = load<u64>(p, 32);
-  const y5 = load<u64>(p, 40);
-  const y6 = load<u64>(p, 48);
-  const y7 = load<u64>(p, 56);
-  store<u64>(p, ~(y7 ^ y5 ^ y2), 0);
-  store<u64>(p, (y0 ^ y6 ^ y3), 8);
-  store<u64>(p, ~(y1 ^ y7 ^ y4), 16);
-  store<u64>(p, (y2 ^ y0 ^ y5), 24);
-  store<u64>(p, (y3 ^ y1 ^ y6), 32);
-  store<u64>(p, (y4 ^ y2 ^ y7), 40);
-  store<u64>(p, (y5 ^ y3 ^ y0), 48);
-  store<u64>(p, (y6 ^ y4 ^ y1), 56);
-  gfInvert(p);
 }
 
 export function bsShiftRows(p: usize, inverse: bool): void {

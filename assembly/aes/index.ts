@@ -7,11 +7,12 @@
 //   shuffle and MixColumns lane rotations. A swizzle reads all 16 table lanes in one instruction: no memory
 //   address depends on data. Four blocks are interleaved per call (CTR, ECB, CBC decryption). The key schedule
 //   (schedule-simd.ts) runs one round key per step in registers through the same S-box.
-// - scalar build (bitsliced.ts, gf-gates.ts, scalar.ts, schedule.ts): four blocks bitsliced into eight u64
-//   planes; the S-box is a fixed sequence of AND/XOR gates (x^254 plus the affine map), also used for SubWord.
+// - scalar build (bitsliced.ts, sbox-gates.ts, inv-sbox-gates.ts, scalar.ts, schedule.ts): four blocks
+//   bitsliced into eight u64 planes; the S-box is a fixed sequence of ~225 AND/XOR/NOT gates (inversion in the
+//   tower field GF((2^4)^2) plus the affine map), also used for SubWord.
 // Branches depend only on lengths, counters and round numbers (public). Key-dependent scratch (the scalar
 // build's standard round keys and bitsliced state) is wiped before every export returns; the keystream buffer
-// lives in the context. Tables and gates are generated and self-checked by gen/tables.mjs and gen/gates.mjs.
+// lives in the context. Tables and gates are generated and self-checked by gen/tables.mjs and gen/tower-gates.mjs.
 //
 // Context (aesCtxSize() bytes, 64-byte aligned, allocated by JS):
 //   off  size

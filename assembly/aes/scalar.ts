@@ -1,12 +1,10 @@
 // Block-level entry points of the bitsliced AES (scalar build); see bitsliced.ts for the layout.
-import {
-  bsLoad, bsStore, bsAddRoundKey, bsSubBytes, bsInvSubBytes, bsShiftRows, bsMixColumns, bsInvMixColumns,
-} from './bitsliced';
-import { bsScratch, BS_SCRATCH_SIZE } from './gf-gates';
+import { bsPlanes, bsLoad, bsStore, bsAddRoundKey, bsShiftRows, bsMixColumns, bsInvMixColumns } from './bitsliced';
+import { bsSubBytes } from './sbox-gates';
+import { bsInvSubBytes } from './inv-sbox-gates';
 
-/** The state planes live in the last scratch slot (wiped with the rest by wipeBsScratch). */
 @inline function planes(): usize {
-  return bsScratch() + 256;
+  return bsPlanes();
 }
 
 /** Encrypts 4 blocks (64 bytes at src) into dst (may alias) with bitsliced round keys (64 bytes per round). */
@@ -49,5 +47,5 @@ export function bsSubWord(w: u32): u32 {
 }
 
 export function wipeBsScratch(): void {
-  memory.fill(bsScratch(), 0, BS_SCRATCH_SIZE);
+  memory.fill(bsPlanes(), 0, 64);
 }

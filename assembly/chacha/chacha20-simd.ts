@@ -6,28 +6,24 @@
 //   x0 = [w0 b0 | w0 b1 | w0 b2 | w0 b3]          block b, bytes 16g..16g+15 = [w4g | w4g+1 | w4g+2 | w4g+3]
 //   x1 = [w1 b0 | ...                     --->
 //
-// Rotations: V8 rebuilds a constant byte-shuffle mask with four instructions at every use, so the 8- and
-// 16-bit rotations shuffle with masks loaded from static memory (or, where V8 has a cheaper pattern, use it);
-// 12 and 7 are shift/or pairs.
+// Rotations: rotate by 16 is a 16-bit lane shuffle (V8 emits pshuflw + pshufhw); 8, 12 and 7 are shift/or
+// triples, because V8 rebuilds a constant byte-shuffle mask with four instructions at every use (measured:
+// masks loaded from memory or swizzles are no faster).
 //
 // Stitching: ChaCha uses the vector units, Poly1305 (radix 2^32, i64 multiplies) the scalar ones, so one
 // loop that interleaves both lets an out-of-order core run them side by side. Each 256-byte stripe holds 16
-// Poly1305 blocks: three per pair of double rounds (15), one more after the rounds. The loop body is
-// straight-line code (no inner loop or branch); r and s are read from the Poly1305 context where used,
-// which leaves general registers for h and the products. Opening hashes a stripe's ciphertext during its
-// own rounds (all reads precede its XOR stores); sealing hashes the stripe before it.
+// Poly1305 blocks: three per pair of double rounds (15, one after each of three half rounds), one more after
+// the rounds. The loop body is straight-line code (no inner loop or branch); r and s are read from the
+// Poly1305 context where used; `fence` stores keep V8 from regrouping the two streams (on a Zen 4 core this
+// took 64 KiB seals from 60 to 51 us). Opening hashes a stripe's ciphertext during its own rounds (all
+// reads precede its XOR stores); sealing hashes the stripe before it.
 //
-// This file is generated in spirit: the double round and the Poly1305 block are repeated by hand because
-// AssemblyScript has no macros and a call would spill every live vector register.
+// The double round and the Poly1305 block step are written out more than once on purpose: AssemblyScript
+// has no macros, and a call would spill every live vector register.
 
 import { ST_COUNTER } from './layout';
 import { POLY_FENCE, POLY_H, POLY_R, POLY_S } from './poly1305';
 
-/** Byte-shuffle masks: rotate each 32-bit lane left by 16, then by 8. */
-const ROT_MASKS: usize = memory.data<u8>([
-  2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13,
-  3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14,
-], 16);
 
 // @ts-ignore: decorator
 @inline function rot16(x: v128): v128 {
@@ -88,17 +84,27 @@ const M32: u64 = 0xffffffff;
   v128.store(poly + POLY_FENCE, d, 48);
 }
 
-/** A word of r or s from the Poly1305 context, read where it is used (a memory operand, not a register). */
+// Words of r and s, read from the Poly1305 context where they are used.
 // @ts-ignore: decorator
-@inline function rl(p: usize, off: usize): u64 {
-  return <u64>load<u32>(p + off);
-}
+@inline function R0(p: usize): u64 { return <u64>load<u32>(p + POLY_R, 0); }
+// @ts-ignore: decorator
+@inline function R1(p: usize): u64 { return <u64>load<u32>(p + POLY_R, 4); }
+// @ts-ignore: decorator
+@inline function R2(p: usize): u64 { return <u64>load<u32>(p + POLY_R, 8); }
+// @ts-ignore: decorator
+@inline function R3(p: usize): u64 { return <u64>load<u32>(p + POLY_R, 12); }
+// @ts-ignore: decorator
+@inline function S1(p: usize): u64 { return <u64>load<u32>(p + POLY_S, 0); }
+// @ts-ignore: decorator
+@inline function S2(p: usize): u64 { return <u64>load<u32>(p + POLY_S, 4); }
+// @ts-ignore: decorator
+@inline function S3(p: usize): u64 { return <u64>load<u32>(p + POLY_S, 8); }
 
 /**
  * One pass per 256-byte stripe at ptr (block counters from `counter`): `stripes` full stripes XORed into the
  * data, then, when `tailBlocks` >= 0, one more pass that XORs `tailBlocks` (0..3) blocks and keeps the
  * keystream of the other 4 - tailBlocks blocks at ks (the context's keystream buffer). With `hashing` (a
- * constant after inlining) each full stripe also absorbs 256 bytes at hp, hp + 256, ... into the Poly1305
+ * constant after inlining) every pass also absorbs 256 bytes at hp, hp + 256, ... into the Poly1305
  * context `poly`, which has nothing buffered.
  */
 // @ts-ignore: decorator
@@ -142,15 +148,17 @@ function chachaStripes(
       if (hashing) fence(poly, x4, x5, x6, x7);
       if (hashing) {
         // Poly1305 block at hp + 0 (the step of poly1305Blocks, radix 2^32)
-        t = h0 + <u64>load<u32>(hp, 0); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 4) + (t >> 32); h1 = t & M32;
-        t = h2 + <u64>load<u32>(hp, 8) + (t >> 32); h2 = t & M32; t = h3 + <u64>load<u32>(hp, 12) + (t >> 32);
-        h3 = t & M32; h4 += (t >> 32) + 1;
-        d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_S + 8) + h2 * rl(poly, POLY_S + 4) + h3 * rl(poly, POLY_S + 0);
-        d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_S + 8) + h3 * rl(poly, POLY_S + 4) + h4 * rl(poly, POLY_S + 0);
-        d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_S + 8) + h4 * rl(poly, POLY_S + 4);
-        d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
-        h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
-        h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
+        t = h0 + <u64>load<u32>(hp, 0); h0 = t & M32;
+        t = h1 + <u64>load<u32>(hp, 4) + (t >> 32); h1 = t & M32;
+        t = h2 + <u64>load<u32>(hp, 8) + (t >> 32); h2 = t & M32;
+        t = h3 + <u64>load<u32>(hp, 12) + (t >> 32); h3 = t & M32; h4 += (t >> 32) + 1;
+        d0 = h0 * R0(poly) + h1 * S3(poly) + h2 * S2(poly) + h3 * S1(poly);
+        d1 = h0 * R1(poly) + h1 * R0(poly) + h2 * S3(poly) + h3 * S2(poly) + h4 * S1(poly);
+        d2 = h0 * R2(poly) + h1 * R1(poly) + h2 * R0(poly) + h3 * S3(poly) + h4 * S2(poly);
+        d3 = h0 * R3(poly) + h1 * R2(poly) + h2 * R1(poly) + h3 * R0(poly) + h4 * S3(poly);
+        h4 *= R0(poly); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32;
+        h2 = d2 & M32; d3 += d2 >> 32; h3 = d3 & M32; h4 += d3 >> 32;
+        h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
         store<u64>(poly + POLY_H, h0); // fence: this block before what follows
       }
       // diagonal round
@@ -169,15 +177,17 @@ function chachaStripes(
       if (hashing) fence(poly, x4, x5, x6, x7);
       if (hashing) {
         // Poly1305 block at hp + 16 (the step of poly1305Blocks, radix 2^32)
-        t = h0 + <u64>load<u32>(hp, 16); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 20) + (t >> 32); h1 = t & M32;
-        t = h2 + <u64>load<u32>(hp, 24) + (t >> 32); h2 = t & M32; t = h3 + <u64>load<u32>(hp, 28) + (t >> 32);
-        h3 = t & M32; h4 += (t >> 32) + 1;
-        d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_S + 8) + h2 * rl(poly, POLY_S + 4) + h3 * rl(poly, POLY_S + 0);
-        d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_S + 8) + h3 * rl(poly, POLY_S + 4) + h4 * rl(poly, POLY_S + 0);
-        d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_S + 8) + h4 * rl(poly, POLY_S + 4);
-        d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
-        h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
-        h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
+        t = h0 + <u64>load<u32>(hp, 16); h0 = t & M32;
+        t = h1 + <u64>load<u32>(hp, 20) + (t >> 32); h1 = t & M32;
+        t = h2 + <u64>load<u32>(hp, 24) + (t >> 32); h2 = t & M32;
+        t = h3 + <u64>load<u32>(hp, 28) + (t >> 32); h3 = t & M32; h4 += (t >> 32) + 1;
+        d0 = h0 * R0(poly) + h1 * S3(poly) + h2 * S2(poly) + h3 * S1(poly);
+        d1 = h0 * R1(poly) + h1 * R0(poly) + h2 * S3(poly) + h3 * S2(poly) + h4 * S1(poly);
+        d2 = h0 * R2(poly) + h1 * R1(poly) + h2 * R0(poly) + h3 * S3(poly) + h4 * S2(poly);
+        d3 = h0 * R3(poly) + h1 * R2(poly) + h2 * R1(poly) + h3 * R0(poly) + h4 * S3(poly);
+        h4 *= R0(poly); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32;
+        h2 = d2 & M32; d3 += d2 >> 32; h3 = d3 & M32; h4 += d3 >> 32;
+        h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
         store<u64>(poly + POLY_H, h0); // fence: this block before what follows
       }
       // column round
@@ -196,15 +206,17 @@ function chachaStripes(
       if (hashing) fence(poly, x4, x5, x6, x7);
       if (hashing) {
         // Poly1305 block at hp + 32 (the step of poly1305Blocks, radix 2^32)
-        t = h0 + <u64>load<u32>(hp, 32); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 36) + (t >> 32); h1 = t & M32;
-        t = h2 + <u64>load<u32>(hp, 40) + (t >> 32); h2 = t & M32; t = h3 + <u64>load<u32>(hp, 44) + (t >> 32);
-        h3 = t & M32; h4 += (t >> 32) + 1;
-        d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_S + 8) + h2 * rl(poly, POLY_S + 4) + h3 * rl(poly, POLY_S + 0);
-        d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_S + 8) + h3 * rl(poly, POLY_S + 4) + h4 * rl(poly, POLY_S + 0);
-        d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_S + 8) + h4 * rl(poly, POLY_S + 4);
-        d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
-        h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
-        h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
+        t = h0 + <u64>load<u32>(hp, 32); h0 = t & M32;
+        t = h1 + <u64>load<u32>(hp, 36) + (t >> 32); h1 = t & M32;
+        t = h2 + <u64>load<u32>(hp, 40) + (t >> 32); h2 = t & M32;
+        t = h3 + <u64>load<u32>(hp, 44) + (t >> 32); h3 = t & M32; h4 += (t >> 32) + 1;
+        d0 = h0 * R0(poly) + h1 * S3(poly) + h2 * S2(poly) + h3 * S1(poly);
+        d1 = h0 * R1(poly) + h1 * R0(poly) + h2 * S3(poly) + h3 * S2(poly) + h4 * S1(poly);
+        d2 = h0 * R2(poly) + h1 * R1(poly) + h2 * R0(poly) + h3 * S3(poly) + h4 * S2(poly);
+        d3 = h0 * R3(poly) + h1 * R2(poly) + h2 * R1(poly) + h3 * R0(poly) + h4 * S3(poly);
+        h4 *= R0(poly); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32;
+        h2 = d2 & M32; d3 += d2 >> 32; h3 = d3 & M32; h4 += d3 >> 32;
+        h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
         store<u64>(poly + POLY_H, h0); // fence: this block before what follows
       }
       // diagonal round
@@ -225,15 +237,17 @@ function chachaStripes(
     if (hashing) fence(poly, x4, x5, x6, x7);
     if (hashing) {
       // Poly1305 block at hp + 0 (the step of poly1305Blocks, radix 2^32)
-      t = h0 + <u64>load<u32>(hp, 0); h0 = t & M32; t = h1 + <u64>load<u32>(hp, 4) + (t >> 32); h1 = t & M32;
-      t = h2 + <u64>load<u32>(hp, 8) + (t >> 32); h2 = t & M32; t = h3 + <u64>load<u32>(hp, 12) + (t >> 32);
-      h3 = t & M32; h4 += (t >> 32) + 1;
-      d0 = h0 * rl(poly, POLY_R + 0) + h1 * rl(poly, POLY_S + 8) + h2 * rl(poly, POLY_S + 4) + h3 * rl(poly, POLY_S + 0);
-      d1 = h0 * rl(poly, POLY_R + 4) + h1 * rl(poly, POLY_R + 0) + h2 * rl(poly, POLY_S + 8) + h3 * rl(poly, POLY_S + 4) + h4 * rl(poly, POLY_S + 0);
-      d2 = h0 * rl(poly, POLY_R + 8) + h1 * rl(poly, POLY_R + 4) + h2 * rl(poly, POLY_R + 0) + h3 * rl(poly, POLY_S + 8) + h4 * rl(poly, POLY_S + 4);
-      d3 = h0 * rl(poly, POLY_R + 12) + h1 * rl(poly, POLY_R + 8) + h2 * rl(poly, POLY_R + 4) + h3 * rl(poly, POLY_R + 0) + h4 * rl(poly, POLY_S + 8);
-      h4 *= rl(poly, POLY_R + 0); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32; h2 = d2 & M32; d3 += d2 >> 32;
-      h3 = d3 & M32; h4 += d3 >> 32; h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
+      t = h0 + <u64>load<u32>(hp, 0); h0 = t & M32;
+      t = h1 + <u64>load<u32>(hp, 4) + (t >> 32); h1 = t & M32;
+      t = h2 + <u64>load<u32>(hp, 8) + (t >> 32); h2 = t & M32;
+      t = h3 + <u64>load<u32>(hp, 12) + (t >> 32); h3 = t & M32; h4 += (t >> 32) + 1;
+      d0 = h0 * R0(poly) + h1 * S3(poly) + h2 * S2(poly) + h3 * S1(poly);
+      d1 = h0 * R1(poly) + h1 * R0(poly) + h2 * S3(poly) + h3 * S2(poly) + h4 * S1(poly);
+      d2 = h0 * R2(poly) + h1 * R1(poly) + h2 * R0(poly) + h3 * S3(poly) + h4 * S2(poly);
+      d3 = h0 * R3(poly) + h1 * R2(poly) + h2 * R1(poly) + h3 * R0(poly) + h4 * S3(poly);
+      h4 *= R0(poly); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32;
+      h2 = d2 & M32; d3 += d2 >> 32; h3 = d3 & M32; h4 += d3 >> 32;
+      h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
       store<u64>(poly + POLY_H, h0); // and this block before what follows
     }
     if (hashing) hp += 16;
@@ -265,7 +279,7 @@ export function chachaStripesPlain(st: usize, ptr: usize, counter: u32, stripes:
   chachaStripes(st, ptr, counter, stripes, -1, 0, 0, 0, false);
 }
 
-/** One pass: XOR `blocks` (0..3) whole blocks at ptr, keep the other blocks' keystream (256 - 64 * blocks bytes) at ks. */
+/** One pass: XOR `blocks` (0..3) whole blocks at ptr, keep the other blocks' keystream at ks. */
 export function chachaTail(st: usize, ptr: usize, counter: u32, blocks: i32, ks: usize): void {
   chachaStripes(st, ptr, counter, 0, blocks, ks, 0, 0, false);
 }

@@ -158,15 +158,17 @@ export class Relay {
   private onClientClose = (): void => {
     this.reason ??= 'client_closed';
     this.closed |= 1;
-    // The client is gone: nothing can reach it, and what it sent has been passed on.
-    if (!this.upstream.destroyed) this.upstream.end();
+    // The client is gone: what it sent is flushed to the upstream, which is then closed (nothing it could
+    // answer would reach anyone).
+    if (!this.upstream.destroyed) this.upstream.destroySoon();
     this.maybeEnd();
   };
 
   private onUpstreamClose = (): void => {
     this.reason ??= 'upstream_closed';
     this.closed |= 2;
-    if (!this.client.destroyed) this.client.end();
+    // Flush what the upstream said last, then close the client.
+    if (!this.client.destroyed) this.client.destroySoon();
     this.maybeEnd();
   };
 

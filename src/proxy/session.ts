@@ -60,6 +60,11 @@ export class Session implements RelayOwner {
     return (this.childLogger ??= this.ctx.logger.child({ conn: this.ref.id, ip: this.ref.remoteAddress }));
   }
 
+  /** Per-connection lines are debug-level; the child logger is only made when they are wanted. */
+  private debug(fields: Record<string, unknown>, message: string): void {
+    if (this.ctx.logger.isLevelEnabled('debug')) this.log.debug(fields, message);
+  }
+
   async start(): Promise<void> {
     const settings = this.ctx.settings();
     // Randomised (0.75×–1.25×) so a prober cannot learn the deadline by timing a silent connection.
@@ -125,7 +130,7 @@ export class Session implements RelayOwner {
     try {
       step = this.handshake!.feed(this.buffered ?? Buffer.alloc(0));
     } catch (err) {
-      this.log.debug({ err: (err as Error).message }, 'handshake error');
+      this.debug({ err: (err as Error).message }, 'handshake error');
       return this.fail(reasonOf(err));
     }
     if (step.kind === 'more') return;
@@ -134,7 +139,7 @@ export class Session implements RelayOwner {
     this.socket.pause();
     const work = step.kind === 'identified' ? this.onIdentified(step) : this.onDone(step);
     work.catch((err: unknown) => {
-      this.log.debug({ err: (err as Error).message }, 'handshake step failed');
+      this.debug({ err: (err as Error).message }, 'handshake step failed');
       this.close('error');
     });
   }
@@ -155,6 +160,7 @@ export class Session implements RelayOwner {
     if (step.replayKey && (await this.isReplay(step.replayKey, 'obfuscated2'))) return;
     if (!this.admitted && !(await this.admit(step.user, step.mode))) return;
     if (this.state !== 'busy') return; // timed out or closed meanwhile
+    this.debug({ user: step.user.name, mode: step.mode, dc: step.dc }, 'handshake ok');
     this.ctx.bus.emit('handshake.ok', {
       ...this.ref,
       user: step.user.name,
@@ -241,6 +247,7 @@ export class Session implements RelayOwner {
     if (this.state === 'closed' || this.state === 'fronting' || this.state === 'sink' || this.state === 'relay') return;
     this.ctx.bus.emit('handshake.failed', { ...this.ref, reason, mode: mode ?? this.handshake?.mode, durationMs: Date.now() - this.startedAt });
     this.ctx.gate.onHandshake?.(this.ref, { ok: false, reason });
+    this.debug({ reason }, 'handshake failed');
     if (this.replied || this.state === 'dialing') return this.close(reason);
     this.front(reason);
   }
@@ -302,7 +309,7 @@ export class Session implements RelayOwner {
   }
 
   private onSocketError = (err: Error): void => {
-    this.log.debug({ err: err.message }, 'client socket error');
+    this.debug({ err: err.message }, 'client socket error');
   };
 
   private onSocketClose = (): void => {
@@ -330,7 +337,7 @@ export class Session implements RelayOwner {
       durationMs: Date.now() - this.startedAt,
     });
     this.ctx.gate.onClosed?.(this.ref, user);
-    if (this.childLogger) this.log.debug({ reason, fromClient: this.fromClient, toClient: this.toClient }, 'closed');
+    this.debug({ reason, user, fromClient: this.fromClient, toClient: this.toClient }, 'closed');
     this.ctx.sessionClosed(this);
   }
 

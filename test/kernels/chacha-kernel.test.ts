@@ -12,10 +12,15 @@ import { poly1305 } from '@noble/ciphers/_poly1305.js';
 const OK = 0, BAD_NONCE_LENGTH = -2, BAD_LENGTH = -3, OUT_OF_BOUNDS = -4, BAD_STATE = -5;
 
 type Fn = (...args: number[]) => number;
+interface WasmMemory { readonly buffer: ArrayBuffer }
 interface Exports {
-  memory: WebAssembly.Memory;
-  [name: string]: Fn | WebAssembly.Memory;
+  memory: WasmMemory;
+  [name: string]: Fn | WasmMemory;
 }
+// The project's TypeScript lib has no DOM types, so the WebAssembly global is typed here, as much as used.
+const wasm = (globalThis as unknown as {
+  WebAssembly: { instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: unknown } }> };
+}).WebAssembly;
 
 /** A thin harness over one instance: fixed places for context, key, nonce, tag and AAD; data in the I/O buffer. */
 class Kernel {
@@ -102,7 +107,7 @@ describe.each(builds)('chacha kernels, %s build', (flavour, file) => {
   let k: Kernel;
   beforeAll(async () => {
     const bytes = readFileSync(fileURLToPath(new URL(`../../${file}`, import.meta.url)));
-    const { instance } = await WebAssembly.instantiate(bytes, { env: { abort: () => { throw new Error('abort'); } } });
+    const { instance } = await wasm.instantiate(bytes, { env: { abort: () => { throw new Error('abort'); } } });
     k = new Kernel(instance.exports as unknown as Exports);
     expect(k.fn('simdBuild')()).toBe(flavour === 'simd' ? 1 : 0);
   });
@@ -251,6 +256,25 @@ describe.each(builds)('chacha kernels, %s build', (flavour, file) => {
         expect(Buffer.from(out).equals(Buffer.from(want.subarray(0, len)))).toBe(true);
         expect(toHex(k.get(k.tag, 16))).toBe(toHex(want.subarray(len)));
       }), { numRuns: 25 });
+  });
+
+  it('carries keystream across chunk sizes around the block, row-pair and stripe boundaries', () => {
+    const key = randomBytes(32), nonce = randomBytes(12), aad = randomBytes(20);
+    const sizes = [1, 7, 15, 16, 17, 63, 64, 65, 127, 128, 129, 191, 192, 193, 255, 256, 257, 511, 513, 0, 3];
+    const total = sizes.reduce((a, b) => a + b, 0);
+    const pt = randomBytes(total);
+    const iv = Buffer.concat([Buffer.from(Uint32Array.of(5).buffer), nonce]);
+    const want = createCipheriv('chacha20', key, iv).update(pt);
+    expect(Buffer.from(k.chacha20(key, nonce, 5, pt, sizes)).equals(want)).toBe(true);
+    const ref = nodeSeal(key, nonce, pt, aad);
+    for (const feeds of [sizes, [...sizes].reverse()]) {
+      const sealed = k.aead(false, key, nonce, pt, aad, feeds, [3, 17]);
+      expect(Buffer.from(sealed.out).equals(ref.ct)).toBe(true);
+      expect(toHex(sealed.tag)).toBe(toHex(ref.tag));
+      const opened = k.aead(true, key, nonce, ref.ct, aad, feeds, [20]);
+      expect(Buffer.from(opened.out).equals(pt)).toBe(true);
+      expect(toHex(opened.tag)).toBe(toHex(ref.tag));
+    }
   });
 
   it('counter: starts where asked, stops at 2^32 - 1 without touching data', () => {

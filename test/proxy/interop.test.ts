@@ -133,6 +133,19 @@ describe('GramJS ConnectionTCPMTProxyAbridged', () => {
     });
   }
 
+  it('a negative DC id arrives mangled (GramJS writes one byte) and goes to the default DC', async () => {
+    const before = dc.connections.length;
+    const client = await gramjsClient(proxy.port, plain, -2); // int8 -2 → bytes fe 00 → DC 254
+    try {
+      await client.send(frame(16, 3));
+      expect((await client.receive()).length).toBe(16);
+      expect(dc.connections.slice(before).map((c) => c.dc)).toContain(254);
+      await proxy.waitFor('handshake.ok', (e) => e.user === 'p' && e.dc === 254);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('dd secret, DC 4 is routed to DC 4 and handshake.ok names the user', async () => {
     const before = dc.connections.length;
     const client = await gramjsClient(proxy.port, dd, 4);
