@@ -23,7 +23,8 @@
 //   16   16   CTR: next counter block as u64 hi, u64 lo (native order) | CBC: the chaining block (bytes)
 //   32   64   keystream buffer (CTR) / staging for CBC and partial ECB groups
 //   96   ...  round keys:
-//             SIMD:   enc 15 x 16 (rk0 standard; rk1..nr-1 = M(rk ^ 63) tower basis; rk_nr ^ 63 standard)
+//             SIMD:   enc 15 x 16, transposed to row-major (rk0 standard; rk1..nr-1 = M(rk ^ 63) in the tower
+//                     basis; rk_nr ^ 63 standard)
 //                     then at 336: dec 15 x 16 (equivalent inverse cipher keys in basis N = M * L^-1)
 //                     -> 576 bytes in all
 //             scalar: 15 x 64 bitsliced keys (replicated for 4 blocks), used by both directions -> 1056 bytes

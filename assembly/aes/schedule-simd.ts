@@ -2,7 +2,7 @@
 // is the prefix XOR of the previous one (two word shifts) XOR a broadcast of SubWord(RotWord(w)) ^ Rcon computed
 // with the vector S-box. Keys stay in registers and go straight into the tower / inverse bases that simd.ts
 // uses (layout: index.ts), so no standard-basis schedule is ever written to memory.
-import { subBytesStd, mapBytes } from './simd';
+import { subBytesStd, mapBytes, transpose } from './simd';
 import * as T from './tables';
 
 @inline function prefixXor(k: v128): v128 {
@@ -41,9 +41,10 @@ import * as T from './tables';
 /** Stores standard round key r in the encryption (and, when dec != 0, decryption) layouts. */
 function emit(k: v128, r: i32, nr: i32, enc: usize, dec: usize): void {
   const c63 = i8x16.splat(0x63);
-  if (r == 0) v128.store(enc, k);
-  else if (r == nr) v128.store(enc + (<usize>r << 4), v128.xor(k, c63));
-  else v128.store(enc + (<usize>r << 4), mapBytes(v128.xor(k, c63), T.T_IPT_LO, T.T_IPT_HI));
+  // encryption keys are row-major (see simd.ts)
+  if (r == 0) v128.store(enc, transpose(k));
+  else if (r == nr) v128.store(enc + (<usize>r << 4), transpose(v128.xor(k, c63)));
+  else v128.store(enc + (<usize>r << 4), transpose(mapBytes(v128.xor(k, c63), T.T_IPT_LO, T.T_IPT_HI)));
   if (dec == 0) return;
   const d = nr - r;
   if (d == nr) v128.store(dec + (<usize>d << 4), k);

@@ -7,30 +7,42 @@
 //   x^-1 = (1/io)*(t + lambda) + (1/jo)*(t + 1 + lambda)       (1/0 = inf = 0x80, swizzle(inf) = 0)
 // and the output tables fold the affine map, the basis change and MixColumns' factor 2 (or InvMixColumns'
 // 9/11/13/14) into 16-byte tables of io and jo. Every lookup is i8x16.swizzle: one instruction that reads the
-// whole table, so no memory address and no branch depends on data.
+// whole table, so no memory address and no branch depends on data. Encryption runs row-major (transposed
+// blocks and keys), decryption column-major; both interleave four (CTR bulk: eight) blocks.
 import * as T from './tables';
 
 @inline function tab(off: usize): v128 {
   return v128.load(T.TABLES + off);
 }
 
-@inline function shiftRows(s: v128): v128 {
-  return i8x16.shuffle(s, s, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-}
-
-
 @inline function invShiftRows(s: v128): v128 {
   return i8x16.shuffle(s, s, 0, 13, 10, 7, 4, 1, 14, 11, 8, 5, 2, 15, 12, 9, 6, 3);
 }
 
-// Row r of every column takes row r+k: a rotation inside each 4-byte column. Written with 32-bit lane shifts
-// (or a 16-bit lane shuffle) because V8 rebuilds a general shuffle's constant mask on every use.
+// Decryption keeps the state column-major (byte 4*col + row): row r of every column takes row r+1, a rotation
+// inside each 32-bit lane, written with lane shifts because V8 rebuilds a general shuffle's mask on every use.
 @inline function rot1(s: v128): v128 {
   return v128.or(i32x4.shr_u(s, 8), i32x4.shl(s, 24));
 }
 
-@inline function rot2(s: v128): v128 {
-  return i8x16.shuffle(s, s, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+
+// Encryption keeps the state row-major (byte 4*row + col): MixColumns' row rotations are then 32-bit lane
+// shuffles (one pshufd), where column-major needs shifts. Blocks are transposed on the way in and out.
+@inline export function transpose(s: v128): v128 {
+  return i8x16.shuffle(s, s, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+}
+
+/** ShiftRows on a row-major state: row r (lane r) rotates by r bytes. */
+@inline function shiftRowsRM(s: v128): v128 {
+  return i8x16.shuffle(s, s, 0, 1, 2, 3, 5, 6, 7, 4, 10, 11, 8, 9, 15, 12, 13, 14);
+}
+
+@inline function rowRot1(s: v128): v128 {
+  return i8x16.shuffle(s, s, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3);
+}
+
+@inline function rowRot2(s: v128): v128 {
+  return i8x16.shuffle(s, s, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
 }
 
 @inline function lowNibbles(s: v128): v128 {
@@ -46,10 +58,10 @@ import * as T from './tables';
   return v128.xor(i8x16.swizzle(tab(lo), lowNibbles(s)), i8x16.swizzle(tab(hi), highNibbles(s)));
 }
 
-// One middle encryption round on a tower-basis state: ShiftRows, S-box, MixColumns, AddRoundKey.
+// One middle encryption round on a row-major tower-basis state: ShiftRows, S-box, MixColumns, AddRoundKey.
 // Written out as a macro so that several independent blocks can be interleaved by the caller.
 @inline function encRound(s: v128, rk: v128, inv: v128, ak: v128, sb1: v128, sb2: v128, sb1x2: v128, sb2x2: v128): v128 {
-  s = shiftRows(s);
+  s = shiftRowsRM(s);
   const k = lowNibbles(s);
   const i = highNibbles(s);
   const j = v128.xor(i, k);
@@ -60,14 +72,15 @@ import * as T from './tables';
   const jo = v128.xor(i8x16.swizzle(inv, jak), i);
   const x1 = v128.xor(i8x16.swizzle(sb1, io), i8x16.swizzle(sb2, jo));
   const x2 = v128.xor(i8x16.swizzle(sb1x2, io), i8x16.swizzle(sb2x2, jo));
-  // MixColumns: 2a_r ^ 3a_r+1 ^ a_r+2 ^ a_r+3 = x2 ^ c ^ rot1(x1 ^ x2 ^ c) with c = rot2(x1) (rot1 . rot2 = rot3)
-  const c = rot2(x1);
-  return v128.xor(v128.xor(v128.xor(x2, c), rot1(v128.xor(v128.xor(x1, x2), c))), rk);
+  // MixColumns: 2a_r ^ 3a_r+1 ^ a_r+2 ^ a_r+3 = x2 ^ c ^ rot1(x1 ^ x2 ^ c) with c = rot2(x1) (rot1 . rot2 = rot3);
+  // rows are lanes here, so both rotations are single lane shuffles
+  const c = rowRot2(x1);
+  return v128.xor(v128.xor(v128.xor(x2, c), rowRot1(v128.xor(v128.xor(x1, x2), c))), rk);
 }
 
-// Last encryption round: ShiftRows, S-box back to the standard basis, AddRoundKey (no MixColumns).
+// Last encryption round: ShiftRows, S-box back to the standard basis, AddRoundKey (no MixColumns); row-major.
 @inline function encLast(s: v128, rk: v128, inv: v128, ak: v128, so1: v128, so2: v128): v128 {
-  s = shiftRows(s);
+  s = shiftRowsRM(s);
   const k = lowNibbles(s);
   const i = highNibbles(s);
   const j = v128.xor(i, k);
@@ -95,11 +108,11 @@ export function subBytesStd(s: v128): v128 {
 export function encryptBlock(rk: usize, nr: i32, b: v128): v128 {
   const inv = tab(T.T_INV), ak = tab(T.T_AK);
   const sb1 = tab(T.T_SB1), sb2 = tab(T.T_SB2), sb1x2 = tab(T.T_SB1X2), sb2x2 = tab(T.T_SB2X2);
-  let s = mapBytes(v128.xor(b, v128.load(rk)), T.T_IPT_LO, T.T_IPT_HI);
+  let s = mapBytes(v128.xor(transpose(b), v128.load(rk)), T.T_IPT_LO, T.T_IPT_HI);
   for (let r = 1; r < nr; r++) {
     s = encRound(s, v128.load(rk + (<usize>r << 4)), inv, ak, sb1, sb2, sb1x2, sb2x2);
   }
-  return encLast(s, v128.load(rk + (<usize>nr << 4)), inv, ak, tab(T.T_SO1), tab(T.T_SO2));
+  return transpose(encLast(s, v128.load(rk + (<usize>nr << 4)), inv, ak, tab(T.T_SO1), tab(T.T_SO2)));
 }
 
 /**
@@ -110,10 +123,10 @@ export function encrypt4(rk: usize, nr: i32, b0: v128, b1: v128, b2: v128, b3: v
   const inv = tab(T.T_INV), ak = tab(T.T_AK);
   const sb1 = tab(T.T_SB1), sb2 = tab(T.T_SB2), sb1x2 = tab(T.T_SB1X2), sb2x2 = tab(T.T_SB2X2);
   const k0 = v128.load(rk);
-  let s0 = mapBytes(v128.xor(b0, k0), T.T_IPT_LO, T.T_IPT_HI);
-  let s1 = mapBytes(v128.xor(b1, k0), T.T_IPT_LO, T.T_IPT_HI);
-  let s2 = mapBytes(v128.xor(b2, k0), T.T_IPT_LO, T.T_IPT_HI);
-  let s3 = mapBytes(v128.xor(b3, k0), T.T_IPT_LO, T.T_IPT_HI);
+  let s0 = mapBytes(v128.xor(transpose(b0), k0), T.T_IPT_LO, T.T_IPT_HI);
+  let s1 = mapBytes(v128.xor(transpose(b1), k0), T.T_IPT_LO, T.T_IPT_HI);
+  let s2 = mapBytes(v128.xor(transpose(b2), k0), T.T_IPT_LO, T.T_IPT_HI);
+  let s3 = mapBytes(v128.xor(transpose(b3), k0), T.T_IPT_LO, T.T_IPT_HI);
   for (let r = 1; r < nr; r++) {
     const k = v128.load(rk + (<usize>r << 4));
     s0 = encRound(s0, k, inv, ak, sb1, sb2, sb1x2, sb2x2);
@@ -123,10 +136,10 @@ export function encrypt4(rk: usize, nr: i32, b0: v128, b1: v128, b2: v128, b3: v
   }
   const kl = v128.load(rk + (<usize>nr << 4));
   const so1 = tab(T.T_SO1), so2 = tab(T.T_SO2);
-  s0 = encLast(s0, kl, inv, ak, so1, so2);
-  s1 = encLast(s1, kl, inv, ak, so1, so2);
-  s2 = encLast(s2, kl, inv, ak, so1, so2);
-  s3 = encLast(s3, kl, inv, ak, so1, so2);
+  s0 = transpose(encLast(s0, kl, inv, ak, so1, so2));
+  s1 = transpose(encLast(s1, kl, inv, ak, so1, so2));
+  s2 = transpose(encLast(s2, kl, inv, ak, so1, so2));
+  s3 = transpose(encLast(s3, kl, inv, ak, so1, so2));
   if (xorInto) {
     s0 = v128.xor(s0, v128.load(dst));
     s1 = v128.xor(s1, v128.load(dst, 16));
@@ -154,14 +167,14 @@ export function encrypt8Xor(rk: usize, nr: i32, b0: v128, b1: v128, b2: v128, b3
   const inv = tab(T.T_INV), ak = tab(T.T_AK);
   const sb1 = tab(T.T_SB1), sb2 = tab(T.T_SB2), sb1x2 = tab(T.T_SB1X2), sb2x2 = tab(T.T_SB2X2);
   const k0 = v128.load(rk);
-  let s0 = mapBytes(v128.xor(b0, k0), T.T_IPT_LO, T.T_IPT_HI);
-  let s1 = mapBytes(v128.xor(b1, k0), T.T_IPT_LO, T.T_IPT_HI);
-  let s2 = mapBytes(v128.xor(b2, k0), T.T_IPT_LO, T.T_IPT_HI);
-  let s3 = mapBytes(v128.xor(b3, k0), T.T_IPT_LO, T.T_IPT_HI);
-  let s4 = mapBytes(v128.xor(b4, k0), T.T_IPT_LO, T.T_IPT_HI);
-  let s5 = mapBytes(v128.xor(b5, k0), T.T_IPT_LO, T.T_IPT_HI);
-  let s6 = mapBytes(v128.xor(b6, k0), T.T_IPT_LO, T.T_IPT_HI);
-  let s7 = mapBytes(v128.xor(b7, k0), T.T_IPT_LO, T.T_IPT_HI);
+  let s0 = mapBytes(v128.xor(transpose(b0), k0), T.T_IPT_LO, T.T_IPT_HI);
+  let s1 = mapBytes(v128.xor(transpose(b1), k0), T.T_IPT_LO, T.T_IPT_HI);
+  let s2 = mapBytes(v128.xor(transpose(b2), k0), T.T_IPT_LO, T.T_IPT_HI);
+  let s3 = mapBytes(v128.xor(transpose(b3), k0), T.T_IPT_LO, T.T_IPT_HI);
+  let s4 = mapBytes(v128.xor(transpose(b4), k0), T.T_IPT_LO, T.T_IPT_HI);
+  let s5 = mapBytes(v128.xor(transpose(b5), k0), T.T_IPT_LO, T.T_IPT_HI);
+  let s6 = mapBytes(v128.xor(transpose(b6), k0), T.T_IPT_LO, T.T_IPT_HI);
+  let s7 = mapBytes(v128.xor(transpose(b7), k0), T.T_IPT_LO, T.T_IPT_HI);
   for (let r = 1; r < nr; r++) {
     const k = v128.load(rk + (<usize>r << 4));
     s0 = encRound(s0, k, inv, ak, sb1, sb2, sb1x2, sb2x2);
@@ -175,14 +188,14 @@ export function encrypt8Xor(rk: usize, nr: i32, b0: v128, b1: v128, b2: v128, b3
   }
   const kl = v128.load(rk + (<usize>nr << 4));
   const so1 = tab(T.T_SO1), so2 = tab(T.T_SO2);
-  v128.store(dst, v128.xor(v128.load(dst), encLast(s0, kl, inv, ak, so1, so2)));
-  v128.store(dst, v128.xor(v128.load(dst, 16), encLast(s1, kl, inv, ak, so1, so2)), 16);
-  v128.store(dst, v128.xor(v128.load(dst, 32), encLast(s2, kl, inv, ak, so1, so2)), 32);
-  v128.store(dst, v128.xor(v128.load(dst, 48), encLast(s3, kl, inv, ak, so1, so2)), 48);
-  v128.store(dst, v128.xor(v128.load(dst, 64), encLast(s4, kl, inv, ak, so1, so2)), 64);
-  v128.store(dst, v128.xor(v128.load(dst, 80), encLast(s5, kl, inv, ak, so1, so2)), 80);
-  v128.store(dst, v128.xor(v128.load(dst, 96), encLast(s6, kl, inv, ak, so1, so2)), 96);
-  v128.store(dst, v128.xor(v128.load(dst, 112), encLast(s7, kl, inv, ak, so1, so2)), 112);
+  v128.store(dst, v128.xor(v128.load(dst), transpose(encLast(s0, kl, inv, ak, so1, so2))));
+  v128.store(dst, v128.xor(v128.load(dst, 16), transpose(encLast(s1, kl, inv, ak, so1, so2))), 16);
+  v128.store(dst, v128.xor(v128.load(dst, 32), transpose(encLast(s2, kl, inv, ak, so1, so2))), 32);
+  v128.store(dst, v128.xor(v128.load(dst, 48), transpose(encLast(s3, kl, inv, ak, so1, so2))), 48);
+  v128.store(dst, v128.xor(v128.load(dst, 64), transpose(encLast(s4, kl, inv, ak, so1, so2))), 64);
+  v128.store(dst, v128.xor(v128.load(dst, 80), transpose(encLast(s5, kl, inv, ak, so1, so2))), 80);
+  v128.store(dst, v128.xor(v128.load(dst, 96), transpose(encLast(s6, kl, inv, ak, so1, so2))), 96);
+  v128.store(dst, v128.xor(v128.load(dst, 112), transpose(encLast(s7, kl, inv, ak, so1, so2))), 112);
 }
 
 /** Encrypts two blocks interleaved (GCM's H and E(J0) at key setup); stores them at dst, dst + 16. */
@@ -190,8 +203,8 @@ export function encrypt2(rk: usize, nr: i32, b0: v128, b1: v128, dst: usize): vo
   const inv = tab(T.T_INV), ak = tab(T.T_AK);
   const sb1 = tab(T.T_SB1), sb2 = tab(T.T_SB2), sb1x2 = tab(T.T_SB1X2), sb2x2 = tab(T.T_SB2X2);
   const k0 = v128.load(rk);
-  let s0 = mapBytes(v128.xor(b0, k0), T.T_IPT_LO, T.T_IPT_HI);
-  let s1 = mapBytes(v128.xor(b1, k0), T.T_IPT_LO, T.T_IPT_HI);
+  let s0 = mapBytes(v128.xor(transpose(b0), k0), T.T_IPT_LO, T.T_IPT_HI);
+  let s1 = mapBytes(v128.xor(transpose(b1), k0), T.T_IPT_LO, T.T_IPT_HI);
   for (let r = 1; r < nr; r++) {
     const k = v128.load(rk + (<usize>r << 4));
     s0 = encRound(s0, k, inv, ak, sb1, sb2, sb1x2, sb2x2);
@@ -199,8 +212,8 @@ export function encrypt2(rk: usize, nr: i32, b0: v128, b1: v128, dst: usize): vo
   }
   const kl = v128.load(rk + (<usize>nr << 4));
   const so1 = tab(T.T_SO1), so2 = tab(T.T_SO2);
-  v128.store(dst, encLast(s0, kl, inv, ak, so1, so2));
-  v128.store(dst, encLast(s1, kl, inv, ak, so1, so2), 16);
+  v128.store(dst, transpose(encLast(s0, kl, inv, ak, so1, so2)));
+  v128.store(dst, transpose(encLast(s1, kl, inv, ak, so1, so2)), 16);
 }
 
 // One middle round of the equivalent inverse cipher on an N-basis state:

@@ -18,6 +18,7 @@
 //
 // The SIMD build makes blocks 0 and 1 in one pass at init: block 0 keys Poly1305 (then is wiped), block 1
 // stays buffered, so a message up to 64 bytes needs no further ChaCha20 work.
+//
 // Ciphertext offset t sits at t mod 64 in its keystream block and t mod 16 in its Poly1305 block, so once
 // the buffered keystream is used up the Poly1305 buffer is empty too: the bulk path then runs whole stripes
 // with ChaCha20 and Poly1305 stitched together (chacha20-simd.ts).
@@ -95,7 +96,8 @@ export function aeadCrypt(ctx: usize, ptr: usize, len: i32, open: bool): i32 {
   }
   store<u64>(ctx + DATA_LEN, load<u64>(ctx + DATA_LEN) + <u64>len);
   // 1. keystream buffered by init or by the previous call
-  if (open) poly1305Absorb(poly, ptr, min(len, <i32>(load<u32>(ctx + ST_KS_END) - load<u32>(ctx + ST_KS_USED))));
+  const buffered = <i32>(load<u32>(ctx + ST_KS_END) - load<u32>(ctx + ST_KS_USED));
+  if (open) poly1305Absorb(poly, ptr, min(len, buffered));
   const used = streamUseBuffered(ctx, ptr, len);
   if (!open) poly1305Absorb(poly, ptr, used);
   ptr += <usize>used;

@@ -57,12 +57,13 @@ export function evaluateProxyTargets(report: ProxyBenchReport, soakRequested: bo
 }
 
 export function renderProxyTable(report: ProxyBenchReport, tolerance: { fraction: number; bytes: number }): string {
-  const rows: string[][] = [['secret', 'fast', 'MB/s', 'CPU-s/GB', 'hs/CPU-s', 'hs/s', 'KiB/idle conn', 'notes']];
+  const rows: string[][] = [['secret', 'fast', 'MB/s', 'proxy CPU', 'CPU-s/GB', 'hs/CPU-s', 'hs/s', 'KiB/idle conn', 'notes']];
   for (const s of report.scenarios) {
     rows.push([
       s.secret,
       s.fastMode ? 'on' : 'off',
       s.throughput ? s.throughput.mbPerSec.toFixed(0) : '-',
+      s.throughput ? `${(s.throughput.proxyCpuShare * 100).toFixed(0)}%` : '-',
       s.throughput ? s.throughput.cpuSecondsPerGB.toFixed(2) : '-',
       s.handshakes ? s.handshakes.handshakesPerCpuSecond.toFixed(0) : '-',
       s.handshakes ? s.handshakes.handshakesPerSecond.toFixed(0) : '-',
@@ -75,7 +76,7 @@ export function renderProxyTable(report: ProxyBenchReport, tolerance: { fraction
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const k = report.settings.kernel === 'auto' ? "the registry's choice" : `forced ${report.settings.kernel}`;
   const lines = ['', `Proxy benchmark (${report.settings.connections} connections of 64 KiB frames, echo DC, all on 127.0.0.1; AES-256-CTR: ${k})`];
-  lines.push(...rows.map((r) => r.map((c, i) => (i < 2 || i === 7 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd()));
+  lines.push(...rows.map((r) => r.map((c, i) => (i < 2 || i === 8 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd()));
   for (const s of report.scenarios) for (const e of s.errors) lines.push(`  ${s.secret} fast=${s.fastMode}: ${e.split('\n')[0]}`);
   if (report.soak) {
     lines.push('', `Soak (${report.soak.secret}, fast_mode=${report.soak.fastMode}): RSS in MiB every sample`);

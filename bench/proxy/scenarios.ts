@@ -69,6 +69,9 @@ export interface ThroughputResult {
   bytesRelayed: number;
   mbPerSec: number;
   proxyCpuSeconds: number;
+  /** Proxy CPU seconds per wall second: near 1 means the proxy was the bottleneck, far below means the
+   * load generator or the machine was, and the per-GB figure then carries more fixed overhead. */
+  proxyCpuShare: number;
   cpuSecondsPerGB: number;
   /** Every echoed byte matched what was sent. */
   echoVerified: boolean;
@@ -164,6 +167,7 @@ export async function throughput(target: Target, opts: { connections: number; fr
       bytesRelayed,
       mbPerSec: bytesRelayed / seconds / 1e6,
       proxyCpuSeconds,
+      proxyCpuShare: proxyCpuSeconds / seconds,
       cpuSecondsPerGB: bytesRelayed > 0 ? proxyCpuSeconds / (bytesRelayed / 1e9) : Number.POSITIVE_INFINITY,
       echoVerified: bytesRelayed > 0 && pushers.every((p) => !p.mismatch),
     };

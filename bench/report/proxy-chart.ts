@@ -62,7 +62,7 @@ function barPanel(title: string, bars: Bar[], target: number): string[] {
     if (bar.value !== undefined && Number.isFinite(bar.value)) {
       const fill = bar.value <= target ? '#2ca02c' : '#d62728';
       out.push(element('rect', { x, y: y(bar.value), width: slot * 0.6, height: PAD.top + plotH - y(bar.value), fill }));
-      out.push(text(x + slot * 0.3, y(bar.value) - 4, bar.value.toFixed(bar.value >= 10 ? 0 : 2), { 'text-anchor': 'middle', 'font-size': 10 }));
+      out.push(text(x + slot * 0.3, y(bar.value) - 4, bar.value.toFixed(bar.value >= 100 ? 0 : bar.value >= 10 ? 1 : 2), { 'text-anchor': 'middle', 'font-size': 10 }));
     } else {
       out.push(text(x + slot * 0.3, PAD.top + plotH - 6, 'n/a', { 'text-anchor': 'middle', fill: '#999999' }));
     }

@@ -267,7 +267,10 @@ export class Session implements RelayOwner {
       ({ socket }) => {
         if (this.state === 'closed') return void socket.destroy();
         if (reason) this.ctx.bus.emit('connection.fronted', { ...this.ref, reason, target: label(target) });
-        if (raw && raw.length > 0) socket.write(raw);
+        if (raw && raw.length > 0) {
+          this.fromClient += raw.length;
+          socket.write(raw);
+        }
         this.upstream = socket;
         this.startRelay(socket, undefined);
       },
