@@ -1,7 +1,7 @@
 // Internal AES helpers shared by the exports (ctr.ts, cbc.ts, index.ts) and by gcm/. Layout: see index.ts.
 import { inBounds, wipe, OK, BAD_KEY_LENGTH, BAD_LENGTH, OUT_OF_BOUNDS, BAD_STATE } from '../util/memory';
 import { expandKey } from './schedule';
-import { simdExpand } from './schedule-simd';
+import { simdExpand, simdExpandEncrypt2 } from './schedule-simd';
 import { encryptBlock, encrypt2, encrypt4 } from './simd';
 import { bsEncrypt4, wipeBsScratch } from './scalar';
 import { bsRoundKey } from './bitsliced';
@@ -48,6 +48,27 @@ export function aesSetKey(ctx: usize, key: usize, keyLen: i32, withDecrypt: bool
   store<u32>(ctx, 0, AES_MODE);
   store<u32>(ctx, 64, AES_KSPOS);
   store<u32>(ctx, withDecrypt ? 1 : 0, AES_HASDEC);
+  return OK;
+}
+
+/**
+ * GCM's key setup: the encryption key schedule plus E(block at src) and E(block at src + 16) written to dst and
+ * dst + 16 (SIMD build: fused so the schedule and the two encryptions overlap).
+ */
+export function aesSetKeyEncrypt2(ctx: usize, key: usize, keyLen: i32, src: usize, dst: usize): i32 {
+  if (keyLen != 16 && keyLen != 32) return BAD_KEY_LENGTH;
+  if (ASC_FEATURE_SIMD) {
+    const nr = simdExpandEncrypt2(key, keyLen, ctx + AES_KEYS, v128.load(src), v128.load(src, 16), dst);
+    store<u32>(ctx, nr, AES_NR);
+    store<u32>(ctx, 0, AES_MODE);
+    store<u32>(ctx, 64, AES_KSPOS);
+    store<u32>(ctx, 0, AES_HASDEC);
+    return OK;
+  }
+  const status = aesSetKey(ctx, key, keyLen, false);
+  if (status != OK) return status;
+  if (dst != src) memory.copy(dst, src, 32);
+  aesEcbRaw(ctx, dst, 2);
   return OK;
 }
 

@@ -2,7 +2,7 @@
 // is the prefix XOR of the previous one (two word shifts) XOR a broadcast of SubWord(RotWord(w)) ^ Rcon computed
 // with the vector S-box. Keys stay in registers and go straight into the tower / inverse bases that simd.ts
 // uses (layout: index.ts), so no standard-basis schedule is ever written to memory.
-import { subBytesStd, mapBytes, transpose } from './simd';
+import { subBytesStd, mapBytes, transpose, tab, encRound, encLast } from './simd';
 import * as T from './tables';
 
 @inline function prefixXor(k: v128): v128 {
@@ -40,12 +40,23 @@ import * as T from './tables';
 
 /** Stores standard round key r in the encryption (and, when dec != 0, decryption) layouts. */
 function emit(k: v128, r: i32, nr: i32, enc: usize, dec: usize): void {
+  emitEnc(k, r, nr, enc);
+  if (dec != 0) emitDec(k, r, nr, dec);
+}
+
+/** The encryption form of standard round key r (row-major; see simd.ts), stored at enc + 16 r and returned. */
+@inline function emitEnc(k: v128, r: i32, nr: i32, enc: usize): v128 {
   const c63 = i8x16.splat(0x63);
-  // encryption keys are row-major (see simd.ts)
-  if (r == 0) v128.store(enc, transpose(k));
-  else if (r == nr) v128.store(enc + (<usize>r << 4), transpose(v128.xor(k, c63)));
-  else v128.store(enc + (<usize>r << 4), transpose(mapBytes(v128.xor(k, c63), T.T_IPT_LO, T.T_IPT_HI)));
-  if (dec == 0) return;
+  let e: v128;
+  if (r == 0) e = transpose(k);
+  else if (r == nr) e = transpose(v128.xor(k, c63));
+  else e = transpose(mapBytes(v128.xor(k, c63), T.T_IPT_LO, T.T_IPT_HI));
+  v128.store(enc + (<usize>r << 4), e);
+  return e;
+}
+
+function emitDec(k: v128, r: i32, nr: i32, dec: usize): void {
+  const c63 = i8x16.splat(0x63);
   const d = nr - r;
   if (d == nr) v128.store(dec + (<usize>d << 4), k);
   else if (d == 0) v128.store(dec, mapBytes(v128.xor(k, c63), T.T_DPT_LO, T.T_DPT_HI));
@@ -77,4 +88,52 @@ export function simdExpand(key: usize, keyLen: i32, enc: usize, dec: usize): i32
     emit(b, r + 1, 14, enc, dec);
   }
   return 14;
+}
+
+/**
+ * Key schedule fused with the encryption of two blocks (GCM's H = E(0) and E(J0)): round r of both blocks runs
+ * as soon as round key r exists, so the two dependency chains overlap instead of running one after the other.
+ * Encryption keys only; results stored at dst, dst + 16. Returns the round count.
+ */
+export function simdExpandEncrypt2(key: usize, keyLen: i32, enc: usize, b0: v128, b1: v128, dst: usize): i32 {
+  const inv = tab(T.T_INV), ak = tab(T.T_AK);
+  const sb1 = tab(T.T_SB1), sb2 = tab(T.T_SB2), sb1x2 = tab(T.T_SB1X2), sb2x2 = tab(T.T_SB2X2);
+  const so1 = tab(T.T_SO1), so2 = tab(T.T_SO2);
+  let rcon: u32 = 1;
+  const nr = keyLen == 16 ? 10 : 14;
+  let a = v128.load(key);
+  const k0 = emitEnc(a, 0, nr, enc);
+  let s0 = mapBytes(v128.xor(transpose(b0), k0), T.T_IPT_LO, T.T_IPT_HI);
+  let s1 = mapBytes(v128.xor(transpose(b1), k0), T.T_IPT_LO, T.T_IPT_HI);
+  if (nr == 10) {
+    for (let r = 1; r < 10; r++) {
+      a = v128.xor(prefixXor(a), rotSubBroadcast(a, rcon));
+      rcon = (rcon << 1) ^ ((rcon >> 7) * 0x11b);
+      const e = emitEnc(a, r, 10, enc);
+      s0 = encRound(s0, e, inv, ak, sb1, sb2, sb1x2, sb2x2);
+      s1 = encRound(s1, e, inv, ak, sb1, sb2, sb1x2, sb2x2);
+    }
+    a = v128.xor(prefixXor(a), rotSubBroadcast(a, rcon));
+  } else {
+    let b = v128.load(key, 16);
+    let e = emitEnc(b, 1, 14, enc);
+    s0 = encRound(s0, e, inv, ak, sb1, sb2, sb1x2, sb2x2);
+    s1 = encRound(s1, e, inv, ak, sb1, sb2, sb1x2, sb2x2);
+    for (let r = 2; r < 14; r += 2) {
+      a = v128.xor(prefixXor(a), rotSubBroadcast(b, rcon));
+      rcon = (rcon << 1) ^ ((rcon >> 7) * 0x11b);
+      e = emitEnc(a, r, 14, enc);
+      s0 = encRound(s0, e, inv, ak, sb1, sb2, sb1x2, sb2x2);
+      s1 = encRound(s1, e, inv, ak, sb1, sb2, sb1x2, sb2x2);
+      b = v128.xor(prefixXor(b), subBroadcast(a));
+      e = emitEnc(b, r + 1, 14, enc);
+      s0 = encRound(s0, e, inv, ak, sb1, sb2, sb1x2, sb2x2);
+      s1 = encRound(s1, e, inv, ak, sb1, sb2, sb1x2, sb2x2);
+    }
+    a = v128.xor(prefixXor(a), rotSubBroadcast(b, rcon));
+  }
+  const last = emitEnc(a, nr, nr, enc);
+  v128.store(dst, transpose(encLast(s0, last, inv, ak, so1, so2)));
+  v128.store(dst, transpose(encLast(s1, last, inv, ak, so1, so2)), 16);
+  return nr;
 }

@@ -11,7 +11,7 @@
 // blocks and keys), decryption column-major; both interleave four (CTR bulk: eight) blocks.
 import * as T from './tables';
 
-@inline function tab(off: usize): v128 {
+@inline export function tab(off: usize): v128 {
   return v128.load(T.TABLES + off);
 }
 
@@ -60,7 +60,7 @@ import * as T from './tables';
 
 // One middle encryption round on a row-major tower-basis state: ShiftRows, S-box, MixColumns, AddRoundKey.
 // Written out as a macro so that several independent blocks can be interleaved by the caller.
-@inline function encRound(s: v128, rk: v128, inv: v128, ak: v128, sb1: v128, sb2: v128, sb1x2: v128, sb2x2: v128): v128 {
+@inline export function encRound(s: v128, rk: v128, inv: v128, ak: v128, sb1: v128, sb2: v128, sb1x2: v128, sb2x2: v128): v128 {
   s = shiftRowsRM(s);
   const k = lowNibbles(s);
   const i = highNibbles(s);
@@ -79,7 +79,7 @@ import * as T from './tables';
 }
 
 // Last encryption round: ShiftRows, S-box back to the standard basis, AddRoundKey (no MixColumns); row-major.
-@inline function encLast(s: v128, rk: v128, inv: v128, ak: v128, so1: v128, so2: v128): v128 {
+@inline export function encLast(s: v128, rk: v128, inv: v128, ak: v128, so1: v128, so2: v128): v128 {
   s = shiftRowsRM(s);
   const k = lowNibbles(s);
   const i = highNibbles(s);

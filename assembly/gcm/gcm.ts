@@ -1,7 +1,7 @@
 // AES-GCM (NIST SP 800-38D) with 96-bit nonces, incremental: AAD in any chunks, then data in any chunks, then the
 // tag. Layout and constant-time argument: see index.ts.
 import { inBounds, OK, BAD_KEY_LENGTH, BAD_NONCE_LENGTH, BAD_LENGTH, OUT_OF_BOUNDS, BAD_STATE } from '../util/memory';
-import { AES_NR, AES_KEYS, AES_ENC_CTX_SIZE, aesSetKey, aesEcbRaw, aesWipeScratch } from '../aes/core';
+import { AES_NR, AES_KEYS, AES_ENC_CTX_SIZE, aesSetKeyEncrypt2, aesWipeScratch } from '../aes/core';
 import { encrypt4, encrypt8Xor } from '../aes/simd';
 import { bsEncrypt4 } from '../aes/scalar';
 import { ghashStoreKey, ghashBlocks, ghashWords, GHASH_KEY_SIZE } from './ghash';
@@ -87,13 +87,12 @@ export function gcmInit(ctx: usize, keyPtr: usize, keyLen: i32, noncePtr: usize,
   if (nonceLen != 12) return BAD_NONCE_LENGTH;
   // header only: H, the buffers and the AES keys are always written before they are read
   zero(ctx, HKEY);
-  aesSetKey(ctx + AES, keyPtr, keyLen, false);
-  // H = E(0^128) and E(J0) with J0 = nonce || 00000001, in one call
+  // key schedule together with H = E(0^128) and E(J0), J0 = nonce || 00000001
   const ks = ctx + KS;
   zero(ks, 32);
   copy12(ks + 16, noncePtr);
   store<u8>(ks, 1, 31);
-  aesEcbRaw(ctx + AES, ks, 2);
+  aesSetKeyEncrypt2(ctx + AES, keyPtr, keyLen, ks, ks);
   copy16(ctx + TAG_MASK, ks + 16);
   copy12(ctx + NONCE, noncePtr);
   const hhi = bswap<u64>(load<u64>(ks)), hlo = bswap<u64>(load<u64>(ks, 8));
