@@ -35,6 +35,7 @@
 //
 // Helpers for gcm/ (AssemblyScript-level, not exported from the module):
 //   aesSetKey(ctx, key, keyLen, withDecrypt): i32   key schedule into an AES context (status)
+//   aesSetKeyEncrypt2(ctx, key, keyLen, src, dst): i32  encryption schedule + E() of 2 blocks, fused (GCM H, J0)
 //   aesEcbRaw(ctx, ptr, nBlocks): void              encrypts blocks in place (no checks)
 //   aesWipeScratch(): void                          wipes the bitsliced scratch (scalar build)
 export { aesCtxSize, aesInit, aesEncryptBlocks } from './core';
