@@ -18,6 +18,20 @@ export const REDACT_PATHS = [
   '*.link',
   'links',
   '*.links',
+  // Admin credentials: bearer headers, token hashes, session ids, TLS key passphrases.
+  'authorization',
+  '*.authorization',
+  '*.headers.authorization',
+  'sha256',
+  '*.sha256',
+  'tokens[*].sha256',
+  '*.tokens[*].sha256',
+  'session',
+  '*.session',
+  'passphrase',
+  '*.passphrase',
+  'password',
+  '*.password',
 ];
 
 export function createLogger(level = 'info', destination?: DestinationStream): Logger {

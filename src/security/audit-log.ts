@@ -28,7 +28,7 @@ export interface AuditEntry extends AuditInput {
   hash: string;
 }
 
-const SECRET_KEY = /secret|token|password|^key$|private/i;
+const SECRET_KEY = /secret|token|password|passphrase|authorization|^key$|^session$|^links?$|private/i;
 
 /** Replaces values under secret-looking keys (recursively), so they are never hashed or written. */
 export function scrubSecrets(value: unknown, depth = 0): unknown {

@@ -84,10 +84,9 @@ function filePaths(value: unknown, node: Node, prefix: string, paths: Set<string
     const def = unwrap(childNode)._zod.def;
     if (def.type === 'object') filePaths(child, childNode, path, paths, leaves);
     else if (def.type === 'record' && objectShape(def.valueType)) {
-      for (const [name, entry] of Object.entries(child as Record<string, unknown>)) {
+      for (const entry of Object.values(child as Record<string, unknown>)) {
         paths.add(`${path}.*`);
         filePaths(entry, def.valueType, `${path}.*`, paths, leaves);
-        void name;
       }
     } else if (def.type === 'array' && objectShape(def.element)) {
       for (const entry of child as unknown[]) {

@@ -39,6 +39,8 @@ export interface Stack {
   /** remotePorts (the client's local port) of connections the proxy spliced to the fronting site. */
   frontedPorts: Set<number>;
   closedPorts: Set<number>;
+  /** Every data-plane event seen per client port, for failure messages. */
+  eventsByPort: Map<number, string[]>;
   stop(): Promise<void>;
 }
 
@@ -80,6 +82,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const closedPorts = new Set<number>();
   app.service.bus.on('connection.fronted', (e) => frontedPorts.add(e.remotePort));
   app.service.bus.on('connection.closed', (e) => closedPorts.add(e.remotePort));
+  const eventsByPort = new Map<number, string[]>();
+  const names = ['connection.accepted', 'connection.refused', 'handshake.ok', 'handshake.failed', 'connection.fronted', 'user.refused', 'dc.connected', 'dc.failed', 'connection.closed'] as const;
+  for (const name of names) {
+    app.service.bus.on(name, ((e: { remotePort: number; reason?: string; by?: string }) => {
+      const list = eventsByPort.get(e.remotePort) ?? [];
+      list.push(`${name}${e.reason ? `(${e.reason})` : ''}${e.by ? `[${e.by}]` : ''}`);
+      eventsByPort.set(e.remotePort, list);
+    }) as never);
+  }
   const adminUrl = app.admin!.url;
   return {
     app,
@@ -94,6 +105,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     input,
     frontedPorts,
     closedPorts,
+    eventsByPort,
     async stop() {
       await app.stop(500);
       await dc.close();

@@ -17,7 +17,7 @@
 import type { EventBus, Severity } from '../../events.js';
 import type { Clock } from '../clock.js';
 import type { AnomalyConfig } from '../config.js';
-import { subnetOf } from '../ip.js';
+import { normaliseIp, subnetOf } from '../ip.js';
 import { EwmaBaseline } from './baseline.js';
 import { DistinctWindow, SlidingCounter } from './windows.js';
 
@@ -79,8 +79,14 @@ export class AnomalyDetector {
   }
 
   attach(bus: EventBus): void {
-    const failed = (e: { id: number; remoteAddress: string; reason: string }) => this.onHandshakeFailed(e.remoteAddress, e.reason, e.id);
-    const replay = (e: { id: number; remoteAddress: string; kind: string }) => this.onReplay(e.remoteAddress, e.id, e.kind);
+    // A client that reset before it was accepted has no peer address (""): nothing to count it against, and
+    // subnetOf would throw inside the bus emit (an uncaught exception in the proxy's sweep).
+    const failed = (e: { id: number; remoteAddress: string; reason: string }) => {
+      if (normaliseIp(e.remoteAddress) !== undefined) this.onHandshakeFailed(e.remoteAddress, e.reason, e.id);
+    };
+    const replay = (e: { id: number; remoteAddress: string; kind: string }) => {
+      if (normaliseIp(e.remoteAddress) !== undefined) this.onReplay(e.remoteAddress, e.id, e.kind);
+    };
     const ok = (e: { remoteAddress: string; user: string }) => this.onHandshakeOk(e.remoteAddress, e.user);
     const bytes = (e: { user: string; fromClient: number; toClient: number }) => this.onBytes(e.user, e.fromClient + e.toClient);
     bus.on('handshake.failed', failed);
