@@ -16,7 +16,7 @@ import {
 } from './catalog.js';
 import { makeFixture, prepareCase, type Fixture } from './cases.js';
 import { FULL_TIMING, QUICK_TIMING, type Timing } from './measure.js';
-import { timeGroup, type Slot } from './timer.js';
+import { timeGroups, type Slot } from './timer.js';
 import { loadProjectRegistry, type BenchRegistry } from './registry.js';
 import { addNativeRatios, type CaseResult } from './results.js';
 import { evaluateTargets, type TargetResult } from './targets.js';
@@ -116,7 +116,7 @@ export async function runCipherBench(options: CipherBenchOptions = {}): Promise<
   }
   const progress: Progress = createProgress(groups.reduce((n, g) => n + g.length, 0) * timing.rounds, options.progress ?? true);
   try {
-    for (const group of groups) cases.push(...(await timeGroup(group, timing, progress)));
+    for (const results of await timeGroups(groups, timing, progress)) cases.push(...results);
   } finally {
     progress.stop();
   }

@@ -1,8 +1,9 @@
 /**
- * Times a group of cases that are compared with each other (every backend of one algorithm, operation
- * and size) side by side: each is prepared and warmed, then the group is measured `rounds` times in
- * turn and each case keeps its best round, so a burst of load from elsewhere slows one round of one
- * case rather than skewing a ratio.
+ * Times groups of cases that are compared with each other (every backend of one algorithm, operation and
+ * size): within a round, the cases of a group run back to back, so they share the machine's state; the
+ * whole run is repeated `rounds` times and each case keeps its best round. Rounds sweep all groups
+ * before the next begins, so a case's rounds lie far apart in time and a burst of load from elsewhere
+ * (seconds long on a shared 2-core machine) slows at most one of them.
  */
 import { better, measure, warmUp, type Measurement, type Timing } from './measure.js';
 import type { CaseResult } from './results.js';
@@ -17,49 +18,60 @@ export interface Slot {
   prepare(): { run(): void; dispose(): void };
 }
 
-interface Live {
-  slot: Slot;
-  prepared?: { run(): void; dispose(): void };
-  secondsPerCall?: number;
+interface Tally {
   best?: Measurement;
   error?: string;
 }
 
-export async function timeGroup(slots: Slot[], timing: Timing, progress: Progress): Promise<CaseResult[]> {
-  const live: Live[] = slots.map((slot) => {
-    const entry: Live = { slot };
-    try {
-      entry.prepared = slot.prepare();
-      entry.secondsPerCall = warmUp(entry.prepared.run, timing.warmup);
-    } catch (err) {
-      entry.error = describe(err);
+/** Later rounds only re-measure the cost of one call (the code is already warm). */
+const REWARM_SECONDS = 0.002;
+
+export async function timeGroups(groups: Slot[][], timing: Timing, progress: Progress): Promise<CaseResult[][]> {
+  const tallies = groups.map((group) => group.map((): Tally => ({})));
+  for (let round = 0; round < timing.rounds; round++) {
+    for (let g = 0; g < groups.length; g++) {
+      await timeGroupOnce(groups[g]!, tallies[g]!, timing, round === 0 ? timing.warmup : REWARM_SECONDS, progress);
     }
-    return entry;
+  }
+  return groups.map((group, g) =>
+    group.map((slot, i): CaseResult => {
+      const { best, error } = tallies[g]![i]!;
+      return error !== undefined || !best
+        ? { ...slot.identity, status: 'error', reason: error ?? 'not measured' }
+        : { ...slot.identity, bytesPerOp: slot.bytesPerOp, status: 'measured', ...best, rounds: timing.rounds };
+    }),
+  );
+}
+
+async function timeGroupOnce(group: Slot[], tallies: Tally[], timing: Timing, warmupSeconds: number, progress: Progress): Promise<void> {
+  const prepared = group.map((slot, i) => {
+    if (tallies[i]!.error !== undefined) return undefined;
+    try {
+      const p = slot.prepare();
+      return { ...p, secondsPerCall: warmUp(p.run, warmupSeconds) };
+    } catch (err) {
+      tallies[i]!.error = describe(err);
+      return undefined;
+    }
   });
   try {
-    for (let round = 0; round < timing.rounds; round++) {
-      for (const entry of live) {
-        const { algorithm, operation, backend, size } = entry.slot.identity;
-        progress.tick(`${algorithm} ${operation} ${size} B ${backend}`);
-        if (entry.prepared && entry.error === undefined) {
-          try {
-            const m = measure(`${algorithm} ${operation} ${backend} ${size}`, entry.slot.bytesPerOp, entry.prepared.run, timing, entry.secondsPerCall);
-            entry.best = better(entry.best, m);
-          } catch (err) {
-            entry.error = describe(err);
-          }
+    for (let i = 0; i < group.length; i++) {
+      const { algorithm, operation, backend, size } = group[i]!.identity;
+      progress.tick(`${algorithm} ${operation} ${size} B ${backend}`);
+      const p = prepared[i];
+      if (p && tallies[i]!.error === undefined) {
+        try {
+          const m = measure(`${algorithm} ${operation} ${backend} ${size}`, group[i]!.bytesPerOp, p.run, timing, p.secondsPerCall);
+          tallies[i]!.best = better(tallies[i]!.best, m);
+        } catch (err) {
+          tallies[i]!.error = describe(err);
         }
-        await new Promise((resolve) => setImmediate(resolve));
       }
+      await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
-    for (const entry of live) entry.prepared?.dispose();
+    for (const p of prepared) p?.dispose();
   }
-  return live.map(({ slot, best, error }): CaseResult =>
-    error !== undefined || !best
-      ? { ...slot.identity, status: 'error', reason: error ?? 'not measured' }
-      : { ...slot.identity, bytesPerOp: slot.bytesPerOp, status: 'measured', ...best, rounds: timing.rounds },
-  );
 }
 
 export function describe(err: unknown): string {
