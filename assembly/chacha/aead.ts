@@ -29,7 +29,9 @@ import {
   chachaBlock, chachaSetKey, chachaSetup, hchachaCore, streamHasRoom, streamTail, streamUseBuffered, streamXorAligned,
 } from './chacha20';
 import { chachaRows2 } from './chacha20-rows';
-import { chachaStripesHashed, chachaStripesPlain, chachaTailHashed } from './chacha20-simd';
+import {
+  chachaStripesHashed, chachaStripesHashedTail, chachaStripesPlain,
+} from './chacha20-simd';
 import { CHACHA_CTX_SIZE, ST_COUNTER, ST_KEY, ST_KEYSTREAM, ST_KS_END, ST_KS_USED, ST_NEXT, ST_NONCE } from './layout';
 import {
   HIBIT, POLY_BUFFER, POLY_BUFFERED, poly1305Absorb, poly1305Blocks, poly1305Finish, poly1305PadToBlock, poly1305Setup,
@@ -115,18 +117,24 @@ export function aeadCrypt(ctx: usize, ptr: usize, len: i32, open: bool): i32 {
     } else if (stripes > 0) {
       // stripe s is hashed while stripe s + 1 is made, the last whole stripe during the tail's pass if any
       chachaStripesPlain(ctx, ptr, counter, 1);
-      if (stripes > 1) chachaStripesHashed(ctx, ptr + 256, counter + 4, stripes - 1, poly, ptr);
     }
     let hashed = stripes > 0 ? done - 256 : 0;
     if (len > done) {
-      let made: u64 = 0;
       if (!open && stripes > 0) {
-        chachaTailHashed(ctx, tailCounter, ctx + ST_KEYSTREAM, poly, ptr + <usize>hashed);
+        // one loop for the hashed stripes and the tail's pass, which XORs its whole blocks straight into
+        // the data and buffers the rest
+        const whole = (len - done) >> 6;
+        chachaStripesHashedTail(
+          ctx, ptr + 256, counter + 4, stripes - 1, whole, ctx + ST_KEYSTREAM, poly, ptr,
+        );
         hashed = done;
-        made = 4;
+        const rest = <usize>(done + (whole << 6));
+        streamTail(ctx, ptr + rest, tailCounter + <u32>whole, (len - done) & 63, <u64>(4 - whole));
+      } else {
+        streamTail(ctx, ptr + <usize>done, tailCounter, len - done);
       }
-      streamTail(ctx, ptr + <usize>done, tailCounter, len - done, made);
     } else {
+      if (!open && stripes > 1) chachaStripesHashed(ctx, ptr + 256, counter + 4, stripes - 1, poly, ptr);
       store<u64>(ctx + ST_NEXT, <u64>tailCounter);
     }
     if (!open) poly1305Absorb(poly, ptr + <usize>hashed, len - hashed);
@@ -147,7 +155,7 @@ export function aeadFinish(ctx: usize, tagOut: usize): i32 {
   store<u64>(poly + POLY_BUFFER + 8, load<u64>(ctx + DATA_LEN));
   poly1305Blocks(poly, poly + POLY_BUFFER, 1, HIBIT);
   store<u32>(poly + POLY_BUFFERED, 0);
-  poly1305Finish(poly, tagOut);
+  poly1305Finish(poly, tagOut, false);
   zero16s(ctx, <usize>AEAD_CTX_SIZE);
   store<u32>(ctx + PHASE, PHASE_DONE);
   return OK;

@@ -147,18 +147,16 @@ function chachaStripes(
       x6 = rot7(v128.xor(x6, x10)); x7 = rot7(v128.xor(x7, x11));
       if (hashing) fence(poly, x4, x5, x6, x7);
       if (hashing) {
-        // Poly1305 block at hp + 0 (the step of poly1305Blocks, radix 2^32)
-        t = h0 + <u64>load<u32>(hp, 0); h0 = t & M32;
-        t = h1 + <u64>load<u32>(hp, 4) + (t >> 32); h1 = t & M32;
-        t = h2 + <u64>load<u32>(hp, 8) + (t >> 32); h2 = t & M32;
-        t = h3 + <u64>load<u32>(hp, 12) + (t >> 32); h3 = t & M32; h4 += (t >> 32) + 1;
+        // Poly1305 block at hp + 0 (the step of poly1305Blocks)
+        h0 += <u64>load<u32>(hp, 0); h1 += <u64>load<u32>(hp, 4);
+        h2 += <u64>load<u32>(hp, 8); h3 += <u64>load<u32>(hp, 12); h4 += 1;
         d0 = h0 * R0(poly) + h1 * S3(poly) + h2 * S2(poly) + h3 * S1(poly);
         d1 = h0 * R1(poly) + h1 * R0(poly) + h2 * S3(poly) + h3 * S2(poly) + h4 * S1(poly);
         d2 = h0 * R2(poly) + h1 * R1(poly) + h2 * R0(poly) + h3 * S3(poly) + h4 * S2(poly);
         d3 = h0 * R3(poly) + h1 * R2(poly) + h2 * R1(poly) + h3 * R0(poly) + h4 * S3(poly);
-        h4 *= R0(poly); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32;
-        h2 = d2 & M32; d3 += d2 >> 32; h3 = d3 & M32; h4 += d3 >> 32;
-        h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
+        t = h4 * R0(poly) + (d3 >> 32); h0 = d0 & M32; h1 = (d1 & M32) + (d0 >> 32);
+        h2 = (d2 & M32) + (d1 >> 32); h3 = (d3 & M32) + (d2 >> 32);
+        h0 += (t >> 2) + (t & ~3); h4 = t & 3;
         store<u64>(poly + POLY_H, h0); // fence: this block before what follows
       }
       // diagonal round
@@ -176,18 +174,16 @@ function chachaStripes(
       x7 = rot7(v128.xor(x7, x8)); x4 = rot7(v128.xor(x4, x9));
       if (hashing) fence(poly, x4, x5, x6, x7);
       if (hashing) {
-        // Poly1305 block at hp + 16 (the step of poly1305Blocks, radix 2^32)
-        t = h0 + <u64>load<u32>(hp, 16); h0 = t & M32;
-        t = h1 + <u64>load<u32>(hp, 20) + (t >> 32); h1 = t & M32;
-        t = h2 + <u64>load<u32>(hp, 24) + (t >> 32); h2 = t & M32;
-        t = h3 + <u64>load<u32>(hp, 28) + (t >> 32); h3 = t & M32; h4 += (t >> 32) + 1;
+        // Poly1305 block at hp + 16 (the step of poly1305Blocks)
+        h0 += <u64>load<u32>(hp, 16); h1 += <u64>load<u32>(hp, 20);
+        h2 += <u64>load<u32>(hp, 24); h3 += <u64>load<u32>(hp, 28); h4 += 1;
         d0 = h0 * R0(poly) + h1 * S3(poly) + h2 * S2(poly) + h3 * S1(poly);
         d1 = h0 * R1(poly) + h1 * R0(poly) + h2 * S3(poly) + h3 * S2(poly) + h4 * S1(poly);
         d2 = h0 * R2(poly) + h1 * R1(poly) + h2 * R0(poly) + h3 * S3(poly) + h4 * S2(poly);
         d3 = h0 * R3(poly) + h1 * R2(poly) + h2 * R1(poly) + h3 * R0(poly) + h4 * S3(poly);
-        h4 *= R0(poly); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32;
-        h2 = d2 & M32; d3 += d2 >> 32; h3 = d3 & M32; h4 += d3 >> 32;
-        h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
+        t = h4 * R0(poly) + (d3 >> 32); h0 = d0 & M32; h1 = (d1 & M32) + (d0 >> 32);
+        h2 = (d2 & M32) + (d1 >> 32); h3 = (d3 & M32) + (d2 >> 32);
+        h0 += (t >> 2) + (t & ~3); h4 = t & 3;
         store<u64>(poly + POLY_H, h0); // fence: this block before what follows
       }
       // column round
@@ -205,18 +201,16 @@ function chachaStripes(
       x6 = rot7(v128.xor(x6, x10)); x7 = rot7(v128.xor(x7, x11));
       if (hashing) fence(poly, x4, x5, x6, x7);
       if (hashing) {
-        // Poly1305 block at hp + 32 (the step of poly1305Blocks, radix 2^32)
-        t = h0 + <u64>load<u32>(hp, 32); h0 = t & M32;
-        t = h1 + <u64>load<u32>(hp, 36) + (t >> 32); h1 = t & M32;
-        t = h2 + <u64>load<u32>(hp, 40) + (t >> 32); h2 = t & M32;
-        t = h3 + <u64>load<u32>(hp, 44) + (t >> 32); h3 = t & M32; h4 += (t >> 32) + 1;
+        // Poly1305 block at hp + 32 (the step of poly1305Blocks)
+        h0 += <u64>load<u32>(hp, 32); h1 += <u64>load<u32>(hp, 36);
+        h2 += <u64>load<u32>(hp, 40); h3 += <u64>load<u32>(hp, 44); h4 += 1;
         d0 = h0 * R0(poly) + h1 * S3(poly) + h2 * S2(poly) + h3 * S1(poly);
         d1 = h0 * R1(poly) + h1 * R0(poly) + h2 * S3(poly) + h3 * S2(poly) + h4 * S1(poly);
         d2 = h0 * R2(poly) + h1 * R1(poly) + h2 * R0(poly) + h3 * S3(poly) + h4 * S2(poly);
         d3 = h0 * R3(poly) + h1 * R2(poly) + h2 * R1(poly) + h3 * R0(poly) + h4 * S3(poly);
-        h4 *= R0(poly); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32;
-        h2 = d2 & M32; d3 += d2 >> 32; h3 = d3 & M32; h4 += d3 >> 32;
-        h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
+        t = h4 * R0(poly) + (d3 >> 32); h0 = d0 & M32; h1 = (d1 & M32) + (d0 >> 32);
+        h2 = (d2 & M32) + (d1 >> 32); h3 = (d3 & M32) + (d2 >> 32);
+        h0 += (t >> 2) + (t & ~3); h4 = t & 3;
         store<u64>(poly + POLY_H, h0); // fence: this block before what follows
       }
       // diagonal round
@@ -236,18 +230,16 @@ function chachaStripes(
     }
     if (hashing) fence(poly, x4, x5, x6, x7);
     if (hashing) {
-      // Poly1305 block at hp + 0 (the step of poly1305Blocks, radix 2^32)
-      t = h0 + <u64>load<u32>(hp, 0); h0 = t & M32;
-      t = h1 + <u64>load<u32>(hp, 4) + (t >> 32); h1 = t & M32;
-      t = h2 + <u64>load<u32>(hp, 8) + (t >> 32); h2 = t & M32;
-      t = h3 + <u64>load<u32>(hp, 12) + (t >> 32); h3 = t & M32; h4 += (t >> 32) + 1;
+      // Poly1305 block at hp + 0 (the step of poly1305Blocks)
+      h0 += <u64>load<u32>(hp, 0); h1 += <u64>load<u32>(hp, 4);
+      h2 += <u64>load<u32>(hp, 8); h3 += <u64>load<u32>(hp, 12); h4 += 1;
       d0 = h0 * R0(poly) + h1 * S3(poly) + h2 * S2(poly) + h3 * S1(poly);
       d1 = h0 * R1(poly) + h1 * R0(poly) + h2 * S3(poly) + h3 * S2(poly) + h4 * S1(poly);
       d2 = h0 * R2(poly) + h1 * R1(poly) + h2 * R0(poly) + h3 * S3(poly) + h4 * S2(poly);
       d3 = h0 * R3(poly) + h1 * R2(poly) + h2 * R1(poly) + h3 * R0(poly) + h4 * S3(poly);
-      h4 *= R0(poly); h0 = d0 & M32; d1 += d0 >> 32; h1 = d1 & M32; d2 += d1 >> 32;
-      h2 = d2 & M32; d3 += d2 >> 32; h3 = d3 & M32; h4 += d3 >> 32;
-      h0 += (h4 >> 2) + (h4 & ~3); h4 &= 3;
+      t = h4 * R0(poly) + (d3 >> 32); h0 = d0 & M32; h1 = (d1 & M32) + (d0 >> 32);
+      h2 = (d2 & M32) + (d1 >> 32); h3 = (d3 & M32) + (d2 >> 32);
+      h0 += (t >> 2) + (t & ~3); h4 = t & 3;
       store<u64>(poly + POLY_H, h0); // and this block before what follows
     }
     if (hashing) hp += 16;
@@ -284,12 +276,18 @@ export function chachaTail(st: usize, ptr: usize, counter: u32, blocks: i32, ks:
   chachaStripes(st, ptr, counter, 0, blocks, ks, 0, 0, false);
 }
 
-/** One pass keeping all four blocks' keystream at ks, stitched with Poly1305 over the 256 bytes at hp. */
-export function chachaTailHashed(st: usize, counter: u32, ks: usize, poly: usize, hp: usize): void {
-  chachaStripes(st, 0, counter, 0, 0, ks, poly, hp, true);
+/**
+ * `stripes` (>= 0) full stripes at ptr, then one more pass XORing `blocks` (0..3) whole blocks and keeping the
+ * rest at ks; every pass stitched with Poly1305 over 256 bytes from hp onwards.
+ */
+export function chachaStripesHashedTail(
+  st: usize, ptr: usize, counter: u32, stripes: i32, blocks: i32, ks: usize, poly: usize, hp: usize,
+): void {
+  chachaStripes(st, ptr, counter, stripes, blocks, ks, poly, hp, true);
 }
 
 /** Full stripes at ptr, each stitched with Poly1305 over 256 bytes from hp onwards. */
 export function chachaStripesHashed(st: usize, ptr: usize, counter: u32, stripes: i32, poly: usize, hp: usize): void {
   chachaStripes(st, ptr, counter, stripes, -1, 0, poly, hp, true);
 }
+

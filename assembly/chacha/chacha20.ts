@@ -25,11 +25,11 @@
 // and changes nothing.
 
 import { BAD_LENGTH, OK, wipe } from '../util/memory';
-import { copyWords, xorInto, zero16s } from './bytes';
+import { copyWords, xorInto } from './bytes';
 import { chachaRows2 } from './chacha20-rows';
 import { chachaStripesPlain, chachaTail } from './chacha20-simd';
 import {
-  CHACHA_MAGIC, KEYSTREAM_SIZE, ST_COUNTER, ST_KEY, ST_KEYSTREAM, ST_KS_END, ST_KS_USED, ST_MAGIC, ST_NEXT,
+  CHACHA_MAGIC, ST_COUNTER, ST_KEY, ST_KEYSTREAM, ST_KS_END, ST_KS_USED, ST_MAGIC, ST_NEXT,
   ST_NONCE,
 } from './layout';
 
@@ -44,12 +44,14 @@ export function chachaSetKey(st: usize, key: usize): void {
   if (key != st + ST_KEY) copyWords(st + ST_KEY, key, 32);
 }
 
-/** Initialises a stream context: key, 12-byte nonce, first block counter; nothing buffered. */
+/**
+ * Initialises a stream context: key, 12-byte nonce, first block counter; nothing buffered. The keystream
+ * buffer is not cleared (bytes past ksEnd are never read; chacha20Init clears the context, aeadFinal wipes it).
+ */
 export function chachaSetup(st: usize, key: usize, nonce: usize, counter: u32): void {
   chachaSetKey(st, key);
   store<u32>(st + ST_COUNTER, counter);
   copyWords(st + ST_NONCE, nonce, 12);
-  zero16s(st + ST_KEYSTREAM, <usize>KEYSTREAM_SIZE);
   store<u32>(st + ST_KS_USED, 0);
   store<u32>(st + ST_KS_END, 0);
   store<u32>(st + ST_MAGIC, CHACHA_MAGIC);

@@ -1,18 +1,22 @@
 // Poly1305 one-time authenticator (RFC 8439 section 2.5), constant time.
 //
-// Radix 2^32: h = h0 + h1 2^32 + h2 2^64 + h3 2^96 + h4 2^128 with h0..h3 32-bit (h0 up to 34 bits between
-// blocks) and h4 a few bits; r = r0..r3 as clamped 32-bit words, so r0 < 2^28 and r1..r3 < 2^28 are
-// multiples of 4. A product term landing at 2^128 or above folds back as 2^128 = 5/4 (mod 2^130 - 5), and
-// 5/4 * r_k = r_k + (r_k >> 2) = s_k is exact. Every product fits 61 bits and every column sum of four or
-// five of them stays below 2^63, so WebAssembly's 64x64->64 multiply suffices: 20 multiplies per block.
+// Radix 2^32: h = h0 + h1 2^32 + h2 2^64 + h3 2^96 + h4 2^128 with r = r0..r3 as clamped 32-bit words, so
+// r0 < 2^28 and r1..r3 < 2^28 are multiples of 4. A product term landing at 2^128 or above folds back as
+// 2^128 = 5/4 (mod 2^130 - 5), and 5/4 * r_k = r_k + (r_k >> 2) = s_k is exact. WebAssembly has only a
+// 64x64->64 multiply, so the limbs are kept small enough that every column sum fits 64 bits: 21 multiplies
+// per block. For speed (short dependency chains) nothing carries where it need not:
+//   - the message words are added without a carry chain (limbs may hold up to 34 bits), and
+//   - the column sums carry one step in parallel (d_k >> 32 into limb k + 1), not a rippling chain.
+// Between blocks h0 < 2.25 * 2^32, h1..h3 < 1.88 * 2^32 and h4 <= 3 (a fixed point checked with exact
+// bounds: the largest column sum stays below 0.88 * 2^64). poly1305Finish ripples the carries fully.
 // No branch or memory index depends on the key, the message or the tag.
 //
-//   per block:  h += m + 2^128                     (carry chain over h0..h3 into h4)
+//   per block:  h_k += m_k;  h4 += 2^128 bit
 //               d0 = h0 r0 + h1 s3 + h2 s2 + h3 s1
 //               d1 = h0 r1 + h1 r0 + h2 s3 + h3 s2 + h4 s1
 //               d2 = h0 r2 + h1 r1 + h2 r0 + h3 s3 + h4 s2
 //               d3 = h0 r3 + h1 r2 + h2 r1 + h3 r0 + h4 s3
-//               h4 = h4 r0;  carry d0..d3 into h0..h4;  h0 += 5 (h4 >> 2);  h4 &= 3
+//               t = h4 r0 + (d3 >> 32);  h_k = (d_k mod 2^32) + (d_k-1 >> 32);  h0 += 5 (t >> 2);  h4 = t & 3
 //
 // Poly1305 context (POLY_CTX_SIZE = 192 bytes, 64-byte aligned by JS):
 //
@@ -81,22 +85,17 @@ export function poly1305Blocks(p: usize, m: usize, n: i32, hibit: u64): void {
   let h0 = load<u64>(p + POLY_H, 0), h1 = load<u64>(p + POLY_H, 8), h2 = load<u64>(p + POLY_H, 16);
   let h3 = load<u64>(p + POLY_H, 24), h4 = load<u64>(p + POLY_H, 32);
   for (let i = 0; i < n; i++) {
-    let t = h0 + <u64>load<u32>(m, 0); h0 = t & M32;
-    t = h1 + <u64>load<u32>(m, 4) + (t >> 32); h1 = t & M32;
-    t = h2 + <u64>load<u32>(m, 8) + (t >> 32); h2 = t & M32;
-    t = h3 + <u64>load<u32>(m, 12) + (t >> 32); h3 = t & M32;
-    h4 += (t >> 32) + hibit;
+    h0 += <u64>load<u32>(m, 0); h1 += <u64>load<u32>(m, 4);
+    h2 += <u64>load<u32>(m, 8); h3 += <u64>load<u32>(m, 12); h4 += hibit;
     const d0 = h0 * r0 + h1 * s3 + h2 * s2 + h3 * s1;
-    let d1 = h0 * r1 + h1 * r0 + h2 * s3 + h3 * s2 + h4 * s1;
-    let d2 = h0 * r2 + h1 * r1 + h2 * r0 + h3 * s3 + h4 * s2;
-    let d3 = h0 * r3 + h1 * r2 + h2 * r1 + h3 * r0 + h4 * s3;
-    h4 *= r0;
-    h0 = d0 & M32; d1 += d0 >> 32;
-    h1 = d1 & M32; d2 += d1 >> 32;
-    h2 = d2 & M32; d3 += d2 >> 32;
-    h3 = d3 & M32; h4 += d3 >> 32;
-    h0 += (h4 >> 2) + (h4 & ~3); // 5 * (h4 >> 2); h0 may exceed 32 bits until the next block's carry chain
-    h4 &= 3;
+    const d1 = h0 * r1 + h1 * r0 + h2 * s3 + h3 * s2 + h4 * s1;
+    const d2 = h0 * r2 + h1 * r1 + h2 * r0 + h3 * s3 + h4 * s2;
+    const d3 = h0 * r3 + h1 * r2 + h2 * r1 + h3 * r0 + h4 * s3;
+    const t = h4 * r0 + (d3 >> 32); // the bits from 2^128 up
+    h0 = d0 & M32; h1 = (d1 & M32) + (d0 >> 32);
+    h2 = (d2 & M32) + (d1 >> 32); h3 = (d3 & M32) + (d2 >> 32);
+    h0 += (t >> 2) + (t & ~3); // + 5 * (t >> 2), as 2^130 = 5
+    h4 = t & 3;
     m += 16;
   }
   store<u64>(p + POLY_H, h0, 0); store<u64>(p + POLY_H, h1, 8); store<u64>(p + POLY_H, h2, 16);
@@ -134,8 +133,11 @@ export function poly1305PadToBlock(p: usize): void {
   store<u32>(p + POLY_BUFFERED, 0);
 }
 
-/** Finishes the MAC: absorbs the padded partial block, reduces mod 2^130 - 5, adds the pad, writes 16 bytes. */
-export function poly1305Finish(p: usize, out: usize): void {
+/**
+ * Finishes the MAC: absorbs the padded partial block, reduces mod 2^130 - 5, adds the pad, writes 16 bytes;
+ * wipes the context unless `wipe` is false (the AEAD wipes its whole context right after).
+ */
+export function poly1305Finish(p: usize, out: usize, wipe: bool = true): void {
   const buffered = <usize>load<u32>(p + POLY_BUFFERED);
   if (buffered > 0) {
     store<u8>(p + POLY_BUFFER + buffered, 1);
@@ -172,6 +174,6 @@ export function poly1305Finish(p: usize, out: usize): void {
   t = h1 + <u64>load<u32>(p + POLY_PAD, 4) + (t >> 32); store<u32>(out, <u32>t, 4);
   t = h2 + <u64>load<u32>(p + POLY_PAD, 8) + (t >> 32); store<u32>(out, <u32>t, 8);
   t = h3 + <u64>load<u32>(p + POLY_PAD, 12) + (t >> 32); store<u32>(out, <u32>t, 12);
-  zero16s(p, <usize>POLY_CTX_SIZE);
+  if (wipe) zero16s(p, <usize>POLY_CTX_SIZE); // the AEAD wipes its whole context instead
   store<u32>(p + POLY_PHASE, POLY_FINISHED);
 }

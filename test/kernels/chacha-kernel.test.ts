@@ -169,6 +169,19 @@ describe.each(builds)('chacha kernels, %s build', (flavour, file) => {
     }
   });
 
+  it('Poly1305 limbs at their bounds: largest clamped r, all-ones blocks, long inputs, odd chunkings', () => {
+    // the block step skips carry chains (limbs up to 34 bits); all-ones r and m give the largest column sums
+    for (const [rByte, sByte] of [[0xff, 0xff], [0xff, 0x00], [0xfe, 0x01]] as const) {
+      const key = Uint8Array.from([...new Uint8Array(16).fill(rByte), ...new Uint8Array(16).fill(sByte)]);
+      for (const n of [16, 17, 63, 64, 255, 256, 1024, 4111, 65536]) {
+        const msg = new Uint8Array(n).fill(0xff);
+        const want = toHex(poly1305(msg, key));
+        expect(toHex(k.poly1305(key, msg))).toBe(want);
+        if (n > 65) expect(toHex(k.poly1305(key, msg, [1, 15, 16, 33, n - 65]))).toBe(want);
+      }
+    }
+  });
+
   it('RFC 8439 2.6.2 Poly1305 key generation (keystream block 0)', () => {
     const out = k.chacha20(seq(0x80, 32), hex('000000000001020304050607'), 0, new Uint8Array(32));
     expect(toHex(out)).toBe('8ad5a08b905f81cc815040274ab29471a833b637e3fd0da508dbb8e2fdd1a646');
