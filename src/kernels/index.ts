@@ -76,6 +76,7 @@ export async function loadKernels(options: LoadKernelsOptions = {}): Promise<Ker
   const shouldCalibrate = options.calibrate !== false;
   const measure = (registry: Registry, budgetMs: number): Calibration => {
     const measured = calibrate(backendMap(registry.state.entries), (alg, n) => registry.usable(alg, n), budgetMs);
+    registry.state.openCosts = measured.openCosts;
     const written = writeCalibration(cacheDir, keyFor(registry.state.entries), measured);
     registry.state.calibration = { source: 'measured', file: written ? cacheFile(cacheDir) : undefined, durationMs: measured.durationMs };
     logger.debug({ durationMs: measured.durationMs, complete: measured.complete, spentMs: measured.spentMs }, 'kernel calibration done');
@@ -98,7 +99,10 @@ export async function loadKernels(options: LoadKernelsOptions = {}): Promise<Ker
   // a cached measurement is used even with calibrate: false (it costs nothing); only calibrate: true measures
   const cached = readCalibration(cacheDir, keyFor(entries));
   const measured = cached ?? (shouldCalibrate ? measure(registry, budget) : undefined);
-  if (cached) registry.state.calibration = { source: 'cache', file: cacheFile(cacheDir), durationMs: cached.durationMs };
+  if (cached) {
+    registry.state.calibration = { source: 'cache', file: cacheFile(cacheDir), durationMs: cached.durationMs };
+    registry.state.openCosts = cached.openCosts;
+  }
   if (measured) {
     registry.state.nativeCtrSwitchNs = measured.nativeCtrSwitchNs;
     registry.install(entries.get('native')!, measured.costs);

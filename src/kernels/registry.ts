@@ -26,7 +26,8 @@ import { AEAD_ALGORITHMS, ALGORITHMS, BACKEND_NAMES, SIZE_CLASSES } from './type
 import { KernelUnsupportedError } from './errors.js';
 import { costAt, costRow, sizeClassIndex } from './costs.js';
 import { AdaptiveCtr, planAdaptive, type AdaptivePlan } from './adaptive-ctr.js';
-import { DispatchAead } from './aead-dispatch.js';
+import { DispatchAead, type ChoiceRows } from './aead-dispatch.js';
+import { AdaptiveCbc } from './adaptive-cbc.js';
 import type { BackendEntry } from './load.js';
 import type { WasmBackend } from './wasm/backend.js';
 import { wasmSimdSupported } from './wasm/build.js';
@@ -38,6 +39,8 @@ export interface KernelRegistry {
   cbc(direction: CbcDirection, key: Uint8Array, iv: Uint8Array, opts?: { backend?: BackendName }): CbcCipher;
   aead(alg: AeadAlgorithm, opts?: { backend?: BackendName }): Aead;
   chosen(alg: Algorithm, size: number): BackendName;
+  /** The backend AEAD open() uses for `size` bytes (seal and open are calibrated apart near break-even). */
+  chosenOpen(alg: AeadAlgorithm, size: number): BackendName;
   status(): KernelStatus;
   swap(wasmPath: string, opts?: { pinnedSha256?: string[] }): Promise<SwapResult>;
   /** Measures again now (blocks for up to `budgetMs`, default 250), updates the choices and the cache. */
@@ -47,6 +50,8 @@ export interface KernelRegistry {
 export interface RegistryState {
   entries: Map<BackendName, BackendEntry>;
   costs: CostTable;
+  /** AEAD open costs where calibration timed them apart (calibrate.ts phase 4); else `costs`. */
+  openCosts?: CostTable;
   nativeCtrSwitchNs: number;
   calibration: KernelStatus['calibration'];
   forced: Partial<Record<Algorithm, BackendName>>;
@@ -61,6 +66,9 @@ export type Recalibrator = (registry: Registry, budgetMs: number) => { costs: Co
 
 export class Registry implements KernelRegistry {
   private chosenTable = new Map<Algorithm, BackendName[]>();
+  private chosenOpenTable = new Map<Algorithm, BackendName[]>();
+  /** Seal and open rows per AEAD (new objects on every recompute: DispatchAead caches by identity). */
+  private choiceRows = new Map<Algorithm, ChoiceRows>();
   private adaptivePlan: AdaptivePlan | undefined;
 
   constructor(
@@ -87,6 +95,11 @@ export class Registry implements KernelRegistry {
     return name;
   }
 
+  /** The backend AEAD open() uses for `size` bytes (differs from chosen() only where open was timed apart). */
+  chosenOpen(alg: AeadAlgorithm, size: number): BackendName {
+    return this.chosenOpenTable.get(alg)?.[sizeClassIndex(size)] ?? this.chosen(alg, size);
+  }
+
   stream(alg: 'aes-256-ctr', key: Uint8Array, iv: Uint8Array, opts?: { backend?: BackendName }): StreamCipher {
     if (alg !== 'aes-256-ctr') throw new KernelUnsupportedError(`stream() serves aes-256-ctr, not ${String(alg)}`);
     if (opts?.backend !== undefined) return this.require(alg, opts.backend).ctr(key, iv);
@@ -100,14 +113,35 @@ export class Registry implements KernelRegistry {
 
   cbc(direction: CbcDirection, key: Uint8Array, iv: Uint8Array, opts?: { backend?: BackendName }): CbcCipher {
     const alg = 'aes-256-cbc';
-    return this.require(alg, opts?.backend ?? this.chosen(alg, 4096)).cbc(direction, key, iv);
+    if (opts?.backend !== undefined) return this.require(alg, opts.backend).cbc(direction, key, iv);
+    const row = [...(this.chosenTable.get(alg) ?? []), ...(this.chosenOpenTable.get(alg) ?? [])];
+    if (new Set(row).size <= 1) return this.require(alg, this.chosen(alg, 4096)).cbc(direction, key, iv);
+    // the choice differs by size: carry the IV across backends (adaptive-cbc.ts)
+    return new AdaptiveCbc(direction, key, iv, (size, current) => this.pickCbc(size, current, direction), (name, d, k, v) => this.require(alg, name).cbc(d, k, v));
+  }
+
+  /**
+   * The backend for a CBC update of `size` bytes: the size's choice, unless the cipher is on another usable
+   * backend and the saving at this size does not pay for re-creating the cipher there (native: the measured
+   * cost of a fresh node:crypto cipher; WASM: a key schedule, ≈ 0.3 µs), so alternating sizes do not thrash.
+   */
+  pickCbc(size: number, current: BackendName | undefined, direction: CbcDirection = 'encrypt'): BackendName {
+    const alg = 'aes-256-cbc';
+    const decrypt = direction === 'decrypt';
+    const table = decrypt ? this.chosenOpenTable : this.chosenTable;
+    const target = table.get(alg)?.[sizeClassIndex(size)] ?? this.chosen(alg, size);
+    if (current === target || current === undefined || !this.usable(alg, current)) return target;
+    const switchNs = target === 'native' ? this.state.nativeCtrSwitchNs : 300;
+    const costs = (decrypt ? this.state.openCosts : undefined) ?? this.state.costs;
+    const saving = costAt(costRow(costs, alg, current)!, size) - costAt(costRow(costs, alg, target)!, size);
+    return saving > switchNs ? target : current;
   }
 
   aead(alg: AeadAlgorithm, opts?: { backend?: BackendName }): Aead {
     if (!AEAD_ALGORITHMS.includes(alg)) throw new KernelUnsupportedError(`unknown AEAD ${String(alg)}`);
     if (opts?.backend !== undefined) return this.require(alg, opts.backend).aead(alg);
     this.chosen(alg, 0); // throws early when nothing serves alg
-    return new DispatchAead(alg, (size) => this.chosen(alg, size), (name) => this.require(alg, name).aead(alg));
+    return new DispatchAead(alg, () => this.choiceRows.get(alg)!, (name) => this.require(alg, name).aead(alg));
   }
 
   swap(wasmPath: string, opts?: { pinnedSha256?: string[] }): Promise<SwapResult> {
@@ -153,6 +187,12 @@ export class Registry implements KernelRegistry {
         return { name: n, sha256: e.build?.sha256, path: e.path, algorithms: e.results };
       }),
       chosen,
+      chosenOpen: Object.fromEntries(
+        [...AEAD_ALGORITHMS, 'aes-256-cbc' as const].filter((alg) => this.chosenTable.get(alg)?.length).map((alg) => [
+          alg,
+          Object.fromEntries(SIZE_CLASSES.map((size, i) => [String(size), this.chosenOpenTable.get(alg)?.[i] ?? this.chosen(alg, size)])),
+        ]),
+      ),
       costs,
       calibration: this.state.calibration,
       adaptiveCtr: this.adaptivePlan ? { wasm: this.chosen('aes-256-ctr', SIZE_CLASSES[0]!), nativeSwitchNs: this.state.nativeCtrSwitchNs } : undefined,
@@ -170,12 +210,24 @@ export class Registry implements KernelRegistry {
   }
 
   private recompute(): void {
-    const { forced, costs, logger } = this.state;
+    this.chosenTable = this.choose(this.state.costs, true);
+    this.chosenOpenTable = this.state.openCosts ? this.choose(this.state.openCosts, false) : this.chosenTable;
+    for (const alg of AEAD_ALGORITHMS) {
+      const seal = this.chosenTable.get(alg) ?? [];
+      const open = this.chosenOpenTable.get(alg);
+      this.choiceRows.set(alg, { seal, open: open !== undefined && open.length === seal.length ? open : seal });
+    }
+    this.adaptivePlan = this.planCtr();
+  }
+
+  private choose(costs: CostTable, warn: boolean): Map<Algorithm, BackendName[]> {
+    const { forced, logger } = this.state;
+    const table = new Map<Algorithm, BackendName[]>();
     for (const alg of ALGORITHMS) {
       const usable = this.backends(alg);
       const row: BackendName[] = [];
       const force = forced[alg];
-      if (force !== undefined && !usable.includes(force)) {
+      if (warn && force !== undefined && !usable.includes(force)) {
         logger.warn({ alg, backend: force }, 'forced kernel backend is not usable; choosing automatically');
       }
       for (let i = 0; i < SIZE_CLASSES.length; i++) {
@@ -191,9 +243,10 @@ export class Registry implements KernelRegistry {
         }
         if (best !== undefined) row.push(best);
       }
-      this.chosenTable.set(alg, row);
+      if (force === undefined || !usable.includes(force)) smoothChoices(row, (name, i) => costRow(costs, alg, name)?.[i] ?? Infinity, usable);
+      table.set(alg, row);
     }
-    this.adaptivePlan = this.planCtr();
+    return table;
   }
 
   /** An adaptive CTR plan when WASM wins small updates and native wins large ones (and nothing is forced). */
@@ -212,5 +265,21 @@ export class Registry implements KernelRegistry {
   /** The adaptive plan in force (undefined when streams use one backend). */
   get ctrPlan(): AdaptivePlan | undefined {
     return this.adaptivePlan;
+  }
+}
+
+/** How much cheaper (measured) a backend must be to override the smoothing rules below. */
+export const CLEAR_MARGIN = 1.25;
+
+/**
+ * Rules that keep noisy measurements from flipping choices (docs/kernels.md "Choice and calibration"):
+ *   - scalar wasm never beats wasm-simd (same kernels, SIMD is a superset) unless clearly cheaper;
+ *   - monotone in size: once native wins at a size class, it keeps winning at larger ones unless another
+ *     backend is clearly cheaper there (native's fixed cost per call only amortises further with size).
+ */
+export function smoothChoices(row: BackendName[], cost: (name: BackendName, i: number) => number, usable: readonly BackendName[]): void {
+  for (let i = 0; i < row.length; i++) {
+    if (row[i] === 'wasm' && usable.includes('wasm-simd') && cost('wasm-simd', i) < cost('wasm', i) * CLEAR_MARGIN) row[i] = 'wasm-simd';
+    if (i > 0 && row[i - 1] === 'native' && row[i] !== 'native' && cost(row[i]!, i) * CLEAR_MARGIN > cost('native', i)) row[i] = 'native';
   }
 }

@@ -2,12 +2,14 @@
  * Known-answer self-tests (vectors.ts) run on every backend before the registry enables it: each algorithm a
  * backend offers must reproduce the standard vectors one-shot and split into odd chunks (state carried across
  * calls), and its AEAD must refuse a flipped tag bit with ERR_KERNEL_AUTH_FAILED. A failing algorithm is disabled
- * for that backend; details name the vector, never key bytes.
+ * for that backend; details name the vector, never key bytes. Then the differential check (crosscheck.ts) compares
+ * the backend with node:crypto over lengths that cross every code-path boundary (KATs are all short).
  */
 import type { Algorithm, Backend, SelfTestResult } from './types.js';
 import { ALGORITHMS } from './types.js';
 import { isMtShieldError } from '../errors.js';
 import { AEAD_VECTORS, CBC_VECTORS, CTR_VECTORS, hex, toHex } from './vectors.js';
+import { crossCheck } from './crosscheck.js';
 
 const CHUNKS = [1, 15, 17, 31];
 
@@ -79,6 +81,7 @@ export function selfTestAlgorithm(b: Backend, alg: Algorithm): SelfTestResult {
     if (alg === 'aes-256-ctr') testCtr(b);
     else if (alg === 'aes-256-cbc') testCbc(b);
     else testAead(b, alg);
+    crossCheck(b, alg);
     return { state: 'ok' };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

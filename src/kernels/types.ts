@@ -92,6 +92,8 @@ export interface KernelStatus {
   backends: BackendStatus[];
   /** Chosen backend per algorithm and size class (keys are SIZE_CLASSES as strings). */
   chosen: Record<Algorithm, Record<string, BackendName>>;
+  /** Backend AEAD open() / CBC decrypt uses per size class (equals `chosen` except where timed apart). */
+  chosenOpen?: Record<string, Record<string, BackendName>>;
   /** Per-op cost in nanoseconds per algorithm, backend and size class (calibrated or prior). */
   costs: CostTable;
   calibration: { source: 'cache' | 'measured' | 'prior'; file?: string; durationMs?: number };
