@@ -8,6 +8,10 @@
  * (gain[len] = cost here − cost there, from the registry's cost model; negative when this side is cheaper) to a
  * running balance floored at 0; the stream switches once the balance exceeds the switch cost. One large update
  * switches at once, a run of mid-size updates after a few, and alternating sizes do not thrash.
+ *
+ * Memory: a proxy holds four of these per connection, mostly idle, so a stream keeps only key ‖ IV (one 48-byte
+ * array) and, once it has run on WASM, its arena slot: it drives the kernel exports (aesInit, aesCtrInit,
+ * aesCtrXor; docs/kernel-abi.md) itself rather than through a WasmCtr with its own IV copy and views.
  */
 import { createCipheriv, type Cipher } from 'node:crypto';
 import type { StreamCipher } from './types.js';
@@ -15,7 +19,10 @@ import { KernelDestroyedError } from './errors.js';
 import { checkAes256Args, outputFor } from './validate.js';
 import { counterAt } from './counter.js';
 import type { WasmBackend } from './wasm/backend.js';
-import type { WasmCtr } from './wasm/ctr.js';
+import { PARAM_KEY, PARAM_NONCE, type KernelFn, type KernelInstance, type Slot } from './wasm/instance.js';
+import { check } from './wasm/status.js';
+import { pump } from './wasm/io.js';
+import { takeOutput } from './wasm/output.js';
 
 const BUCKET = 16;
 const BUCKETS = 65536 / BUCKET;
@@ -44,11 +51,29 @@ function gainOf(plan: AdaptivePlan, length: number): number {
 
 const ZEROS = new Uint8Array(16);
 
+/** The three exports a CTR stream needs, looked up once per instance. */
+interface CtrFns {
+  init: KernelFn;
+  ctrInit: KernelFn;
+  xor: KernelFn;
+}
+const fnsByInstance = new WeakMap<KernelInstance, CtrFns>();
+
+function fnsOf(inst: KernelInstance): CtrFns {
+  let fns = fnsByInstance.get(inst);
+  if (fns === undefined) {
+    fns = { init: inst.fn('aesInit'), ctrInit: inst.fn('aesCtrInit'), xor: inst.fn('aesCtrXor') };
+    fnsByInstance.set(inst, fns);
+  }
+  return fns;
+}
+
 export class AdaptiveCtr implements StreamCipher {
-  private key: Uint8Array | undefined;
-  private readonly iv: Uint8Array;
+  /** key ‖ IV in one array (one allocation per stream: a proxy holds four streams per connection). */
+  private material: Uint8Array | undefined;
   private offset = 0;
-  private wasm: WasmCtr | undefined;
+  /** The WASM context's arena slot, made on first WASM use and kept until destroy(). */
+  private slot: Slot | undefined;
   private native: Cipher | undefined;
   private onWasm = true;
   private balance = 0;
@@ -57,36 +82,93 @@ export class AdaptiveCtr implements StreamCipher {
 
   constructor(private readonly wasmBackend: WasmBackend, private readonly plan: AdaptivePlan, key: Uint8Array, iv: Uint8Array) {
     checkAes256Args('aes-256-ctr', key, iv);
-    this.key = Uint8Array.from(key);
-    this.iv = Uint8Array.from(iv);
+    const material = new Uint8Array(48);
+    material.set(key);
+    material.set(iv, 32);
+    this.material = material;
   }
 
   update(data: Uint8Array, out?: Uint8Array): Uint8Array {
-    const key = this.key;
-    if (key === undefined) throw new KernelDestroyedError('aes-256-ctr');
-    const length = data.length;
-    const gain = gainOf(this.plan, length); // > 0: native is cheaper for this length
-    if (this.onWasm) {
-      this.balance = Math.max(0, this.balance + gain);
-      if (this.balance > this.plan.toNativeNs) this.enterNative(key);
-    } else {
-      this.balance = Math.max(0, this.balance - gain);
-      if (this.balance > this.plan.toWasmNs) this.enterWasm(key);
-    }
+    const material = this.choose(data.length);
     let result: Uint8Array;
     if (this.onWasm) {
-      result = (this.wasm ??= this.wasmBackend.ctr(key, this.iv)).update(data, out);
+      result = out === undefined ? takeOutput(data.length) : outputFor(data, out);
+      this.xorWasm(material, data, result);
     } else {
       const produced = this.native!.update(data);
       if (out === undefined) result = produced;
       else (result = outputFor(data, out)).set(produced);
     }
-    this.offset += length;
+    this.offset += data.length;
     return result;
   }
 
-  private enterNative(key: Uint8Array): void {
-    const native = createCipheriv('aes-256-ctr', key, counterAt(this.iv, Math.floor(this.offset / 16)));
+  /**
+   * Encrypts `data` wherever it is cheapest: in place on the WASM side, into node:crypto's fresh output on the
+   * native side (which cannot write in place; copying that output back would cost a second pass over the
+   * bytes). The caller uses the returned bytes and must not rely on `data` afterwards.
+   */
+  transform(data: Uint8Array): Uint8Array {
+    const material = this.choose(data.length);
+    let result: Uint8Array;
+    if (this.onWasm) this.xorWasm(material, data, (result = data));
+    else result = this.native!.update(data);
+    this.offset += data.length;
+    return result;
+  }
+
+  /** Moves to the cheaper side for an update of `length` bytes when the ski-rental balance says so. */
+  private choose(length: number): Uint8Array {
+    const material = this.material;
+    if (material === undefined) throw new KernelDestroyedError('aes-256-ctr');
+    const gain = gainOf(this.plan, length); // > 0: native is cheaper for this length
+    if (this.onWasm) {
+      this.balance = Math.max(0, this.balance + gain);
+      if (this.balance > this.plan.toNativeNs) this.enterNative(material);
+    } else {
+      this.balance = Math.max(0, this.balance - gain);
+      if (this.balance > this.plan.toWasmNs) this.enterWasm(material);
+    }
+    return material;
+  }
+
+  private xorWasm(material: Uint8Array, data: Uint8Array, dst: Uint8Array): void {
+    const slot = (this.slot ??= this.openWasm(material));
+    pump(slot.inst, fnsOf(slot.inst).xor, slot.ptr, data, dst, 'aesCtrXor');
+  }
+
+  /** A WASM context keyed with the key and positioned at the current offset; the key passes through the param slot only. */
+  private openWasm(material: Uint8Array): Slot {
+    const pool = this.wasmBackend.pool;
+    const slot = pool.alloc(pool.primary.fn('aesCtxSize')());
+    const inst = slot.inst;
+    try {
+      inst.mem.set(material.subarray(0, 32), inst.param + PARAM_KEY);
+      check(fnsOf(inst).init(slot.ptr, inst.param + PARAM_KEY, 32), 'aesInit');
+      this.seekWasm(slot, material);
+    } catch (err) {
+      inst.wipeParam();
+      pool.release(slot);
+      throw err;
+    }
+    inst.wipeParam();
+    pool.track(this, slot);
+    return slot;
+  }
+
+  /** Counter = IV + floor(offset / 16), then burn offset mod 16 keystream bytes. */
+  private seekWasm(slot: Slot, material: Uint8Array): void {
+    const { inst, ptr } = slot;
+    const fns = fnsOf(inst);
+    inst.mem.set(counterAt(material.subarray(32), Math.floor(this.offset / 16)), inst.param + PARAM_NONCE);
+    check(fns.ctrInit(ptr, inst.param + PARAM_NONCE), 'aesCtrInit');
+    const skip = this.offset % 16;
+    if (skip > 0) check(fns.xor(ptr, inst.param + PARAM_NONCE, skip), 'aesCtrXor');
+    inst.wipeParam();
+  }
+
+  private enterNative(material: Uint8Array): void {
+    const native = createCipheriv('aes-256-ctr', material.subarray(0, 32), counterAt(material.subarray(32), Math.floor(this.offset / 16)));
     const skip = this.offset % 16;
     if (skip > 0) native.update(ZEROS.subarray(0, skip));
     this.native = native;
@@ -95,17 +177,32 @@ export class AdaptiveCtr implements StreamCipher {
     this.switches++;
   }
 
-  private enterWasm(key: Uint8Array): void {
-    if (this.wasm === undefined) {
-      this.wasm = this.wasmBackend.ctr(key, this.iv);
-      if (this.offset > 0) this.wasm.seek(this.offset);
-    } else {
-      this.wasm.seek(this.offset);
-    }
+  private enterWasm(material: Uint8Array): void {
+    if (this.slot === undefined) this.slot = this.openWasm(material);
+    else this.seekWasm(this.slot, material);
     this.native = undefined;
     this.onWasm = true;
     this.balance = 0;
     this.switches++;
+  }
+
+  /**
+   * Releases the per-stream cipher state (the WASM arena slot, wiped, or the node:crypto cipher) while the stream
+   * is idle; the next update re-creates it at the current offset from key ‖ IV (one key schedule, ≈1 µs). A
+   * proxy calls this for connections that have gone quiet, so an idle connection holds only 48 bytes of keys.
+   */
+  release(): void {
+    if (this.material === undefined) return;
+    const slot = this.slot;
+    if (slot !== undefined) {
+      const pool = this.wasmBackend.pool;
+      pool.untrack(this);
+      pool.release(slot);
+      this.slot = undefined;
+    }
+    this.native = undefined;
+    this.onWasm = true;
+    this.balance = 0;
   }
 
   /** Which side serves the stream now (tests, status). */
@@ -114,12 +211,9 @@ export class AdaptiveCtr implements StreamCipher {
   }
 
   destroy(): void {
-    if (this.key === undefined) return;
-    this.wasm?.destroy();
-    this.wasm = undefined;
-    this.native = undefined;
-    this.key.fill(0);
-    this.iv.fill(0);
-    this.key = undefined;
+    if (this.material === undefined) return;
+    this.release(); // wipes the WASM context
+    this.material.fill(0);
+    this.material = undefined;
   }
 }

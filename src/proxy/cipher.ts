@@ -6,7 +6,19 @@ import { createCipheriv } from 'node:crypto';
 
 export interface StreamCipher {
   update(data: Uint8Array, out?: Uint8Array): Uint8Array;
+  /**
+   * Optional: encrypt wherever is cheapest (in place, or into a fresh buffer when the backend cannot work in
+   * place, as node:crypto cannot); the caller uses the result and no longer relies on `data`.
+   */
+  transform?(data: Uint8Array): Uint8Array;
+  /** Optional: drop per-stream cipher state while idle; the next update re-creates it. */
+  release?(): void;
   destroy(): void;
+}
+
+/** `cipher.transform(data)` when the cipher has it, else an in-place update. */
+export function transform(cipher: StreamCipher, data: Uint8Array): Uint8Array {
+  return cipher.transform ? cipher.transform(data) : cipher.update(data, data);
 }
 
 /** The part of the kernel registry the data plane uses. */
@@ -25,6 +37,10 @@ export const nodeCipherSource: StreamCipherSource = {
         if (!out) return result;
         out.set(result);
         return out.length === data.length ? out : out.subarray(0, data.length);
+      },
+      transform(data) {
+        if (!cipher) throw new Error('stream cipher destroyed');
+        return cipher.update(data);
       },
       destroy() {
         cipher = undefined;

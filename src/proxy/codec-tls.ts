@@ -28,8 +28,8 @@ export class TlsCodec implements RelayCodec {
     return this.inner.up(joined);
   }
 
-  down(chunk: Buffer): readonly Uint8Array[] {
-    this.inner.down(chunk);
+  down(raw: Buffer): readonly Uint8Array[] {
+    const chunk = this.inner.down(raw);
     const count = Math.ceil(chunk.length / MAX_RECORD_PAYLOAD);
     const out: Uint8Array[] = [];
     for (let i = 0; i < count; i++) {
@@ -39,6 +39,10 @@ export class TlsCodec implements RelayCodec {
       out.push(header, part);
     }
     return out;
+  }
+
+  release(): void {
+    this.inner.release();
   }
 
   destroy(): void {

@@ -5,9 +5,10 @@
  *   up   (client → DC):  decrypt(client read key) → encrypt(DC write key)
  *   down (DC → client):  decrypt(DC read key) → encrypt(client write key)
  *                        fast mode: the DC already encrypts with the client's key → no AES at all
- * All AES work is in place on the chunk the socket handed over. Counters feed the `packets` event.
+ * AES work is in place on the chunk the socket handed over where the backend can (WASM), else into the
+ * backend's own fresh output (node:crypto), never copied back. Counters feed the `packets` event.
  */
-import type { StreamCipher } from './cipher.js';
+import { transform, type StreamCipher } from './cipher.js';
 import type { RelayCodec } from './relay.js';
 
 /** Chunks passed through a cipher, per direction; the server reports deltas as `packets` events. */
@@ -22,19 +23,22 @@ export class ObfuscatedCodec implements RelayCodec {
   ) {}
 
   up(chunk: Buffer | Uint8Array): Uint8Array {
-    this.clientDecrypt.update(chunk, chunk);
-    this.dcEncrypt.update(chunk, chunk);
     cryptoCounters.decrypted++;
-    return chunk;
+    return transform(this.dcEncrypt, transform(this.clientDecrypt, chunk));
   }
 
   down(chunk: Buffer | Uint8Array): Uint8Array {
-    if (this.dcDecrypt && this.clientEncrypt) {
-      this.dcDecrypt.update(chunk, chunk);
-      this.clientEncrypt.update(chunk, chunk);
-      cryptoCounters.encrypted++;
-    }
-    return chunk;
+    if (!this.dcDecrypt || !this.clientEncrypt) return chunk;
+    cryptoCounters.encrypted++;
+    return transform(this.clientEncrypt, transform(this.dcDecrypt, chunk));
+  }
+
+  /** The connection went quiet: let the streams drop their cipher contexts until the next bytes. */
+  release(): void {
+    this.clientDecrypt.release?.();
+    this.clientEncrypt?.release?.();
+    this.dcDecrypt?.release?.();
+    this.dcEncrypt.release?.();
   }
 
   destroy(): void {

@@ -4,6 +4,7 @@
  */
 import { connect, type NetConnectOpts, type Socket } from 'node:net';
 import { MtShieldError } from '../errors.js';
+import { borrowedReadOption } from './borrowed-reads.js';
 
 export interface DialTarget {
   host: string;
@@ -12,11 +13,14 @@ export interface DialTarget {
 
 export class DialError extends MtShieldError {}
 
-export function dialOne(target: DialTarget, timeoutMs: number, highWaterMark: number): Promise<Socket> {
+/** `borrowReads`: read into the shared buffer of borrowed-reads.ts (relay.ts then copies what it keeps). */
+export function dialOne(target: DialTarget, timeoutMs: number, highWaterMark: number, borrowReads = false): Promise<Socket> {
   return new Promise((resolve, reject) => {
     // highWaterMark bounds each direction's queue (Node honours it on sockets; @types/node 20 omits it).
     const options = { host: target.host, port: target.port, allowHalfOpen: true, noDelay: true, highWaterMark };
-    const socket = connect(options as NetConnectOpts);
+    const borrowed = borrowReads ? borrowedReadOption() : undefined;
+    const socket = connect((borrowed ? { ...options, onread: borrowed.onread } : options) as NetConnectOpts);
+    borrowed?.adopt(socket);
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new DialError('ERR_PROXY_CONNECT_TIMEOUT', `connect to ${label(target)} timed out after ${timeoutMs} ms`));
@@ -42,12 +46,13 @@ export async function dialFirst(
   timeoutMs: number,
   highWaterMark: number,
   isCancelled: () => boolean = () => false,
+  borrowReads = false,
 ): Promise<{ socket: Socket; target: DialTarget }> {
   let lastError: unknown = new DialError('ERR_PROXY_CONNECT', 'no address to connect to');
   for (const target of targets) {
     if (isCancelled()) break;
     try {
-      return { socket: await dialOne(target, timeoutMs, highWaterMark), target };
+      return { socket: await dialOne(target, timeoutMs, highWaterMark, borrowReads), target };
     } catch (err) {
       lastError = err;
     }

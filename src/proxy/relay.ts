@@ -5,15 +5,20 @@
  *   - shaping: the BandwidthShaper may ask for a delay, during which the source is paused;
  *   - half-close: an 'end' from one side is passed on as end() to the other; the relay is over when both
  *     sockets have closed (or on error, quota, idle timeout or bad input, which destroy both).
- * Transforms run in place on the chunk the socket handed over, so no per-chunk copies are made here.
+ * Transforms run in place on the chunk the socket handed over, or hand back their own fresh output, so no
+ * per-chunk copies are made here — except for an upstream that reads into the shared buffer of
+ * borrowed-reads.ts, where what the codec left in that buffer is copied before it is queued for writing.
  */
 import type { Socket } from 'node:net';
 import type { BandwidthShaper, Direction } from './hooks.js';
+import { onBorrowedData, ownBytes } from './borrowed-reads.js';
 
 /** Per-direction transforms. `up`: client → upstream; `down`: upstream → client. */
 export interface RelayCodec {
   up(chunk: Buffer): Uint8Array | readonly Uint8Array[] | null;
   down(chunk: Buffer): Uint8Array | readonly Uint8Array[] | null;
+  /** Optional: the relay went quiet; drop state that the next chunk can re-create (cipher contexts). */
+  release?(): void;
   destroy(): void;
 }
 
@@ -47,21 +52,28 @@ export class Relay {
 
   start(): void {
     const { client, upstream } = this;
-    client.on('data', this.onClientData);
-    upstream.on('data', this.onUpstreamData);
-    client.on('end', this.onClientEnd);
-    upstream.on('end', this.onUpstreamEnd);
-    client.on('drain', this.onClientDrain);
-    upstream.on('drain', this.onUpstreamDrain);
-    client.on('error', this.onError);
-    upstream.on('error', this.onError);
-    client.on('close', this.onClientClose);
-    upstream.on('close', this.onUpstreamClose);
+    // Listeners are shared functions that find their relay on the socket: a proxy holds many idle relays,
+    // and ten closures each would cost more than the one property.
+    (client as RelaySocket)[RELAY] = this;
+    (upstream as RelaySocket)[RELAY] = this;
+    client.on('data', onSocketData);
+    if (!onBorrowedData(upstream, onBorrowedUpstreamData)) upstream.on('data', onSocketData);
+    for (const socket of [client, upstream]) {
+      socket.on('end', onSocketEnd);
+      socket.on('drain', onSocketDrain);
+      socket.on('error', onSocketError);
+      socket.on('close', onSocketClose);
+    }
     client.resume();
     upstream.resume();
-    if (client.readableEnded) this.onClientEnd();
-    if (client.destroyed) this.onClientClose();
-    if (upstream.destroyed) this.onUpstreamClose();
+    if (client.readableEnded) this.onEnd(client);
+    if (client.destroyed) this.onClose(client);
+    if (upstream.destroyed) this.onClose(upstream);
+  }
+
+  /** No bytes for a while: the codec may drop its cipher contexts (re-created on the next chunk). */
+  quiet(): void {
+    this.codec?.release?.();
   }
 
   /** Ends the relay now (idle, quota, shutdown): both sockets are destroyed. */
@@ -71,15 +83,13 @@ export class Relay {
     this.upstream.destroy();
   }
 
-  private onClientData = (chunk: Buffer): void => {
-    this.move('up', chunk, this.upstream);
-  };
+  /** Bytes from either side; an upstream that borrows reads passes a view of the shared read buffer. */
+  onData(from: Socket, chunk: Buffer, borrowed = false): void {
+    if (from === this.client) this.move('up', chunk, this.upstream);
+    else this.move('down', chunk, this.client, borrowed);
+  }
 
-  private onUpstreamData = (chunk: Buffer): void => {
-    this.move('down', chunk, this.client);
-  };
-
-  private move(direction: Direction, chunk: Buffer, sink: Socket): void {
+  private move(direction: Direction, chunk: Buffer, sink: Socket, borrowed = false): void {
     if (this.reason !== undefined && this.closed !== 0 && sink.destroyed) return;
     if (!this.owner.onRelayed(direction, chunk.length)) return this.stop('quota');
     let out: Uint8Array | readonly Uint8Array[] | null;
@@ -91,11 +101,11 @@ export class Relay {
     if (out === null || sink.destroyed) return;
     let ok: boolean;
     if (out instanceof Uint8Array) {
-      ok = sink.write(out);
+      ok = sink.write(borrowed ? ownBytes(out, chunk) : out);
     } else {
       sink.cork();
       ok = true;
-      for (const part of out) ok = sink.write(part) && ok;
+      for (const part of out) ok = sink.write(borrowed ? ownBytes(part, chunk) : part) && ok;
       sink.uncork();
     }
     // Sockets are created with highWaterMark = maxBuffer, so write() says false exactly when the queue is full
@@ -139,38 +149,33 @@ export class Relay {
     }, Math.min(delayMs, 10_000));
   }
 
-  /** The upstream drained: the client may send again. */
-  private onUpstreamDrain = (): void => this.unblock('client', 1);
-  private onClientDrain = (): void => this.unblock('upstream', 1);
+  /** A side drained: its peer may send again. */
+  onDrain(side: Socket): void {
+    if (side === this.upstream) this.unblock('client', 1);
+    else this.unblock('upstream', 1);
+  }
 
-  private onClientEnd = (): void => {
-    if (!this.upstream.destroyed) this.upstream.end();
-  };
+  /** Half-close: one side's end is passed on to the other. */
+  onEnd(side: Socket): void {
+    const peer = side === this.client ? this.upstream : this.client;
+    if (!peer.destroyed) peer.end();
+  }
 
-  private onUpstreamEnd = (): void => {
-    if (!this.client.destroyed) this.client.end();
-  };
-
-  private onError = (): void => {
-    this.stop('error');
-  };
-
-  private onClientClose = (): void => {
-    this.reason ??= 'client_closed';
-    this.closed |= 1;
-    // The client is gone: what it sent is flushed to the upstream, which is then closed (nothing it could
-    // answer would reach anyone).
-    if (!this.upstream.destroyed) this.upstream.destroySoon();
+  onClose(side: Socket): void {
+    if (side === this.client) {
+      this.reason ??= 'client_closed';
+      this.closed |= 1;
+      // The client is gone: what it sent is flushed to the upstream, which is then closed (nothing it could
+      // answer would reach anyone).
+      if (!this.upstream.destroyed) this.upstream.destroySoon();
+    } else {
+      this.reason ??= 'upstream_closed';
+      this.closed |= 2;
+      // Flush what the upstream said last, then close the client.
+      if (!this.client.destroyed) this.client.destroySoon();
+    }
     this.maybeEnd();
-  };
-
-  private onUpstreamClose = (): void => {
-    this.reason ??= 'upstream_closed';
-    this.closed |= 2;
-    // Flush what the upstream said last, then close the client.
-    if (!this.client.destroyed) this.client.destroySoon();
-    this.maybeEnd();
-  };
+  }
 
   private maybeEnd(): void {
     if (this.closed !== 3) return;
@@ -178,6 +183,28 @@ export class Relay {
     this.codec?.destroy();
     this.owner.onRelayEnd(this.reason ?? 'closed');
   }
+}
+
+const RELAY = Symbol('relay');
+type RelaySocket = Socket & { [RELAY]?: Relay };
+
+function onSocketData(this: RelaySocket, chunk: Buffer): void {
+  this[RELAY]?.onData(this, chunk);
+}
+function onBorrowedUpstreamData(socket: Socket, view: Buffer): void {
+  (socket as RelaySocket)[RELAY]?.onData(socket, view, true);
+}
+function onSocketEnd(this: RelaySocket): void {
+  this[RELAY]?.onEnd(this);
+}
+function onSocketDrain(this: RelaySocket): void {
+  this[RELAY]?.onDrain(this);
+}
+function onSocketError(this: RelaySocket): void {
+  this[RELAY]?.stop('error');
+}
+function onSocketClose(this: RelaySocket): void {
+  this[RELAY]?.onClose(this);
 }
 
 /** Maps a codec error (a ProtocolError code) to a close reason. */

@@ -206,6 +206,9 @@ export class ProxyServer implements SessionContext {
   }
 
   private onConnection = (socket: Socket): void => {
+    // Reset before we accepted it: the peer address is already gone (getpeername fails), so there is no one
+    // to serve, gate or count; without this, listeners got "" as the client address.
+    if (socket.remoteAddress === undefined) return void socket.destroy();
     const id = this.nextId++;
     if (this.draining || this.sessions.size >= this.currentSettings.maxConnections) {
       const ref = {

@@ -21,6 +21,8 @@ export type SessionState = 'gate' | 'handshake' | 'busy' | 'dialing' | 'relay' |
 
 /** Most bytes buffered before the handshake decides: a 16 KiB hello record plus its header and a data record. */
 const MAX_HANDSHAKE_BYTES = 16_384 + 5 + 6 + 16_384 + 5;
+/** Silence after which a relay releases its cipher contexts (checked by the once-a-second sweep). */
+const QUIET_MS = 1000;
 
 export class Session implements RelayOwner {
   state: SessionState = 'gate';
@@ -28,6 +30,8 @@ export class Session implements RelayOwner {
   readonly startedAt = Date.now();
   deadline = 0;
   lastActivity = this.startedAt;
+  /** The relay's cipher contexts were released for quiet (reset by the next relayed bytes). */
+  private quiet = false;
   fromClient = 0;
   toClient = 0;
   reportedFromClient = 0;
@@ -69,8 +73,10 @@ export class Session implements RelayOwner {
     const settings = this.ctx.settings();
     // Randomised (0.75×–1.25×) so a prober cannot learn the deadline by timing a silent connection.
     this.deadline = this.startedAt + Math.round(settings.handshakeTimeoutMs * (0.75 + Math.random() * 0.5));
-    this.socket.on('error', this.onSocketError);
-    this.socket.on('close', this.onSocketClose);
+    // Listeners are shared functions that find their session on the socket (no closures per connection).
+    (this.socket as SessionSocket)[SESSION] = this;
+    this.socket.on('error', onSocketError);
+    this.socket.on('close', onSocketClose);
     this.ctx.bus.emit('connection.accepted', this.ref);
     const decision = await this.askGate(() => this.ctx.gate.onAccept(this.ref));
     if (this.state === 'closed') return;
@@ -86,8 +92,8 @@ export class Session implements RelayOwner {
       maxSkewMs: settings.maxSkewMs,
       now: Date.now,
     });
-    this.socket.on('data', this.onHandshakeData);
-    this.socket.on('end', this.onHandshakeEnd);
+    this.socket.on('data', onHandshakeData);
+    this.socket.on('end', onHandshakeEnd);
   }
 
   /** Called by the server's sweep. */
@@ -95,8 +101,14 @@ export class Session implements RelayOwner {
     if (this.state === 'handshake' || this.state === 'gate' || this.state === 'busy') {
       if (now >= this.deadline) this.fail('timeout');
     } else if (this.state === 'relay' || this.state === 'fronting' || this.state === 'sink') {
-      if (now - this.lastActivity >= this.ctx.settings().idleTimeoutMs) this.stop('idle');
+      const silentMs = now - this.lastActivity;
+      if (silentMs >= this.ctx.settings().idleTimeoutMs) this.stop('idle');
       else if (this.user && this.state === 'relay') {
+        // Quiet connections (most of a proxy's, between a client's requests) hold no cipher contexts.
+        if (!this.quiet && silentMs >= QUIET_MS) {
+          this.quiet = true;
+          this.relay?.quiet();
+        }
         const refusal = this.ctx.users.stillValid(this.user, now);
         if (refusal) this.stop(refusal);
       }
@@ -113,17 +125,17 @@ export class Session implements RelayOwner {
     else this.close(reason);
   }
 
-  private onHandshakeData = (chunk: Buffer): void => {
+  onHandshakeData(chunk: Buffer): void {
     this.buffered = this.buffered ? Buffer.concat([this.buffered, chunk]) : chunk;
     if (this.state === 'handshake') this.advance();
     // Still undecided with this much read: no client needs it (the first payload may be large, but the
     // handshake decides long before).
     if (this.state === 'handshake' && this.buffered && this.buffered.length > MAX_HANDSHAKE_BYTES) this.fail('oversized');
-  };
+  }
 
-  private onHandshakeEnd = (): void => {
+  onHandshakeEnd(): void {
     if (this.state === 'handshake' || this.state === 'busy') this.fail('truncated');
-  };
+  }
 
   private advance(): void {
     let step: HandshakeStep;
@@ -175,8 +187,8 @@ export class Session implements RelayOwner {
     this.ctx.users.account(step.user, handshakeBytes);
     this.buffered = undefined;
     this.handshake = undefined;
-    this.socket.removeListener('data', this.onHandshakeData);
-    this.socket.removeListener('end', this.onHandshakeEnd);
+    this.socket.removeListener('data', onHandshakeData);
+    this.socket.removeListener('end', onHandshakeEnd);
     await this.dial(step);
   }
 
@@ -282,17 +294,16 @@ export class Session implements RelayOwner {
   private sink(): void {
     this.state = 'sink';
     this.buffered = undefined;
-    this.socket.on('data', this.onSinkData);
+    this.socket.on('data', () => {
+      this.lastActivity = Date.now();
+    });
     this.socket.on('end', () => this.close('client_closed'));
     this.socket.resume();
   }
 
-  private onSinkData = (): void => {
-    this.lastActivity = Date.now();
-  };
-
   onRelayed(direction: 'up' | 'down', bytes: number): boolean {
     this.lastActivity = Date.now();
+    this.quiet = false;
     if (direction === 'up') this.fromClient += bytes;
     else this.toClient += bytes;
     return this.user && this.state === 'relay' ? this.ctx.users.account(this.user, bytes) : true;
@@ -311,13 +322,13 @@ export class Session implements RelayOwner {
     }
   }
 
-  private onSocketError = (err: Error): void => {
+  onSocketError(err: Error): void {
     this.debug({ err: err.message }, 'client socket error');
-  };
+  }
 
-  private onSocketClose = (): void => {
+  onSocketClose(): void {
     if (this.state !== 'relay' && this.state !== 'fronting') this.close(this.closeReason ?? 'client_closed');
-  };
+  }
 
   /** Idempotent: releases the user, reports bytes and `connection.closed`, tells the server. */
   close(reason: string): void {
@@ -354,6 +365,22 @@ export class Session implements RelayOwner {
     this.reportedToClient = this.toClient;
     this.ctx.bus.emit('bytes', { ...this.ref, user: this.user.name, fromClient, toClient });
   }
+}
+
+const SESSION = Symbol('session');
+type SessionSocket = Socket & { [SESSION]?: Session };
+
+function onHandshakeData(this: SessionSocket, chunk: Buffer): void {
+  this[SESSION]?.onHandshakeData(chunk);
+}
+function onHandshakeEnd(this: SessionSocket): void {
+  this[SESSION]?.onHandshakeEnd();
+}
+function onSocketError(this: SessionSocket, err: Error): void {
+  this[SESSION]?.onSocketError(err);
+}
+function onSocketClose(this: SessionSocket): void {
+  this[SESSION]?.onSocketClose();
 }
 
 function reasonOf(err: unknown): HandshakeFailureReason {

@@ -31,7 +31,7 @@ export async function connectDc(
   let upstream: Socket;
   let target: DialTarget;
   try {
-    ({ socket: upstream, target } = await dialFirst(resolution.addresses, settings.connectTimeoutMs, settings.maxBufferBytes, isCancelled));
+    ({ socket: upstream, target } = await dialFirst(resolution.addresses, settings.connectTimeoutMs, settings.maxBufferBytes, isCancelled, true));
   } catch (err) {
     const tried = resolution.addresses.map(label).join(',');
     ctx.bus.emit('dc.failed', { ...ref, user: step.user.name, dc: step.dc, upstream: tried, error: (err as Error).message });

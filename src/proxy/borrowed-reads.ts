@@ -1,0 +1,60 @@
+/**
+ * Large reads without a fresh buffer per read, for upstream (DC) sockets. [Node net: socket `onread` option]
+ *
+ * Node reads a socket into a new 64 KiB buffer per read; a relay that transforms every chunk into a fresh
+ * buffer anyway (node:crypto AES cannot work in place) pays for that allocation, its garbage collection and
+ * for the 64 KiB cap, which splits a 64 KiB frame plus its length prefix into a large and a tiny read (and a
+ * tiny write on the other side). With `onread`, libuv reads into one buffer shared by every upstream socket
+ * of the process: safe because JavaScript runs one callback at a time and the relay consumes each view before
+ * it returns (relay.ts copies whatever the codec leaves in place, see `ownBytes`).
+ */
+import type { Socket } from 'node:net';
+
+/** Up to this many bytes per read (4 full TLS records' worth of DC bytes and more). */
+export const BORROWED_READ_BYTES = 256 * 1024;
+let shared: Buffer | undefined;
+
+type Handler = (socket: Socket, view: Buffer) => void;
+const handlers = new WeakMap<Socket, (handler: Handler) => void>();
+
+/** The `onread` option for a socket about to connect; `adopt(socket)` once it exists. */
+export function borrowedReadOption(): { onread: { buffer: Buffer; callback: (n: number, buf: Buffer) => boolean }; adopt(socket: Socket): void } {
+  let handler: Handler | undefined;
+  let owner: Socket | undefined;
+  // Bytes read before a handler exists (a DC never speaks first, but nothing may be lost) are copied.
+  let early: Buffer[] | undefined;
+  return {
+    onread: {
+      buffer: (shared ??= Buffer.allocUnsafe(BORROWED_READ_BYTES)),
+      callback: (n, buf) => {
+        const view = buf.subarray(0, n);
+        if (handler) handler(owner!, view);
+        else (early ??= []).push(Buffer.from(view));
+        return true;
+      },
+    },
+    adopt(socket) {
+      owner = socket;
+      handlers.set(socket, (h) => {
+        handler = h;
+        const pending = early;
+        early = undefined;
+        if (pending) for (const chunk of pending) h(socket, chunk);
+      });
+    },
+  };
+}
+
+/** Routes a borrowing socket's reads to `handler`; false when the socket reads the ordinary way ('data'). */
+export function onBorrowedData(socket: Socket, handler: Handler): boolean {
+  const attach = handlers.get(socket);
+  if (!attach) return false;
+  handlers.delete(socket);
+  attach(handler);
+  return true;
+}
+
+/** `part` itself when it is not a view of `borrowed`'s memory, else a copy (the read buffer is reused). */
+export function ownBytes(part: Uint8Array, borrowed: Uint8Array): Uint8Array {
+  return part.buffer === borrowed.buffer ? Buffer.from(part) : part;
+}
