@@ -4,19 +4,11 @@
  * message sizes. Key and nonce lengths follow each algorithm's spec (SP 800-38A, RFC 8439,
  * draft-irtf-cfrg-xchacha, SP 800-38D with 96-bit nonces).
  */
-export const ALGORITHMS = [
-  'aes-256-ctr',
-  'aes-256-cbc',
-  'chacha20-poly1305',
-  'xchacha20-poly1305',
-  'aes-128-gcm',
-  'aes-256-gcm',
-] as const;
-export type Algorithm = (typeof ALGORITHMS)[number];
-export type AeadAlgorithm = Exclude<Algorithm, 'aes-256-ctr' | 'aes-256-cbc'>;
+// One list of algorithms and backends: the registry's (src/kernels/types.ts).
+export { ALGORITHMS, BACKEND_NAMES as BACKENDS } from '../../src/kernels/types.js';
+export type { Algorithm, AeadAlgorithm, BackendName } from '../../src/kernels/types.js';
+import { ALGORITHMS, BACKEND_NAMES as BACKENDS, type Algorithm, type BackendName } from '../../src/kernels/types.js';
 
-export const BACKENDS = ['wasm-simd', 'wasm', 'native', 'js'] as const;
-export type BackendName = (typeof BACKENDS)[number];
 /** `auto` is not a backend: it is whatever the registry picks when the caller names none. */
 export type BenchBackend = BackendName | 'auto';
 export const BENCH_BACKENDS: readonly BenchBackend[] = [...BACKENDS, 'auto'];

@@ -5,7 +5,7 @@
  * MTProto obfuscation needs.
  */
 import { createCipheriv, createDecipheriv, type Cipher, type Decipher } from 'node:crypto';
-import type { AeadAlgorithm, Algorithm, Aead, Backend, CbcCipher, CbcDirection, StreamCipher } from '../types.js';
+import { ALGORITHMS, type AeadAlgorithm, type Algorithm, type Aead, type Backend, type CbcCipher, type CbcDirection, type StreamCipher } from '../types.js';
 import { KernelAuthFailedError, KernelDestroyedError } from '../errors.js';
 import { allocOutput, checkAeadArgs, checkAes256Args, checkCbcLength, checkSealedLength, outputFor, TAG_LENGTH } from '../validate.js';
 import { nativeXChaChaSeal, nativeXChaChaOpen } from './native-xchacha.js';
@@ -120,14 +120,8 @@ export function nativeOpen(cipherName: string, alg: string, key: Uint8Array, non
   return plaintext;
 }
 
-const NATIVE_ALGORITHMS: ReadonlySet<Algorithm> = new Set<Algorithm>([
-  'aes-256-ctr',
-  'aes-256-cbc',
-  'chacha20-poly1305',
-  'xchacha20-poly1305',
-  'aes-128-gcm',
-  'aes-256-gcm',
-]);
+// node:crypto serves every algorithm (XChaCha20-Poly1305 composed from its ChaCha20 parts).
+const NATIVE_ALGORITHMS: ReadonlySet<Algorithm> = new Set<Algorithm>(ALGORITHMS);
 
 export function createNativeBackend(): Backend {
   return {
