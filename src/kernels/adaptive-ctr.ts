@@ -19,8 +19,8 @@ import { KernelDestroyedError } from './errors.js';
 import { checkAes256Args, outputFor } from './validate.js';
 import { counterAt } from './counter.js';
 import type { WasmBackend } from './wasm/backend.js';
-import { PARAM_KEY, PARAM_NONCE, type KernelFn, type KernelInstance, type Slot } from './wasm/instance.js';
-import { check } from './wasm/status.js';
+import type { KernelFn, KernelInstance, Slot } from './wasm/instance.js';
+import { openAesSlot, seekCtr } from './wasm/aes-context.js';
 import { pump } from './wasm/io.js';
 import { takeOutput } from './wasm/output.js';
 
@@ -51,9 +51,8 @@ function gainOf(plan: AdaptivePlan, length: number): number {
 
 const ZEROS = new Uint8Array(16);
 
-/** The three exports a CTR stream needs, looked up once per instance. */
+/** The exports a CTR stream needs on its hot path, looked up once per instance. */
 interface CtrFns {
-  init: KernelFn;
   ctrInit: KernelFn;
   xor: KernelFn;
 }
@@ -62,7 +61,7 @@ const fnsByInstance = new WeakMap<KernelInstance, CtrFns>();
 function fnsOf(inst: KernelInstance): CtrFns {
   let fns = fnsByInstance.get(inst);
   if (fns === undefined) {
-    fns = { init: inst.fn('aesInit'), ctrInit: inst.fn('aesCtrInit'), xor: inst.fn('aesCtrXor') };
+    fns = { ctrInit: inst.fn('aesCtrInit'), xor: inst.fn('aesCtrXor') };
     fnsByInstance.set(inst, fns);
   }
   return fns;
@@ -140,31 +139,15 @@ export class AdaptiveCtr implements StreamCipher {
   /** A WASM context keyed with the key and positioned at the current offset; the key passes through the param slot only. */
   private openWasm(material: Uint8Array): Slot {
     const pool = this.wasmBackend.pool;
-    const slot = pool.alloc(pool.primary.fn('aesCtxSize')());
-    const inst = slot.inst;
-    try {
-      inst.mem.set(material.subarray(0, 32), inst.param + PARAM_KEY);
-      check(fnsOf(inst).init(slot.ptr, inst.param + PARAM_KEY, 32), 'aesInit');
-      this.seekWasm(slot, material);
-    } catch (err) {
-      inst.wipeParam();
-      pool.release(slot);
-      throw err;
-    }
-    inst.wipeParam();
+    const slot = openAesSlot(pool, material.subarray(0, 32), (fresh) => this.seekWasm(fresh, material));
     pool.track(this, slot);
     return slot;
   }
 
   /** Counter = IV + floor(offset / 16), then burn offset mod 16 keystream bytes. */
   private seekWasm(slot: Slot, material: Uint8Array): void {
-    const { inst, ptr } = slot;
-    const fns = fnsOf(inst);
-    inst.mem.set(counterAt(material.subarray(32), Math.floor(this.offset / 16)), inst.param + PARAM_NONCE);
-    check(fns.ctrInit(ptr, inst.param + PARAM_NONCE), 'aesCtrInit');
-    const skip = this.offset % 16;
-    if (skip > 0) check(fns.xor(ptr, inst.param + PARAM_NONCE, skip), 'aesCtrXor');
-    inst.wipeParam();
+    const fns = fnsOf(slot.inst);
+    seekCtr(slot, fns.ctrInit, fns.xor, material.subarray(32), this.offset);
   }
 
   private enterNative(material: Uint8Array): void {

@@ -5,7 +5,8 @@
 import type { CbcCipher, CbcDirection } from '../types.js';
 import { KernelDestroyedError } from '../errors.js';
 import { checkAes256Args, checkCbcLength, outputFor } from '../validate.js';
-import { PARAM_KEY, PARAM_NONCE, type KernelFn, type KernelPool, type Slot } from './instance.js';
+import { PARAM_NONCE, type KernelFn, type KernelPool, type Slot } from './instance.js';
+import { openAesSlot } from './aes-context.js';
 import { check } from './status.js';
 import { pump, pumpNew } from './io.js';
 
@@ -16,21 +17,13 @@ export class WasmCbc implements CbcCipher {
 
   constructor(private readonly pool: KernelPool, direction: CbcDirection, key: Uint8Array, iv: Uint8Array) {
     checkAes256Args('aes-256-cbc', key, iv);
-    const slot = pool.alloc(pool.primary.fn('aesCtxSize')());
-    const inst = slot.inst;
-    this.name = direction === 'encrypt' ? 'aesCbcEncrypt' : 'aesCbcDecrypt';
-    this.kernel = inst.fn(this.name);
-    try {
-      inst.mem.set(key, inst.param + PARAM_KEY);
-      check(inst.fn('aesInit')(slot.ptr, inst.param + PARAM_KEY, 32), 'aesInit');
+    const name = direction === 'encrypt' ? 'aesCbcEncrypt' : 'aesCbcDecrypt';
+    const slot = openAesSlot(pool, key, ({ inst, ptr }) => {
       inst.mem.set(iv, inst.param + PARAM_NONCE);
-      check(inst.fn('aesCbcInit')(slot.ptr, inst.param + PARAM_NONCE), 'aesCbcInit');
-    } catch (err) {
-      inst.wipeParam();
-      pool.release(slot);
-      throw err;
-    }
-    inst.wipeParam();
+      check(inst.fn('aesCbcInit')(ptr, inst.param + PARAM_NONCE), 'aesCbcInit');
+    });
+    this.name = name;
+    this.kernel = slot.inst.fn(name);
     this.slot = slot;
     pool.track(this, slot);
   }

@@ -7,8 +7,8 @@
 import type { StreamCipher } from '../types.js';
 import { KernelDestroyedError } from '../errors.js';
 import { checkAes256Args, outputFor } from '../validate.js';
-import { counterAt } from '../counter.js';
-import { PARAM_KEY, PARAM_NONCE, type KernelFn, type KernelPool, type Slot } from './instance.js';
+import type { KernelFn, KernelPool, Slot } from './instance.js';
+import { openAesSlot, seekCtr } from './aes-context.js';
 import { check } from './status.js';
 import { pump } from './io.js';
 import { MemoryWindow, takeOutput } from './output.js';
@@ -27,28 +27,15 @@ export class WasmCtr implements StreamCipher {
 
   constructor(private readonly pool: KernelPool, key: Uint8Array, iv: Uint8Array) {
     checkAes256Args('aes-256-ctr', key, iv);
-    const size = pool.primary.fn('aesCtxSize')();
-    const slot = pool.alloc(size);
-    const inst = slot.inst;
-    this.mem = inst.mem;
-    this.io = inst.ioPtr;
-    this.ioSize = inst.ioSize;
-    this.ctx = slot.ptr;
-    this.xor = inst.fn('aesCtrXor');
-    this.out = new MemoryWindow(inst.mem, inst.ioPtr);
-    this.ctrInit = inst.fn('aesCtrInit');
     this.iv = Uint8Array.from(iv);
-    try {
-      inst.mem.set(key, inst.param + PARAM_KEY);
-      check(inst.fn('aesInit')(slot.ptr, inst.param + PARAM_KEY, 32), 'aesInit');
-      inst.mem.set(iv, inst.param + PARAM_NONCE);
-      check(this.ctrInit(slot.ptr, inst.param + PARAM_NONCE), 'aesCtrInit');
-    } catch (err) {
-      inst.wipeParam();
-      pool.release(slot);
-      throw err;
-    }
-    inst.wipeParam();
+    const slot = openAesSlot(pool, key, (fresh) => seekCtr(fresh, fresh.inst.fn('aesCtrInit'), fresh.inst.fn('aesCtrXor'), this.iv, 0));
+    this.mem = slot.inst.mem;
+    this.io = slot.inst.ioPtr;
+    this.ioSize = slot.inst.ioSize;
+    this.ctx = slot.ptr;
+    this.xor = slot.inst.fn('aesCtrXor');
+    this.out = new MemoryWindow(slot.inst.mem, slot.inst.ioPtr);
+    this.ctrInit = slot.inst.fn('aesCtrInit');
     this.slot = slot;
     pool.track(this, slot);
   }
@@ -78,12 +65,7 @@ export class WasmCtr implements StreamCipher {
   seek(offset: number): void {
     const slot = this.slot;
     if (slot === undefined) throw new KernelDestroyedError('aes-256-ctr');
-    const { inst, ptr } = slot;
-    inst.mem.set(counterAt(this.iv, Math.floor(offset / 16)), inst.param + PARAM_NONCE);
-    check(this.ctrInit(ptr, inst.param + PARAM_NONCE), 'aesCtrInit');
-    const skip = offset % 16;
-    if (skip > 0) check(this.xor(ptr, inst.param + PARAM_NONCE, skip), 'aesCtrXor'); // burns keystream bytes
-    inst.wipeParam();
+    seekCtr(slot, this.ctrInit, this.xor, this.iv, offset);
   }
 
   destroy(): void {
