@@ -26,7 +26,7 @@ export interface Timing {
   warmup: number;
 }
 
-export const FULL_TIMING: Timing = { maxTime: 0.001, minTime: 0.002, minSamples: 10, rounds: 3, warmup: 0.02 };
+export const FULL_TIMING: Timing = { maxTime: 0.001, minTime: 0.002, minSamples: 10, rounds: 5, warmup: 0.02 };
 export const QUICK_TIMING: Timing = { maxTime: 0.001, minTime: 0.002, minSamples: 3, rounds: 2, warmup: 0.005 };
 
 export interface Measurement {

@@ -18,6 +18,7 @@ import { makeFixture, prepareCase, type Fixture } from './cases.js';
 import { FULL_TIMING, QUICK_TIMING, type Timing } from './measure.js';
 import { timeGroups, type Slot } from './timer.js';
 import { loadProjectRegistry, type BenchRegistry } from './registry.js';
+import type { AeadAlgorithm } from '../../src/kernels/index.js';
 import { addNativeRatios, type CaseResult } from './results.js';
 import { evaluateTargets, type TargetResult } from './targets.js';
 import { verifyBackend, type Verdict } from './verify.js';
@@ -156,7 +157,7 @@ function cipherSlot(registry: BenchRegistry, plan: PlannedCase): Slot {
       operation: fixture.operation,
       backend,
       size: fixture.size,
-      chosen: backend === 'auto' ? safeChosen(registry, algorithm, fixture.size) : undefined,
+      chosen: backend === 'auto' ? safeChosen(registry, algorithm, fixture.size, fixture.operation) : undefined,
     },
     bytesPerOp: fixture.size,
     prepare: () => prepareCase(registry, backend, fixture),
@@ -181,9 +182,11 @@ function safeBackends(registry: BenchRegistry, algorithm: Algorithm): string[] {
   }
 }
 
-function safeChosen(registry: BenchRegistry, algorithm: Algorithm, size: number): string | undefined {
+/** What the registry serves this case with: open and decrypt have a choice of their own (chosenOpen). */
+function safeChosen(registry: BenchRegistry, algorithm: Algorithm, size: number, operation: string): string | undefined {
   try {
-    return registry.chosen(algorithm, size);
+    const reverse = (operation === 'open' || operation === 'decrypt') && algorithm !== 'aes-256-ctr';
+    return reverse ? registry.chosenOpen(algorithm as AeadAlgorithm | 'aes-256-cbc', size) : registry.chosen(algorithm, size);
   } catch {
     return undefined;
   }

@@ -5,7 +5,9 @@
  *   encrypt:  C_i = E(K, P_i ⊕ C_{i-1})   → next IV = last block of the OUTPUT
  *   decrypt:  P_i = D(K, C_i) ⊕ C_{i-1}   → next IV = last block of the INPUT (saved first: out may be data)
  *
- * so moving between backends is: create the other backend's cipher with the same key and the carried IV. The
+ * so moving between backends is: create the other backend's cipher with the same key and the carried IV. A WASM
+ * cipher keeps that value in its context and hands it over at a switch (readChainingValue); for node:crypto,
+ * which does not expose it, it is copied here on every update. The
  * key is kept (a copy, wiped by destroy()) for those re-creations, as the adaptive CTR stream does. `pick`
  * decides per update (registry.ts: the size's choice, unless the saving does not pay for the switch).
  */
@@ -18,11 +20,17 @@ export type CbcFactory = (backend: BackendName, direction: CbcDirection, key: Ui
 
 const BLOCK = 16;
 
+interface Current {
+  name: BackendName;
+  cipher: CbcCipher;
+  /** The cipher can report its chaining value, so updates need not track it. */
+  keepsChain: boolean;
+}
+
 export class AdaptiveCbc implements CbcCipher {
   private key: Uint8Array | undefined;
   private readonly iv = new Uint8Array(BLOCK);
-  private readonly nextIv = new Uint8Array(BLOCK);
-  private current: { name: BackendName; cipher: CbcCipher } | undefined;
+  private current: Current | undefined;
   private lastSize = -1;
   /** How many times the cipher moved between backends (tests, status). */
   switches = 0;
@@ -45,35 +53,48 @@ export class AdaptiveCbc implements CbcCipher {
   }
 
   update(data: Uint8Array, out?: Uint8Array): Uint8Array {
+    const current = this.current;
+    // a run of same-size updates (the common case) keeps its backend: the picker costs more than a 64-byte block
+    if (current === undefined || data.length !== this.lastSize || this.key === undefined) return this.updatePicked(data, out);
+    return current.keepsChain ? current.cipher.update(data, out) : this.updateTracked(current.cipher, data, out);
+  }
+
+  private updatePicked(data: Uint8Array, out: Uint8Array | undefined): Uint8Array {
     const key = this.key;
     if (key === undefined) throw new KernelDestroyedError('aes-256-cbc');
     checkCbcLength(data.length);
     let current = this.current;
-    // a run of same-size updates (the common case) skips the choice: the picker costs more than a 64-byte block
-    const name = current !== undefined && data.length === this.lastSize ? current.name : this.pick(data.length, current?.name);
+    const name = this.pick(data.length, current?.name);
     this.lastSize = data.length;
-    if (current === undefined || current.name !== name) {
-      const cipher = this.create(name, this.direction, key, this.iv);
-      if (current !== undefined) {
-        current.cipher.destroy();
-        this.switches++;
-      }
-      this.current = current = { name, cipher };
-    }
-    const n = data.length;
-    if (n === 0) return current.cipher.update(data, out);
-    // plain 16-byte loops: a subarray() view per update would cost more than the copy
-    const last = n - BLOCK;
-    if (this.direction === 'decrypt') {
-      const next = this.nextIv;
-      for (let i = 0; i < BLOCK; i++) next[i] = data[last + i]!;
-    }
-    const result = current.cipher.update(data, out);
-    const from = this.direction === 'decrypt' ? this.nextIv : result;
-    const at = this.direction === 'decrypt' ? 0 : last;
+    if (current === undefined || current.name !== name) current = this.moveTo(name, key, current);
+    return current.keepsChain ? current.cipher.update(data, out) : this.updateTracked(current.cipher, data, out);
+  }
+
+  /**
+   * An update on a backend that cannot report its chaining value: it is copied here (plain 16-byte loops; a
+   * subarray() view per update costs more). Decrypt takes it from the input before `out` may overwrite it.
+   */
+  private updateTracked(cipher: CbcCipher, data: Uint8Array, out: Uint8Array | undefined): Uint8Array {
+    const last = data.length - BLOCK;
     const iv = this.iv;
-    for (let i = 0; i < BLOCK; i++) iv[i] = from[at + i]!;
+    if (this.direction === 'decrypt') {
+      if (last >= 0) for (let i = 0; i < BLOCK; i++) iv[i] = data[last + i]!;
+      return cipher.update(data, out);
+    }
+    const result = cipher.update(data, out);
+    if (last >= 0) for (let i = 0; i < BLOCK; i++) iv[i] = result[last + i]!;
     return result;
+  }
+
+  /** Re-creates the cipher on `name` at the current chaining value. */
+  private moveTo(name: BackendName, key: Uint8Array, current: Current | undefined): Current {
+    if (current !== undefined) {
+      if (current.keepsChain) current.cipher.readChainingValue!(this.iv);
+      current.cipher.destroy();
+      this.switches++;
+    }
+    const cipher = this.create(name, this.direction, key, this.iv);
+    return (this.current = { name, cipher, keepsChain: cipher.readChainingValue !== undefined });
   }
 
   destroy(): void {
@@ -81,7 +102,6 @@ export class AdaptiveCbc implements CbcCipher {
     this.key.fill(0);
     this.key = undefined;
     this.iv.fill(0);
-    this.nextIv.fill(0);
     this.current?.cipher.destroy();
     this.current = undefined;
   }

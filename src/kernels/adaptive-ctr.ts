@@ -73,6 +73,8 @@ export class AdaptiveCtr implements StreamCipher {
   private offset = 0;
   /** The WASM context's arena slot, made on first WASM use and kept until destroy(). */
   private slot: Slot | undefined;
+  /** The slot's aesCtrXor export, kept beside the slot (a WeakMap lookup per update costs ≈ 15 ns). */
+  private xorFn: KernelFn | undefined;
   private native: Cipher | undefined;
   private onWasm = true;
   private balance = 0;
@@ -133,7 +135,7 @@ export class AdaptiveCtr implements StreamCipher {
 
   private xorWasm(material: Uint8Array, data: Uint8Array, dst: Uint8Array): void {
     const slot = (this.slot ??= this.openWasm(material));
-    pump(slot.inst, fnsOf(slot.inst).xor, slot.ptr, data, dst, 'aesCtrXor');
+    pump(slot.inst, this.xorFn!, slot.ptr, data, dst, 'aesCtrXor');
   }
 
   /** A WASM context keyed with the key and positioned at the current offset; the key passes through the param slot only. */
@@ -141,6 +143,7 @@ export class AdaptiveCtr implements StreamCipher {
     const pool = this.wasmBackend.pool;
     const slot = openAesSlot(pool, material.subarray(0, 32), (fresh) => this.seekWasm(fresh, material));
     pool.track(this, slot);
+    this.xorFn = fnsOf(slot.inst).xor;
     return slot;
   }
 
@@ -182,6 +185,7 @@ export class AdaptiveCtr implements StreamCipher {
       pool.untrack(this);
       pool.release(slot);
       this.slot = undefined;
+      this.xorFn = undefined;
     }
     this.native = undefined;
     this.onWasm = true;

@@ -29,7 +29,15 @@ export interface Calibration {
   spentMs?: Partial<Record<Algorithm, number>>;
   /** false when the budget ran out and some points were extrapolated. */
   complete: boolean;
+  /**
+   * Interference seen while measuring: the median over timed points of (median batch ÷ fastest batch). Near 1 on
+   * a quiet machine; a calibration above NOISY_CALIBRATION is taken again at the next start and merged (cache.ts).
+   */
+  noise?: number;
 }
+
+/** Above this noise a calibration is not trusted on its own (see Calibration.noise). */
+export const NOISY_CALIBRATION = 1.25;
 
 const BATCH_TARGET_NS = 30_000;
 const ROUNDS = 5;
@@ -133,19 +141,29 @@ function warmAll(list: ReadonlyArray<readonly [Algorithm, Backend]>, untilNs: nu
  * the minimum per point: at least ROUNDS rounds, more until `untilNs` (at most MAX_ROUNDS). A batch holds at
  * least MIN_REPS calls, so a 64 KiB point is not judged on one call.
  */
-function timeRoundRobin(points: ReadonlyArray<{ backend: Backend; alg: Algorithm; size: number; kind?: 'seal' | 'open' }>, untilNs = 0): number[] {
+function timeRoundRobin(points: ReadonlyArray<{ backend: Backend; alg: Algorithm; size: number; kind?: 'seal' | 'open' }>, untilNs = 0, spreads?: number[]): number[] {
   const timed = points.map((p) => {
     const { op, done } = operation(p.backend, p.alg, p.size, p.kind);
-    return { op, done, reps: repsFor(op), best: Infinity };
+    return { op, done, reps: repsFor(op), batches: [] as number[] };
   });
   try {
     for (let r = 0; r < MAX_ROUNDS && (r < ROUNDS || now() < untilNs); r++) {
-      for (const t of timed) t.best = Math.min(t.best, timeBatch(t.op, t.reps));
+      for (const t of timed) t.batches.push(timeBatch(t.op, t.reps));
     }
   } finally {
     for (const t of timed) t.done();
   }
-  return timed.map((t) => Math.round(t.best));
+  return timed.map((t) => {
+    const sorted = t.batches.sort((a, b) => a - b);
+    spreads?.push(sorted[sorted.length >> 1]! / sorted[0]!);
+    return Math.round(sorted[0]!);
+  });
+}
+
+function median(values: number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1];
 }
 
 /** Median measured/prior ratio over every measured point (1 without any). */
@@ -200,15 +218,16 @@ export function calibrate(
   const costs: CostTable = {};
   let allMeasured = true;
   const spentMs: Partial<Record<Algorithm, number>> = {};
+  const spreads: number[] = [];
   // phase 1: warm every WASM kernel first (≤ 40% of the budget), so V8's background tier-up of the early ones
   // completes while the later ones warm, and phase 2 times optimized code
   // only the WASM flavour that will be timed (plausible(): scalar wasm is not timed beside wasm-simd)
   const warmList = ALGORITHMS.flatMap((alg) => {
     const wasmNames = [...backends.keys()].filter((n) => n.startsWith('wasm') && usable(alg, n));
     const timedWasm: BackendName[] = wasmNames.includes('wasm-simd') ? ['wasm-simd'] : wasmNames;
-    // native ChaCha AEADs run JS around the native call (XChaCha composes two ciphers): JIT it too, or a cold
-    // process measures native too slow at the break-even sizes
-    const warmNative: BackendName[] = alg.includes('chacha') && usable(alg, 'native') && backends.has('native') ? ['native'] : [];
+    // native AEADs and CBC run JS around the native calls (XChaCha composes two ciphers, GCM checks tags): JIT
+    // that too, or a cold process measures native too slow at the break-even sizes and picks WASM there
+    const warmNative: BackendName[] = alg !== 'aes-256-ctr' && usable(alg, 'native') && backends.has('native') ? ['native'] : [];
     return [...timedWasm, ...warmNative].map((n) => [alg, backends.get(n)!] as const);
   });
   warmAll(warmList, started + budgetNs * 0.3);
@@ -238,7 +257,7 @@ export function calibrate(
       for (const n of names) if (!contenders.includes(n)) active.delete(n), skipped.add(n);
       const timedNames = names.filter((n) => active.has(n));
       const sizeDeadline = now() + (deadline - now()) / (SIZE_CLASSES.length - i);
-      const results = timeRoundRobin(timedNames.map((n) => ({ backend: backends.get(n)!, alg, size })), sizeDeadline);
+      const results = timeRoundRobin(timedNames.map((n) => ({ backend: backends.get(n)!, alg, size })), sizeDeadline, spreads);
       timedNames.forEach((n, j) => rows[n]!.push(results[j]!));
       if (size >= 1024) {
         // stop timing a backend that is ≥ 4x slower than the best AND whose cost per extra byte is ≥ 2x the
@@ -268,6 +287,7 @@ export function calibrate(
     durationMs: (now() - started) / 1e6,
     spentMs,
     complete: allMeasured,
+    noise: median(spreads),
   };
 }
 

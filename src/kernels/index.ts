@@ -17,7 +17,7 @@ import { Registry, type KernelRegistry } from './registry.js';
 import { createSwapper } from './swap.js';
 import { forcedBackends } from './config.js';
 import { calibrate, type Calibration } from './calibrate.js';
-import { cacheFile, cacheKey, defaultCacheDir, readCalibration, writeCalibration } from './cache.js';
+import { cacheFile, cacheKey, defaultCacheDir, mergeCalibrations, needsRemeasure, readCalibration, writeCalibration } from './cache.js';
 import { cpuInfo } from './cpu.js';
 
 export * from './types.js';
@@ -75,7 +75,10 @@ export async function loadKernels(options: LoadKernelsOptions = {}): Promise<Ker
 
   const shouldCalibrate = options.calibrate !== false;
   const measure = (registry: Registry, budgetMs: number): Calibration => {
-    const measured = calibrate(backendMap(registry.state.entries), (alg, n) => registry.usable(alg, n), budgetMs);
+    const fresh = calibrate(backendMap(registry.state.entries), (alg, n) => registry.usable(alg, n), budgetMs);
+    // a cached calibration from this CPU, Node and build is folded in: the lower cost per point wins
+    const previous = readCalibration(cacheDir, keyFor(registry.state.entries));
+    const measured = previous ? mergeCalibrations(previous, fresh) : fresh;
     registry.state.openCosts = measured.openCosts;
     const written = writeCalibration(cacheDir, keyFor(registry.state.entries), measured);
     registry.state.calibration = { source: 'measured', file: written ? cacheFile(cacheDir) : undefined, durationMs: measured.durationMs };
@@ -97,7 +100,9 @@ export async function loadKernels(options: LoadKernelsOptions = {}): Promise<Ker
     measure,
   );
   // a cached measurement is used even with calibrate: false (it costs nothing); only calibrate: true measures
-  const cached = readCalibration(cacheDir, keyFor(entries));
+  // one taken under load is measured again (and merged) while calibration is allowed
+  const stored = readCalibration(cacheDir, keyFor(entries));
+  const cached = stored !== undefined && shouldCalibrate && needsRemeasure(stored) ? undefined : stored;
   const measured = cached ?? (shouldCalibrate ? measure(registry, budget) : undefined);
   if (cached) {
     registry.state.calibration = { source: 'cache', file: cacheFile(cacheDir), durationMs: cached.durationMs };

@@ -26,7 +26,7 @@ import { AEAD_ALGORITHMS, ALGORITHMS, BACKEND_NAMES, SIZE_CLASSES } from './type
 import { KernelUnsupportedError } from './errors.js';
 import { costAt, costRow, sizeClassIndex } from './costs.js';
 import { AdaptiveCtr, planAdaptive, type AdaptivePlan } from './adaptive-ctr.js';
-import { DispatchAead, type ChoiceRows } from './aead-dispatch.js';
+import { DispatchAead, type ChoiceBoard } from './aead-dispatch.js';
 import { AdaptiveCbc } from './adaptive-cbc.js';
 import type { BackendEntry } from './load.js';
 import type { WasmBackend } from './wasm/backend.js';
@@ -39,8 +39,8 @@ export interface KernelRegistry {
   cbc(direction: CbcDirection, key: Uint8Array, iv: Uint8Array, opts?: { backend?: BackendName }): CbcCipher;
   aead(alg: AeadAlgorithm, opts?: { backend?: BackendName }): Aead;
   chosen(alg: Algorithm, size: number): BackendName;
-  /** The backend AEAD open() uses for `size` bytes (seal and open are calibrated apart near break-even). */
-  chosenOpen(alg: AeadAlgorithm, size: number): BackendName;
+  /** The backend AEAD open() or CBC decrypt uses for `size` bytes (calibrated apart from seal near break-even). */
+  chosenOpen(alg: AeadAlgorithm | 'aes-256-cbc', size: number): BackendName;
   status(): KernelStatus;
   swap(wasmPath: string, opts?: { pinnedSha256?: string[] }): Promise<SwapResult>;
   /** Measures again now (blocks for up to `budgetMs`, default 250), updates the choices and the cache. */
@@ -67,8 +67,8 @@ export type Recalibrator = (registry: Registry, budgetMs: number) => { costs: Co
 export class Registry implements KernelRegistry {
   private chosenTable = new Map<Algorithm, BackendName[]>();
   private chosenOpenTable = new Map<Algorithm, BackendName[]>();
-  /** Seal and open rows per AEAD (new objects on every recompute: DispatchAead caches by identity). */
-  private choiceRows = new Map<Algorithm, ChoiceRows>();
+  /** Seal and open rows per AEAD; the generation moves on every recompute (DispatchAead re-reads then). */
+  private readonly choiceBoard: ChoiceBoard = { generation: 0, rows: new Map() };
   private adaptivePlan: AdaptivePlan | undefined;
 
   constructor(
@@ -96,7 +96,7 @@ export class Registry implements KernelRegistry {
   }
 
   /** The backend AEAD open() uses for `size` bytes (differs from chosen() only where open was timed apart). */
-  chosenOpen(alg: AeadAlgorithm, size: number): BackendName {
+  chosenOpen(alg: AeadAlgorithm | 'aes-256-cbc', size: number): BackendName {
     return this.chosenOpenTable.get(alg)?.[sizeClassIndex(size)] ?? this.chosen(alg, size);
   }
 
@@ -141,7 +141,7 @@ export class Registry implements KernelRegistry {
     if (!AEAD_ALGORITHMS.includes(alg)) throw new KernelUnsupportedError(`unknown AEAD ${String(alg)}`);
     if (opts?.backend !== undefined) return this.require(alg, opts.backend).aead(alg);
     this.chosen(alg, 0); // throws early when nothing serves alg
-    return new DispatchAead(alg, () => this.choiceRows.get(alg)!, (name) => this.require(alg, name).aead(alg));
+    return new DispatchAead(alg, this.choiceBoard, (name) => this.require(alg, name).aead(alg));
   }
 
   swap(wasmPath: string, opts?: { pinnedSha256?: string[] }): Promise<SwapResult> {
@@ -215,8 +215,9 @@ export class Registry implements KernelRegistry {
     for (const alg of AEAD_ALGORITHMS) {
       const seal = this.chosenTable.get(alg) ?? [];
       const open = this.chosenOpenTable.get(alg);
-      this.choiceRows.set(alg, { seal, open: open !== undefined && open.length === seal.length ? open : seal });
+      this.choiceBoard.rows.set(alg, { seal, open: open !== undefined && open.length === seal.length ? open : seal });
     }
+    this.choiceBoard.generation++;
     this.adaptivePlan = this.planCtr();
   }
 

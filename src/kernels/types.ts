@@ -48,6 +48,11 @@ export interface StreamCipher {
 export interface CbcCipher {
   update(data: Uint8Array, out?: Uint8Array): Uint8Array;
   destroy(): void;
+  /**
+   * Copies the current chaining value (the IV of the next block) into `into`, where the backend can read it
+   * back (WASM keeps it in the context; node:crypto does not expose it). Lets an adaptive cipher skip tracking it.
+   */
+  readChainingValue?(into: Uint8Array): void;
 }
 
 /** A stateless AEAD: each call carries its own key and nonce. Output of seal = ciphertext ‖ 16-byte tag. */

@@ -5,10 +5,11 @@
  * without changing a byte of the keystream.
  */
 import { createCipheriv, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ALGORITHMS, SIZE_CLASSES, envName, loadKernels } from '../../src/kernels/index.js';
+import { ALGORITHMS, SIZE_CLASSES, envName, loadKernels, type BackendName } from '../../src/kernels/index.js';
+import type { Calibration } from '../../src/kernels/calibrate.js';
 import { AdaptiveCtr, planAdaptive } from '../../src/kernels/adaptive-ctr.js';
 import { compileBuild } from '../../src/kernels/wasm/build.js';
 import { createWasmBackend } from '../../src/kernels/wasm/backend.js';
@@ -61,6 +62,11 @@ describe('calibration', () => {
     expect(existsSync(s1.calibration.file!)).toBe(true);
     const file = JSON.parse(readFileSync(s1.calibration.file!, 'utf8'));
     expect(Object.keys(file.entries)).toHaveLength(1);
+    const [entry] = Object.values(file.entries) as Array<{ calibration: Calibration }>;
+    expect(entry!.calibration.noise).toBeGreaterThanOrEqual(1);
+    // a quiet calibration is read back as it is (a noisy one would be measured again: next test)
+    entry!.calibration.noise = 1;
+    writeFileSync(s1.calibration.file!, JSON.stringify(file));
     const second = await loadKernels({ cacheDir, env: {}, logger });
     const s2 = second.status();
     expect(s2.calibration.source).toBe('cache');
@@ -68,6 +74,33 @@ describe('calibration', () => {
     for (const alg of ALGORITHMS) {
       for (const size of SIZE_CLASSES) expect(second.backends(alg)).toContain(second.chosen(alg, size));
     }
+  });
+
+  it('measures a calibration taken under load again and keeps the lower cost per point', async () => {
+    const cacheDir = tempDir();
+    const logger = pino({ level: 'silent' });
+    const first = await loadKernels({ cacheDir, env: {}, logger });
+    const path = first.status().calibration.file!;
+    const file = JSON.parse(readFileSync(path, 'utf8'));
+    const [entry] = Object.values(file.entries) as Array<{ calibration: Calibration }>;
+    // pretend the first start was disturbed: every cost inflated, noise high
+    const inflated = structuredClone(entry!.calibration.costs);
+    for (const rows of Object.values(inflated)) for (const row of Object.values(rows!)) row!.forEach((c, i) => (row![i] = c * 3));
+    entry!.calibration.costs = inflated;
+    entry!.calibration.noise = 2;
+    writeFileSync(path, JSON.stringify(file));
+    const second = await loadKernels({ cacheDir, env: {}, logger });
+    expect(second.status().calibration.source).toBe('measured');
+    const merged = (Object.values(JSON.parse(readFileSync(path, 'utf8')).entries)[0] as { calibration: Calibration }).calibration;
+    expect(merged.noise).toBeLessThan(2);
+    for (const alg of ALGORITHMS) {
+      for (const [name, row] of Object.entries(merged.costs[alg]!)) {
+        row!.forEach((c, i) => expect(c).toBeLessThanOrEqual(inflated[alg]![name as BackendName]![i]!));
+      }
+    }
+    // with calibration off, even a noisy cache is used as it is
+    const offline = await loadKernels({ cacheDir, env: {}, logger, calibrate: false });
+    expect(offline.status().calibration.source).toBe('cache');
   });
 });
 

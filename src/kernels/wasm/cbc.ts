@@ -5,7 +5,7 @@
 import type { CbcCipher, CbcDirection } from '../types.js';
 import { KernelDestroyedError } from '../errors.js';
 import { checkAes256Args, checkCbcLength, outputFor } from '../validate.js';
-import { PARAM_NONCE, type KernelFn, type KernelPool, type Slot } from './instance.js';
+import { AES_CTX_CHAIN, PARAM_NONCE, type KernelFn, type KernelPool, type Slot } from './instance.js';
 import { openAesSlot } from './aes-context.js';
 import { check } from './status.js';
 import { pump, pumpNew } from './io.js';
@@ -37,6 +37,13 @@ export class WasmCbc implements CbcCipher {
     // chunks of the I/O buffer must stay whole blocks: ioSize is 65 536 + 64, a multiple of 16
     pump(slot.inst, this.kernel, slot.ptr, data, dst, this.name);
     return dst;
+  }
+
+  readChainingValue(into: Uint8Array): void {
+    const slot = this.slot;
+    if (slot === undefined) throw new KernelDestroyedError('aes-256-cbc');
+    const at = slot.ptr + AES_CTX_CHAIN;
+    into.set(slot.inst.mem.subarray(at, at + 16));
   }
 
   destroy(): void {

@@ -10,6 +10,7 @@
 import { KernelInternalError } from '../errors.js';
 import type { KernelBuild } from './build.js';
 import { Wasm, type WasmImports, type WasmMemory, type WasmModule } from './api.js';
+import { MemoryWindow } from './output.js';
 
 export type KernelFn = (...args: number[]) => number;
 
@@ -25,6 +26,8 @@ export const PARAM_KEY = 0; // 32 bytes
 export const PARAM_NONCE = 32; // up to 24 bytes
 export const PARAM_TAG = 64; // 16 bytes (tag written by the kernel)
 export const PARAM_TAG2 = 80; // 16 bytes (spare)
+/** Offset of the CBC chaining value (16 bytes) inside an AES context (assembly/aes/core.ts AES_CHAIN). */
+export const AES_CTX_CHAIN = 16;
 
 function roundUp(n: number): number {
   return Math.ceil(n / SLOT_ALIGN) * SLOT_ALIGN;
@@ -58,6 +61,8 @@ export class KernelInstance {
   readonly mem32: Int32Array;
   readonly ioPtr: number;
   readonly ioSize: number;
+  /** The I/O buffer as a view cached per length (a subarray() per call costs more than a 64-byte kernel's copy). */
+  readonly ioWindow: MemoryWindow;
   readonly param: number;
   private next: number;
   private readonly end: number;
@@ -71,6 +76,7 @@ export class KernelInstance {
     this.mem32 = new Int32Array(this.exports.memory.buffer);
     this.ioPtr = this.fn('ioPtr')();
     this.ioSize = this.fn('ioSize')();
+    this.ioWindow = new MemoryWindow(this.mem, this.ioPtr);
     const heapBase = roundUp(this.fn('heapBase')());
     this.end = this.mem.length;
     this.param = heapBase;

@@ -16,7 +16,7 @@ export function pump(inst: KernelInstance, kernel: KernelFn, ctx: number, src: U
     mem.set(src, ioPtr);
     const status = kernel(ctx, ioPtr, length);
     if (status < 0) check(status, what);
-    dst.set(mem.subarray(ioPtr, ioPtr + length));
+    dst.set(inst.ioWindow.view(length));
     return;
   }
   for (let pos = 0; pos < length; pos += ioSize) {
@@ -36,9 +36,7 @@ export function pumpNew(inst: KernelInstance, kernel: KernelFn, ctx: number, src
     mem.set(src, ioPtr);
     const status = kernel(ctx, ioPtr, length);
     if (status < 0) check(status, what);
-    const out = takeOutput(length);
-    out.set(mem.subarray(ioPtr, ioPtr + length));
-    return out;
+    return inst.ioWindow.copy(length);
   }
   const dst = takeOutput(length);
   pump(inst, kernel, ctx, src, dst, what);
