@@ -75,6 +75,7 @@ function normalise(file: ParsedConfigFile, source: string): MtShieldConfig {
       maxBufferBytes: s.max_buffer,
       stateDir: s.state_dir,
       allowModes: [...new Set(s.allow_modes)],
+      gc: s.gc,
     },
     users: Object.entries(file.users).map(([name, u]) => ({
       name,

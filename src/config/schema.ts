@@ -5,7 +5,7 @@
  * their owners export (src/admin/config.ts, src/security/config.ts).
  *
  *   [server]  listen, public_host, handshake_timeout, idle_timeout, connect_timeout, drain_timeout,
- *             prefer_ipv6, fast_mode, default_dc, max_connections, max_buffer, state_dir, allow_modes
+ *             prefer_ipv6, fast_mode, default_dc, max_connections, max_buffer, state_dir, allow_modes, gc
  *   [users.NAME] secret, max_connections, max_ips, quota, expires, level
  *   [upstream] dc = { "2" = ["host:port", …] }
  *   [fronting] host, port, connect_timeout
@@ -31,6 +31,7 @@ export const DEFAULTS = {
   maxBuffer: '64KiB',
   stateDir: './.mtshield',
   allowModes: ['plain', 'dd', 'ee'] as ('plain' | 'dd' | 'ee')[],
+  gc: 'single-threaded' as 'single-threaded' | 'parallel',
   frontingPort: 443,
   frontingConnectTimeout: '5s',
   maxSkew: '120s',
@@ -95,6 +96,7 @@ const serverSchema = z
     max_buffer: size().prefault(DEFAULTS.maxBuffer),
     state_dir: z.string().min(1).default(DEFAULTS.stateDir),
     allow_modes: z.array(mode).min(1, 'allow at least one mode').default([...DEFAULTS.allowModes]),
+    gc: z.enum(['single-threaded', 'parallel']).default(DEFAULTS.gc),
   })
   .prefault({});
 

@@ -37,6 +37,8 @@ export interface ServerConfig {
   maxBufferBytes: number;
   stateDir: string;
   allowModes: SecretMode[];
+  /** V8 garbage-collector threading, applied once at start (src/util/gc-mode.ts). */
+  gc: 'single-threaded' | 'parallel';
 }
 
 export interface MtShieldConfig {

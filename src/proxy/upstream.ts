@@ -31,7 +31,11 @@ export async function connectDc(
   let upstream: Socket;
   let target: DialTarget;
   try {
-    ({ socket: upstream, target } = await dialFirst(resolution.addresses, settings.connectTimeoutMs, settings.maxBufferBytes, isCancelled, true));
+    // Reads into the shared buffer pay off where AES makes a fresh output anyway; in fast mode DC bytes go to the
+    // client untouched, and a borrowed read would have to be copied out (borrowed-reads.ts), so Node's own
+    // per-read buffer (not zero-filled) is cheaper.
+    const borrowReads = !settings.fastMode;
+    ({ socket: upstream, target } = await dialFirst(resolution.addresses, settings.connectTimeoutMs, settings.maxBufferBytes, isCancelled, borrowReads));
   } catch (err) {
     const tried = resolution.addresses.map(label).join(',');
     ctx.bus.emit('dc.failed', { ...ref, user: step.user.name, dc: step.dc, upstream: tried, error: (err as Error).message });

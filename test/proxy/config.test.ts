@@ -62,6 +62,7 @@ listen = "127.0.0.1:9100"
     expect(config.tls.maxSkewMs).toBe(120_000);
     expect(config.server.handshakeTimeoutMs).toBe(10_000);
     expect(config.server.allowModes).toEqual(['plain', 'dd', 'ee']);
+    expect(config.server.gc).toBe('single-threaded');
     expect(Object.isFrozen(config.server.listen)).toBe(true);
   });
 
@@ -71,6 +72,7 @@ listen = "127.0.0.1:9100"
 listen = "nowhere"
 handshake_timeout = "soon"
 colour = "blue"
+gc = "turbo"
 [users.bob]
 secret = "abcd"
 quota = "lots"
@@ -79,7 +81,7 @@ max_skew = -1
 `);
     expect(err.code).toBe('ERR_CONFIG_INVALID');
     const paths = err.issues.map((i) => i.path);
-    expect(paths).toEqual(expect.arrayContaining(['server.listen', 'server.handshake_timeout', 'server', 'users.bob.secret', 'users.bob.quota', 'tls.max_skew']));
+    expect(paths).toEqual(expect.arrayContaining(['server.listen', 'server.handshake_timeout', 'server', 'server.gc', 'users.bob.secret', 'users.bob.quota', 'tls.max_skew']));
     expect(err.message).toContain('users.bob.quota');
     expect(err.message).toContain('"colour"');
     expect(err.message).not.toContain('abcd'); // secrets are never echoed

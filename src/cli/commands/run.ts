@@ -13,6 +13,8 @@ import { loadConfigFile } from '../../config/load.js';
 import type { MtShieldConfig } from '../../config/types.js';
 import { createLogger, type Logger } from '../../proxy/logger.js';
 import { startApp, type App } from '../../app.js';
+import { applyGcMode } from '../../util/gc-mode.js';
+import { missingRunNodeFlags } from '../../util/node-flags.js';
 
 interface RunFlags {
   config?: string;
@@ -35,6 +37,7 @@ export function register(program: Command): void {
         process.exitCode = 2;
         return;
       }
+      applyGcMode(config.server.gc); // before the relay allocates anything
       const logger = createLogger(config.log.level);
       // Handlers first: a signal that arrives while starting must not hit Node's default (exit) action.
       const holder: AppHolder = {};
@@ -47,7 +50,9 @@ export function register(program: Command): void {
         return;
       }
       printLinks(config, holder.app, generated);
-      logger.info({ pid: process.pid }, 'ready');
+      logger.info({ pid: process.pid, gc: config.server.gc }, 'ready');
+      const missing = missingRunNodeFlags();
+      if (missing.length > 0) logger.info({ missing }, 'started without the recommended node flags (docs/operations.md): more CPU per byte relayed');
       if (holder.pendingStop) holder.pendingStop();
     });
 }
