@@ -67,6 +67,8 @@ export class TlsRecordReader {
   private headerLen = 0;
   private body: Uint8Array | undefined; // the record being completed across pushes
   private bodyLen = 0;
+  /** pushPartial(): payload bytes of the current application-data record still to come. */
+  private remaining = 0;
   private cssAllowed: boolean;
   private failed: TlsError | undefined;
   private readonly maxRecord: number;
@@ -114,19 +116,73 @@ export class TlsRecordReader {
         this.body = new Uint8Array(this.checkHeader(this.header, 0));
         this.bodyLen = 0;
       }
-      const body = this.body!;
-      const n = Math.min(body.length - this.bodyLen, chunk.length - at);
-      body.set(chunk.subarray(at, at + n), this.bodyLen);
-      this.bodyLen += n;
-      at += n;
-      if (this.bodyLen === body.length) {
-        this.accept(this.header[0]!, body, out);
-        this.headerLen = 0;
-        this.bodyLen = 0;
-        this.body = undefined;
-      }
+      at = this.fillBody(chunk, at, out);
     }
     return out;
+  }
+
+  /**
+   * Like push(), but hands out application-data payload as it arrives: a record split across chunks comes
+   * back in pieces, each a view into its chunk, so nothing is copied and nothing waits for a record's last
+   * segment. For a stream cipher (the obfuscated2 layer inside) pieces are as good as whole records. A record
+   * that push() had started holding is completed the copying way first. Once called, call only this.
+   */
+  pushPartial(chunk: Uint8Array): Uint8Array[] {
+    if (this.failed) throw this.failed;
+    const out: Uint8Array[] = [];
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.body !== undefined) {
+        at = this.fillBody(chunk, at, out);
+        continue;
+      }
+      if (this.remaining > 0) {
+        const n = Math.min(this.remaining, chunk.length - at);
+        out.push(chunk.subarray(at, at + n));
+        this.remaining -= n;
+        at += n;
+        if (this.remaining === 0) this.headerLen = 0;
+        continue;
+      }
+      let length: number;
+      if (this.headerLen === 0 && chunk.length - at >= RECORD_HEADER_LENGTH) {
+        length = this.checkHeader(chunk, at);
+        this.header[0] = chunk[at]!;
+        at += RECORD_HEADER_LENGTH;
+      } else {
+        const n = Math.min(RECORD_HEADER_LENGTH - this.headerLen, chunk.length - at);
+        this.header.set(chunk.subarray(at, at + n), this.headerLen);
+        this.headerLen += n;
+        at += n;
+        if (this.headerLen < RECORD_HEADER_LENGTH) break;
+        length = this.checkHeader(this.header, 0);
+      }
+      this.headerLen = RECORD_HEADER_LENGTH;
+      if (this.header[0] === TYPE_CHANGE_CIPHER_SPEC) {
+        this.body = new Uint8Array(length); // one byte, checked whole by accept()
+        this.bodyLen = 0;
+        continue;
+      }
+      this.cssAllowed = false;
+      this.remaining = length;
+      if (length === 0) this.headerLen = 0;
+    }
+    return out;
+  }
+
+  /** Copies into the held record body; accepts it once complete. Returns the new position in `chunk`. */
+  private fillBody(chunk: Uint8Array, at: number, out: Uint8Array[]): number {
+    const body = this.body!;
+    const n = Math.min(body.length - this.bodyLen, chunk.length - at);
+    body.set(chunk.subarray(at, at + n), this.bodyLen);
+    this.bodyLen += n;
+    if (this.bodyLen === body.length) {
+      this.accept(this.header[0]!, body, out);
+      this.headerLen = 0;
+      this.bodyLen = 0;
+      this.body = undefined;
+    }
+    return at + n;
   }
 
   /** Validates a record header at b[at..at+5]; returns its payload length. */

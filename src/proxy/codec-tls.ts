@@ -1,6 +1,7 @@
 /**
  * Fake-TLS record layer around the obfuscated2 codec for the data phase. [wire.md "Fake TLS"]
- *   up:   TLS records from the client → payloads → obfuscated2 codec (records ≤ 16 640 bytes, else close)
+ *   up:   TLS records from the client → payloads, as they arrive → obfuscated2 codec (records ≤ 16 640
+ *         bytes, else close)
  *   down: DC bytes → obfuscated2 codec → `17 03 03 LL LL` records of ≤ 16 384 bytes, written as
  *         header/payload pairs (one writev) without copying the payload
  */
@@ -20,10 +21,10 @@ export class TlsCodec implements RelayCodec {
   }
 
   up(chunk: Buffer): Uint8Array | null {
-    const payloads = this.reader.push(chunk);
+    const payloads = this.reader.pushPartial(chunk);
     if (payloads.length === 0) return null;
     // One cipher pass and one write per chunk instead of one per record: CTR is a stream, so the payloads
-    // joined are processed exactly as one after the other.
+    // joined (whole records and the pieces of split ones) are processed exactly as one after the other.
     const joined = payloads.length === 1 ? payloads[0]! : compact(payloads);
     return this.inner.up(joined);
   }

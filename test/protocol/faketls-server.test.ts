@@ -99,16 +99,69 @@ describe('fake TLS: data-phase records', () => {
 
   it('never throws an untyped error on random bytes', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 400 }), fc.integer({ min: 1, max: 50 }), (bytes, step) => {
+      fc.property(fc.uint8Array({ maxLength: 400 }), fc.integer({ min: 1, max: 50 }), fc.boolean(), (bytes, step, partial) => {
         const reader = new TlsRecordReader();
         try {
-          for (let i = 0; i < bytes.length; i += step) reader.push(bytes.subarray(i, i + step));
+          for (let i = 0; i < bytes.length; i += step) {
+            const chunk = bytes.subarray(i, i + step);
+            if (partial) reader.pushPartial(chunk);
+            else reader.push(chunk);
+          }
         } catch (err) {
           expect(err).toBeInstanceOf(TlsError);
         }
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('pushPartial hands out the same bytes as push, as they arrive, for any chunking and handover', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.integer({ min: 1, max: 4000 }), { minLength: 1, maxLength: 12 }),
+        fc.integer({ min: 0, max: 20_000 }),
+        (sizes, cuts, handover) => {
+          const payloads = sizes.map((n) => rnd(n));
+          const wire = Buffer.concat([CHANGE_CIPHER_SPEC, ...payloads.map((p) => wrapRecords(p, Math.max(1, Math.min(16384, p.length || 1))))]);
+          const reader = new TlsRecordReader();
+          const out: Buffer[] = [];
+          let at = 0;
+          let k = 0;
+          while (at < wire.length) {
+            const chunk = wire.subarray(at, at + cuts[k++ % cuts.length]!);
+            // push() until `handover` bytes, then pushPartial(): what the codec does after the handshake
+            const pieces = at < handover ? reader.push(chunk) : reader.pushPartial(chunk);
+            for (const piece of pieces) {
+              expect(piece.length).toBeGreaterThan(0);
+              out.push(Buffer.from(piece));
+            }
+            at += chunk.length;
+          }
+          expect(Buffer.concat(out).equals(Buffer.concat(payloads))).toBe(true);
+          expect(reader.pendingBytes).toBe(0);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('pushPartial gives a split record in pieces that are views of the chunks, and checks every header', () => {
+    const payload = rnd(1000);
+    const wire = wrapRecords(payload);
+    const reader = new TlsRecordReader();
+    const first = reader.pushPartial(wire.subarray(0, 300));
+    expect(first).toHaveLength(1);
+    expect(first[0]!.buffer).toBe(wire.buffer); // a view, not a copy
+    expect(Buffer.from(first[0]!).equals(Buffer.from(payload.subarray(0, 295)))).toBe(true);
+    const rest = reader.pushPartial(wire.subarray(300));
+    expect(Buffer.from(rest[0]!).equals(Buffer.from(payload.subarray(295)))).toBe(true);
+    expect(() => reader.pushPartial(Uint8Array.of(0x17, 0x03, 0x03, 0x41))).not.toThrow(); // header split: waits
+    expect(() => reader.pushPartial(Uint8Array.of(0x01))).toThrowError(expect.objectContaining({ code: 'ERR_PROTOCOL_TLS_RECORD_TOO_LARGE' }));
+    const css = new TlsRecordReader();
+    expect(css.pushPartial(Buffer.concat([CHANGE_CIPHER_SPEC.subarray(0, 5)]))).toEqual([]);
+    expect(css.pushPartial(CHANGE_CIPHER_SPEC.subarray(5))).toEqual([]);
+    expect(() => css.pushPartial(CHANGE_CIPHER_SPEC)).toThrowError(expect.objectContaining({ code: 'ERR_PROTOCOL_TLS_RECORD_TYPE' }));
   });
 });
 
