@@ -1,6 +1,6 @@
 /**
- * Runs the proxy under test as its own process, exactly as an operator would (`node <RUN_NODE_FLAGS>
- * bin/mtshield.js run --config FILE`, src/util/node-flags.ts), so its CPU time and resident memory can be read from /proc without the load
+ * Runs the proxy under test as its own process, exactly as an operator would (`<RUN_ENV> node <RUN_NODE_FLAGS>
+ * bin/mtshield.js run --config FILE`, src/util/launch.ts), so its CPU time and resident memory can be read from /proc without the load
  * generator's own work mixed in. The config points every DC at the fake DC and lifts the per-IP limits,
  * since all load comes from 127.0.0.1.
  */
@@ -10,7 +10,7 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packagePath } from '../../src/util/paths.js';
-import { RUN_NODE_FLAGS } from '../../src/util/node-flags.js';
+import { RUN_ENV, RUN_NODE_FLAGS } from '../../src/util/launch.js';
 
 export interface ProxyUser {
   name: string;
@@ -73,7 +73,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyUnderTest>
   writeFileSync(configPath, configText);
   const child: ChildProcess = spawn(process.execPath, [...RUN_NODE_FLAGS, ...(options.nodeArgs ?? []), packagePath('bin/mtshield.js'), 'run', '--config', configPath], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_ENV: 'production', ...options.env },
+    env: { ...process.env, NODE_ENV: 'production', ...RUN_ENV, ...options.env },
   });
   let tail = '';
   const keep = (chunk: Buffer) => {

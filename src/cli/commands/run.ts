@@ -14,7 +14,7 @@ import type { MtShieldConfig } from '../../config/types.js';
 import { createLogger, type Logger } from '../../proxy/logger.js';
 import { startApp, type App } from '../../app.js';
 import { applyGcMode } from '../../util/gc-mode.js';
-import { missingRunNodeFlags } from '../../util/node-flags.js';
+import { missingLaunchSettings } from '../../util/launch.js';
 
 interface RunFlags {
   config?: string;
@@ -51,8 +51,8 @@ export function register(program: Command): void {
       }
       printLinks(config, holder.app, generated);
       logger.info({ pid: process.pid, gc: config.server.gc }, 'ready');
-      const missing = missingRunNodeFlags();
-      if (missing.length > 0) logger.info({ missing }, 'started without the recommended node flags (docs/operations.md): more CPU per byte relayed');
+      const missing = missingLaunchSettings();
+      if (missing.length > 0) logger.info({ missing }, 'started without the recommended launch settings (docs/operations.md): more CPU per byte relayed');
       if (holder.pendingStop) holder.pendingStop();
     });
 }
