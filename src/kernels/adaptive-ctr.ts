@@ -9,8 +9,8 @@
  * running balance floored at 0; the stream switches once the balance exceeds the switch cost. One large update
  * switches at once, a run of mid-size updates after a few, and alternating sizes do not thrash.
  *
- * Memory: a proxy holds four of these per connection, mostly idle, so a stream keeps only key ‖ IV (one 48-byte
- * array) and, once it has run on WASM, its arena slot: it drives the kernel exports (aesInit, aesCtrInit,
+ * Memory: a proxy holds four of these per connection, mostly idle, so a stream keeps only key ‖ IV (a 48-byte
+ * slot in a shared slab, material-slots.ts) and, once it has run on WASM, its arena slot: it drives the kernel exports (aesInit, aesCtrInit,
  * aesCtrXor; docs/kernel-abi.md) itself rather than through a WasmCtr with its own IV copy and views.
  */
 import { createCipheriv, type Cipher } from 'node:crypto';
@@ -23,6 +23,7 @@ import type { KernelFn, KernelInstance, Slot } from './wasm/instance.js';
 import { openAesSlot, seekCtr } from './wasm/aes-context.js';
 import { pump } from './wasm/io.js';
 import { takeOutput } from './wasm/output.js';
+import { releaseSlot, slotBytes, takeSlot } from './material-slots.js';
 
 const BUCKET = 16;
 const BUCKETS = 65536 / BUCKET;
@@ -68,8 +69,8 @@ function fnsOf(inst: KernelInstance): CtrFns {
 }
 
 export class AdaptiveCtr implements StreamCipher {
-  /** key ‖ IV in one array (one allocation per stream: a proxy holds four streams per connection). */
-  private material: Uint8Array | undefined;
+  /** The key ‖ IV slot in the shared slabs (material-slots.ts: a proxy holds four streams per connection); -1 once destroyed. */
+  private material: number;
   private offset = 0;
   /** The WASM context's arena slot, made on first WASM use and kept until destroy(). */
   private slot: Slot | undefined;
@@ -83,9 +84,9 @@ export class AdaptiveCtr implements StreamCipher {
 
   constructor(private readonly wasmBackend: WasmBackend, private readonly plan: AdaptivePlan, key: Uint8Array, iv: Uint8Array) {
     checkAes256Args('aes-256-ctr', key, iv);
-    const material = new Uint8Array(48);
-    material.set(key);
-    material.set(iv, 32);
+    const material = takeSlot();
+    slotBytes(material).set(key);
+    slotBytes(material, 32).set(iv);
     this.material = material;
   }
 
@@ -119,9 +120,9 @@ export class AdaptiveCtr implements StreamCipher {
   }
 
   /** Moves to the cheaper side for an update of `length` bytes when the ski-rental balance says so. */
-  private choose(length: number): Uint8Array {
+  private choose(length: number): number {
     const material = this.material;
-    if (material === undefined) throw new KernelDestroyedError('aes-256-ctr');
+    if (material < 0) throw new KernelDestroyedError('aes-256-ctr');
     const gain = gainOf(this.plan, length); // > 0: native is cheaper for this length
     if (this.onWasm) {
       this.balance = Math.max(0, this.balance + gain);
@@ -133,28 +134,28 @@ export class AdaptiveCtr implements StreamCipher {
     return material;
   }
 
-  private xorWasm(material: Uint8Array, data: Uint8Array, dst: Uint8Array): void {
+  private xorWasm(material: number, data: Uint8Array, dst: Uint8Array): void {
     const slot = (this.slot ??= this.openWasm(material));
     pump(slot.inst, this.xorFn!, slot.ptr, data, dst, 'aesCtrXor');
   }
 
   /** A WASM context keyed with the key and positioned at the current offset; the key passes through the param slot only. */
-  private openWasm(material: Uint8Array): Slot {
+  private openWasm(material: number): Slot {
     const pool = this.wasmBackend.pool;
-    const slot = openAesSlot(pool, material.subarray(0, 32), (fresh) => this.seekWasm(fresh, material));
+    const slot = openAesSlot(pool, slotBytes(material, 0, 32), (fresh) => this.seekWasm(fresh, material));
     pool.track(this, slot);
     this.xorFn = fnsOf(slot.inst).xor;
     return slot;
   }
 
   /** Counter = IV + floor(offset / 16), then burn offset mod 16 keystream bytes. */
-  private seekWasm(slot: Slot, material: Uint8Array): void {
+  private seekWasm(slot: Slot, material: number): void {
     const fns = fnsOf(slot.inst);
-    seekCtr(slot, fns.ctrInit, fns.xor, material.subarray(32), this.offset);
+    seekCtr(slot, fns.ctrInit, fns.xor, slotBytes(material, 32), this.offset);
   }
 
-  private enterNative(material: Uint8Array): void {
-    const native = createCipheriv('aes-256-ctr', material.subarray(0, 32), counterAt(material.subarray(32), Math.floor(this.offset / 16)));
+  private enterNative(material: number): void {
+    const native = createCipheriv('aes-256-ctr', slotBytes(material, 0, 32), counterAt(slotBytes(material, 32), Math.floor(this.offset / 16)));
     const skip = this.offset % 16;
     if (skip > 0) native.update(ZEROS.subarray(0, skip));
     this.native = native;
@@ -163,7 +164,7 @@ export class AdaptiveCtr implements StreamCipher {
     this.switches++;
   }
 
-  private enterWasm(material: Uint8Array): void {
+  private enterWasm(material: number): void {
     if (this.slot === undefined) this.slot = this.openWasm(material);
     else this.seekWasm(this.slot, material);
     this.native = undefined;
@@ -178,7 +179,7 @@ export class AdaptiveCtr implements StreamCipher {
    * proxy calls this for connections that have gone quiet, so an idle connection holds only 48 bytes of keys.
    */
   release(): void {
-    if (this.material === undefined) return;
+    if (this.material < 0) return;
     const slot = this.slot;
     if (slot !== undefined) {
       const pool = this.wasmBackend.pool;
@@ -198,9 +199,9 @@ export class AdaptiveCtr implements StreamCipher {
   }
 
   destroy(): void {
-    if (this.material === undefined) return;
+    if (this.material < 0) return;
     this.release(); // wipes the WASM context
-    this.material.fill(0);
-    this.material = undefined;
+    releaseSlot(this.material);
+    this.material = -1;
   }
 }

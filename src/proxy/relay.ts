@@ -33,6 +33,8 @@ export interface RelayOptions {
   maxBuffer: number;
   shaper?: BandwidthShaper;
   user?: string;
+  /** The owner already listens to the client's 'data' and 'end' and passes them to onData / onEnd. */
+  ownerFeedsClient?: boolean;
 }
 
 export class Relay {
@@ -56,10 +58,11 @@ export class Relay {
     // and ten closures each would cost more than the one property.
     (client as RelaySocket)[RELAY] = this;
     (upstream as RelaySocket)[RELAY] = this;
-    client.on('data', onSocketData);
+    const fed = this.options.ownerFeedsClient === true;
+    if (!fed) client.on('data', onSocketData);
     if (!onBorrowedData(upstream, onBorrowedUpstreamData)) upstream.on('data', onSocketData);
     for (const socket of [client, upstream]) {
-      socket.on('end', onSocketEnd);
+      if (socket === upstream || !fed) socket.on('end', onSocketEnd);
       socket.on('drain', onSocketDrain);
       socket.on('error', onSocketError);
       socket.on('close', onSocketClose);
