@@ -17,7 +17,7 @@ import { Registry, type KernelRegistry } from './registry.js';
 import { createSwapper } from './swap.js';
 import { forcedBackends } from './config.js';
 import { calibrate, type Calibration } from './calibrate.js';
-import { cacheFile, cacheKey, defaultCacheDir, mergeCalibrations, needsRemeasure, readCalibration, writeCalibration } from './cache.js';
+import { cacheFile, cacheKey, defaultCacheDir, needsRemeasure, quieterCalibration, readCalibration, writeCalibration } from './cache.js';
 import { cpuInfo } from './cpu.js';
 
 export * from './types.js';
@@ -74,11 +74,12 @@ export async function loadKernels(options: LoadKernelsOptions = {}): Promise<Ker
     cacheKey({ cpuModel: cpuInfo().model, node: process.version, builds: ['wasm', 'wasm-simd'].map((n) => es.get(n as BackendName)?.build?.sha256 ?? 'none') });
 
   const shouldCalibrate = options.calibrate !== false;
-  const measure = (registry: Registry, budgetMs: number): Calibration => {
+  /** `keepQuieter`: at start-up a noisy cached calibration gives way only to a quieter one; recalibrate() replaces. */
+  const measure = (registry: Registry, budgetMs: number, keepQuieter = false): Calibration => {
     const fresh = calibrate(backendMap(registry.state.entries), (alg, n) => registry.usable(alg, n), budgetMs);
-    // a cached calibration from this CPU, Node and build is folded in: the lower cost per point wins
+    // a noisy cached calibration from this CPU, Node and build gives way only to a quieter one
     const previous = readCalibration(cacheDir, keyFor(registry.state.entries));
-    const measured = previous ? mergeCalibrations(previous, fresh) : fresh;
+    const measured = keepQuieter && previous && needsRemeasure(previous) ? quieterCalibration(previous, fresh) : fresh;
     registry.state.openCosts = measured.openCosts;
     const written = writeCalibration(cacheDir, keyFor(registry.state.entries), measured);
     registry.state.calibration = { source: 'measured', file: written ? cacheFile(cacheDir) : undefined, durationMs: measured.durationMs };
@@ -100,10 +101,10 @@ export async function loadKernels(options: LoadKernelsOptions = {}): Promise<Ker
     measure,
   );
   // a cached measurement is used even with calibrate: false (it costs nothing); only calibrate: true measures
-  // one taken under load is measured again (and merged) while calibration is allowed
+  // one taken under load is measured again (the quieter is kept) while calibration is allowed
   const stored = readCalibration(cacheDir, keyFor(entries));
   const cached = stored !== undefined && shouldCalibrate && needsRemeasure(stored) ? undefined : stored;
-  const measured = cached ?? (shouldCalibrate ? measure(registry, budget) : undefined);
+  const measured = cached ?? (shouldCalibrate ? measure(registry, budget, true) : undefined);
   if (cached) {
     registry.state.calibration = { source: 'cache', file: cacheFile(cacheDir), durationMs: cached.durationMs };
     registry.state.openCosts = cached.openCosts;
