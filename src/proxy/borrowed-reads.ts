@@ -6,7 +6,8 @@
  * for the 64 KiB cap, which splits a 64 KiB frame plus its length prefix into a large and a tiny read (and a
  * tiny write on the other side). With `onread`, libuv reads into one buffer shared by every upstream socket
  * of the process: safe because JavaScript runs one callback at a time and the relay consumes each view before
- * it returns (relay.ts copies whatever the codec leaves in place, see `ownBytes`).
+ * it returns (relay.ts copies whatever the codec leaves in place: `ownBytes`, or one copy of the read for
+ * several parts).
  */
 import type { Socket } from 'node:net';
 

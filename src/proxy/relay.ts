@@ -106,9 +106,11 @@ export class Relay {
     if (out instanceof Uint8Array) {
       ok = sink.write(borrowed ? ownBytes(out, chunk) : out);
     } else {
+      // parts that are views of a borrowed read (fast mode's TLS records) come from one copy of the read
+      const owned = borrowed ? ownedCopy(out, chunk) : undefined;
       sink.cork();
       ok = true;
-      for (const part of out) ok = sink.write(borrowed ? ownBytes(part, chunk) : part) && ok;
+      for (const part of out) ok = sink.write(owned !== undefined && part.buffer === chunk.buffer ? rebase(part, chunk, owned) : part) && ok;
       sink.uncork();
     }
     // Sockets are created with highWaterMark = maxBuffer, so write() says false exactly when the queue is full
@@ -208,6 +210,18 @@ function onSocketError(this: RelaySocket): void {
 }
 function onSocketClose(this: RelaySocket): void {
   this[RELAY]?.onClose(this);
+}
+
+/** One copy of `chunk` when any part is a view of it (the shared read buffer), else undefined. */
+function ownedCopy(parts: readonly Uint8Array[], chunk: Buffer): Buffer | undefined {
+  for (const part of parts) if (part.buffer === chunk.buffer) return Buffer.from(chunk);
+  return undefined;
+}
+
+/** `part`, a view of `chunk`'s memory, as the same bytes of `copy` (a copy of `chunk`). */
+function rebase(part: Uint8Array, chunk: Buffer, copy: Buffer): Uint8Array {
+  const at = part.byteOffset - chunk.byteOffset;
+  return copy.subarray(at, at + part.length);
 }
 
 /** Maps a codec error (a ProtocolError code) to a close reason. */
