@@ -11,7 +11,7 @@ import type { SessionContext } from './context.js';
 import { dialFirst, label } from './dial.js';
 import { connectDc } from './upstream.js';
 import { normaliseAddress } from './address.js';
-import { Handshake, type HandshakeDone, type HandshakeStep } from './handshake.js';
+import { Handshake, failureReasonOf, type HandshakeDone, type HandshakeStep } from './handshake.js';
 import type { GateDecision } from './hooks.js';
 import { Relay, type RelayCodec, type RelayOwner } from './relay.js';
 import { TlsCodec } from './codec-tls.js';
@@ -163,7 +163,7 @@ export class Session implements RelayOwner {
       step = this.handshake!.feed(this.buffered ?? Buffer.alloc(0));
     } catch (err) {
       this.debug({ err: (err as Error).message }, 'handshake error');
-      return this.fail(reasonOf(err));
+      return this.fail(failureReasonOf(err));
     }
     if (step.kind === 'more') return;
     if (step.kind === 'fail') return this.fail(step.reason, step.mode);
@@ -393,11 +393,4 @@ function onSocketError(this: SessionSocket, err: Error): void {
 }
 function onSocketClose(this: SessionSocket): void {
   this[SESSION]?.onSocketClose();
-}
-
-function reasonOf(err: unknown): HandshakeFailureReason {
-  const code = (err as { code?: unknown })?.code;
-  if (typeof code === 'string' && code.includes('TOO_LARGE')) return 'oversized';
-  if (code === 'ERR_PROTOCOL_TLS_NOT_TLS') return 'not_tls';
-  return 'protocol';
 }
