@@ -3,7 +3,9 @@
  * by destroy(). A proxy holds four streams per connection, mostly idle; a Uint8Array of its own costs each of
  * them the array object, an ArrayBuffer and an off-heap backing store (≈ 360 bytes beside the 48 it holds,
  * measured with heap snapshots), a slot number nothing. Views are made only when a stream (re)keys a cipher.
- * Slabs are kept for reuse: a process holds at most its peak number of streams × 48 bytes.
+ * Slabs are kept for reuse: a process holds at most its peak number of streams × 48 bytes. A stream dropped
+ * without destroy() keeps its slot (and its key bytes) until the process ends, as a dropped array would keep
+ * them until collected; the relay destroys every stream it makes.
  *
  *   slot s → slabs[s >> 10], bytes [(s & 1023)·48, +48):   key (32) ‖ IV (16)
  */
