@@ -12,23 +12,7 @@
 // of a four-block column pass, so it wins when at most two blocks are needed (AEAD set-up, short tails).
 
 import { ST_COUNTER } from './layout';
-
-// @ts-ignore: decorator
-@inline function rot16(x: v128): v128 {
-  return i8x16.shuffle(x, x, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-}
-// @ts-ignore: decorator
-@inline function rot8(x: v128): v128 {
-  return v128.or(i32x4.shl(x, 8), i32x4.shr_u(x, 24));
-}
-// @ts-ignore: decorator
-@inline function rot12(x: v128): v128 {
-  return v128.or(i32x4.shl(x, 12), i32x4.shr_u(x, 20));
-}
-// @ts-ignore: decorator
-@inline function rot7(x: v128): v128 {
-  return v128.or(i32x4.shl(x, 7), i32x4.shr_u(x, 25));
-}
+import { rot16, rot8, rot12, rot7 } from './rotations';
 
 /** Keystream blocks `counter` and `counter + 1` (128 bytes) to `out`. */
 export function chachaRows2(st: usize, counter: u32, out: usize): void {

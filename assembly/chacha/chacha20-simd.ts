@@ -6,9 +6,7 @@
 //   x0 = [w0 b0 | w0 b1 | w0 b2 | w0 b3]          block b, bytes 16g..16g+15 = [w4g | w4g+1 | w4g+2 | w4g+3]
 //   x1 = [w1 b0 | ...                     --->
 //
-// Rotations: rotate by 16 is a 16-bit lane shuffle (V8 emits pshuflw + pshufhw); 8, 12 and 7 are shift/or
-// triples, because V8 rebuilds a constant byte-shuffle mask with four instructions at every use (measured:
-// masks loaded from memory or swizzles are no faster).
+// Rotations: rotations.ts.
 //
 // Stitching: ChaCha uses the vector units, Poly1305 (radix 2^32, i64 multiplies) the scalar ones, so one
 // loop that interleaves both lets an out-of-order core run them side by side. Each 256-byte stripe holds 16
@@ -23,24 +21,7 @@
 
 import { ST_COUNTER } from './layout';
 import { POLY_FENCE, POLY_H, POLY_R, POLY_S } from './poly1305';
-
-
-// @ts-ignore: decorator
-@inline function rot16(x: v128): v128 {
-  return i8x16.shuffle(x, x, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-}
-// @ts-ignore: decorator
-@inline function rot8(x: v128): v128 {
-  return v128.or(i32x4.shl(x, 8), i32x4.shr_u(x, 24));
-}
-// @ts-ignore: decorator
-@inline function rot12(x: v128): v128 {
-  return v128.or(i32x4.shl(x, 12), i32x4.shr_u(x, 20));
-}
-// @ts-ignore: decorator
-@inline function rot7(x: v128): v128 {
-  return v128.or(i32x4.shl(x, 7), i32x4.shr_u(x, 25));
-}
+import { rot16, rot8, rot12, rot7 } from './rotations';
 
 /** Block b of a group: XOR into the data when b < nb, else (with `buffer`) keep it as keystream at ks. */
 // @ts-ignore: decorator

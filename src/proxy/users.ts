@@ -10,17 +10,10 @@ import { MtShieldError } from '../errors.js';
 import { parseSecret, type ParsedSecret } from '../protocol/secrets.js';
 import type { SecretMode } from '../events.js';
 import type { UsageStore } from './usage-store.js';
+import type { UserConfig } from '../config/types.js';
 
-export interface UserSpec {
-  name: string;
-  secret: string;
-  maxConnections?: number;
-  maxIps?: number;
-  quotaBytes?: number;
-  /** Epoch ms. */
-  expiresAt?: number;
-  level?: 'standard' | 'none';
-}
+/** A user as the config describes it (config/types.ts), the level optional ('standard' when left out). */
+export type UserSpec = Omit<UserConfig, 'level'> & { level?: UserConfig['level'] };
 
 export interface UserUsage {
   connections: number;

@@ -13,9 +13,7 @@ export function pump(inst: KernelInstance, kernel: KernelFn, ctx: number, src: U
   const { mem, ioPtr, ioSize } = inst;
   const length = src.length;
   if (length <= ioSize) {
-    mem.set(src, ioPtr);
-    const status = kernel(ctx, ioPtr, length);
-    if (status < 0) check(status, what);
+    runInIo(inst, kernel, ctx, src, what);
     dst.set(inst.ioWindow.view(length));
     return;
   }
@@ -30,15 +28,19 @@ export function pump(inst: KernelInstance, kernel: KernelFn, ctx: number, src: U
 
 /** Like pump, allocating the output (takeOutput: from a slab for small sizes). */
 export function pumpNew(inst: KernelInstance, kernel: KernelFn, ctx: number, src: Uint8Array, what: string): Uint8Array {
-  const { mem, ioPtr, ioSize } = inst;
   const length = src.length;
-  if (length <= ioSize) {
-    mem.set(src, ioPtr);
-    const status = kernel(ctx, ioPtr, length);
-    if (status < 0) check(status, what);
+  if (length <= inst.ioSize) {
+    runInIo(inst, kernel, ctx, src, what);
     return inst.ioWindow.copy(length);
   }
   const dst = takeOutput(length);
   pump(inst, kernel, ctx, src, dst, what);
   return dst;
+}
+
+/** One chunk that fits the I/O buffer: copy in, run the kernel in place; the result is read by the caller. */
+function runInIo(inst: KernelInstance, kernel: KernelFn, ctx: number, src: Uint8Array, what: string): void {
+  inst.mem.set(src, inst.ioPtr);
+  const status = kernel(ctx, inst.ioPtr, src.length);
+  if (status < 0) check(status, what);
 }
