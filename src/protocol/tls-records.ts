@@ -34,9 +34,7 @@ export function writeRecordHeader(out: Uint8Array, at: number, type: number, len
 
 /** Wraps bytes into `17 03 03` records of at most `maxPayload` (≤ 16 384) bytes each. */
 export function wrapRecords(payload: Uint8Array, maxPayload = MAX_RECORD_PAYLOAD): Uint8Array {
-  if (!Number.isInteger(maxPayload) || maxPayload < 1 || maxPayload > MAX_RECORD_PAYLOAD) {
-    throw new TlsError('ERR_PROTOCOL_TLS_RECORD_TOO_LARGE', `record payload limit must be 1..${MAX_RECORD_PAYLOAD}`);
-  }
+  checkRecordLimit(maxPayload);
   const count = Math.max(1, Math.ceil(payload.length / maxPayload));
   const out = new Uint8Array(payload.length + count * RECORD_HEADER_LENGTH);
   let src = 0;
@@ -49,6 +47,59 @@ export function wrapRecords(payload: Uint8Array, maxPayload = MAX_RECORD_PAYLOAD
     dst += RECORD_HEADER_LENGTH + n;
   }
   return out;
+}
+
+/**
+ * `payload` as `17 03 03` records of at most `maxPayload` bytes, as header/payload pairs for a corked or
+ * vectored write: the payloads are views of `payload` (not copied), the headers share one small array.
+ */
+export function recordParts(payload: Uint8Array, maxPayload = MAX_RECORD_PAYLOAD): Uint8Array[] {
+  checkRecordLimit(maxPayload);
+  const count = Math.ceil(payload.length / maxPayload);
+  const headers = new Uint8Array(count * RECORD_HEADER_LENGTH);
+  const parts: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) {
+    const part = payload.subarray(i * maxPayload, Math.min(payload.length, (i + 1) * maxPayload));
+    const at = i * RECORD_HEADER_LENGTH;
+    writeRecordHeader(headers, at, TYPE_APPLICATION_DATA, part.length);
+    parts.push(headers.subarray(at, at + RECORD_HEADER_LENGTH), part);
+  }
+  return parts;
+}
+
+function checkRecordLimit(maxPayload: number): void {
+  if (!Number.isInteger(maxPayload) || maxPayload < 1 || maxPayload > MAX_RECORD_PAYLOAD) {
+    throw new TlsError('ERR_PROTOCOL_TLS_RECORD_TOO_LARGE', `record payload limit must be 1..${MAX_RECORD_PAYLOAD}`);
+  }
+}
+
+/**
+ * Joins the payloads one reader push returned into one run of bytes, for one cipher pass. The reader hands
+ * out views into one chunk in increasing order with the record headers between them, so they are moved
+ * down over those headers in place (no allocation); anything else is copied.
+ */
+export function joinPayloads(payloads: readonly Uint8Array[]): Uint8Array {
+  const first = payloads[0]!;
+  if (payloads.length === 1) return first;
+  const buffer = first.buffer;
+  let end = first.byteOffset + first.length;
+  let total = first.length;
+  let inPlace = true;
+  for (let i = 1; i < payloads.length; i++) {
+    const p = payloads[i]!;
+    if (p.buffer !== buffer || p.byteOffset < end) inPlace = false;
+    end = p.byteOffset + p.length;
+    total += p.length;
+  }
+  const joined = inPlace ? new Uint8Array(buffer, first.byteOffset, end - first.byteOffset) : new Uint8Array(total);
+  let at = inPlace ? first.length : 0;
+  for (let i = inPlace ? 1 : 0; i < payloads.length; i++) {
+    const p = payloads[i]!;
+    if (inPlace) joined.copyWithin(at, p.byteOffset - first.byteOffset, p.byteOffset - first.byteOffset + p.length);
+    else joined.set(p, at);
+    at += p.length;
+  }
+  return joined.subarray(0, total);
 }
 
 export interface TlsRecordReaderOptions {

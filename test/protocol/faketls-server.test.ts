@@ -7,6 +7,8 @@ import {
   buildServerHello,
   CHANGE_CIPHER_SPEC,
   ClientHelloReader,
+  joinPayloads,
+  recordParts,
   TlsRecordReader,
   verifyClientHello,
   verifyServerAnswer,
@@ -144,6 +146,43 @@ describe('fake TLS: data-phase records', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('recordParts gives the bytes of wrapRecords as header/payload views, without copying the payload', () => {
+    for (const [size, limit] of [[40_000, 16384], [16384, 16384], [5000, 2878], [1, 1]] as const) {
+      const payload = rnd(size);
+      const parts = recordParts(payload, limit);
+      expect(parts).toHaveLength(2 * Math.ceil(size / limit));
+      expect(Buffer.concat(parts).equals(Buffer.from(wrapRecords(payload, limit)))).toBe(true);
+      for (let i = 1; i < parts.length; i += 2) expect(parts[i]!.buffer).toBe(payload.buffer);
+    }
+    expect(recordParts(new Uint8Array(0))).toEqual([]);
+    expect(() => recordParts(rnd(10), 0)).toThrow(TlsError);
+  });
+
+  it('joinPayloads joins what one push returned, in place over the record headers when it can', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 20_000 }), (sizes, cut) => {
+        const payloads = sizes.map((n) => rnd(n));
+        const wire = Buffer.concat(payloads.map((p) => wrapRecords(p)));
+        const reader = new TlsRecordReader();
+        const out: Buffer[] = [];
+        for (let at = 0; at < wire.length; at += cut) {
+          const pieces = reader.pushPartial(wire.subarray(at, at + cut));
+          if (pieces.length === 0) continue;
+          const expected = Buffer.concat(pieces.map((p) => Buffer.from(p)));
+          const joined = joinPayloads(pieces);
+          if (pieces.length > 1) expect(joined.buffer).toBe(wire.buffer); // moved down inside the chunk
+          expect(Buffer.from(joined).equals(expected)).toBe(true);
+          out.push(Buffer.from(joined));
+        }
+        expect(Buffer.concat(out).equals(Buffer.concat(payloads))).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+    const a = rnd(3);
+    const b = rnd(4);
+    expect(Buffer.from(joinPayloads([b, a])).equals(Buffer.concat([b, a]))).toBe(true); // not one chunk: copied
   });
 
   it('pushPartial gives a split record in pieces that are views of the chunks, and checks every header', () => {
