@@ -26,7 +26,7 @@ export function evaluateProxyTargets(report: ProxyBenchReport, soakRequested: bo
         id: `cpu-per-gb-ee-fast-${s.fastMode}`,
         description,
         status: t.echoVerified && t.cpuSecondsPerGB <= CPU_PER_GB_MAX ? 'PASS' : 'FAIL',
-        detail: `${t.cpuSecondsPerGB.toFixed(2)} CPU-s/GB at ${t.mbPerSec.toFixed(0)} MB/s${t.echoVerified ? '' : ' (echo NOT verified)'}`,
+        detail: `${t.cpuSecondsPerGB.toFixed(2)} CPU-s/GB at ${t.mbPerSec.toFixed(0)} MB/s${spread(t.rounds)}${t.echoVerified ? '' : ' (echo NOT verified)'}`,
       });
   }
   for (const s of report.scenarios) {
@@ -86,6 +86,13 @@ export function renderProxyTable(report: ProxyBenchReport, tolerance: { fraction
   lines.push('', 'Targets:');
   for (const t of report.targets) lines.push(`  ${t.status.padEnd(4)} ${t.description}: ${t.detail}`);
   return lines.join('\n') + '\n';
+}
+
+/** "(median of 3 windows: 0.91–1.02)" when there was more than one window. */
+function spread(rounds: readonly { cpuSecondsPerGB: number }[]): string {
+  if (rounds.length < 2) return '';
+  const figures = rounds.map((r) => r.cpuSecondsPerGB);
+  return ` (median of ${rounds.length} windows: ${Math.min(...figures).toFixed(2)}–${Math.max(...figures).toFixed(2)})`;
 }
 
 function mib(bytes: number): string {
