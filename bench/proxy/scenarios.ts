@@ -151,8 +151,8 @@ async function established(target: Target): Promise<LoadClient> {
 
 /**
  * Back-to-back measuring windows after one warm-up; the median window is the result. The machines this
- * runs on are shared, and one window can catch a neighbour's burst: the median of several is steadier
- * than one long window, and every window is kept in the JSON.
+ * runs on are shared, and one window can catch a neighbour's burst, which the median leaves out where one
+ * long average would carry it; every window is kept in the JSON.
  */
 export async function throughput(
   target: Target,
