@@ -7,28 +7,17 @@
  */
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { call } from '../admin/helpers.js';
 import { mtcuteClient } from '../helpers/clients.js';
 import { connectTo } from '../helpers/net.js';
-import { crashGuard, inBatches, startStack, type Stack } from './stack.js';
+import { FUZZ_SEED as SEED, inBatches, useStack, type Stack } from './stack.js';
 
 /** uWS neither answers nor closes a request it cannot parse: it drops it at its HTTP idle timeout (10 s, checked every 4 s). */
 const DEADLINE_MS = 16_000;
-const SEED = Number(process.env.MTSHIELD_FUZZ_SEED ?? 20261128);
 
 let stack: Stack;
-const guard = crashGuard();
-
-beforeAll(async () => {
-  guard.install();
-  stack = await startStack();
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  guard.uninstall();
-});
+const guard = useStack((s) => (stack = s));
 
 type Result = 'answered' | 'closed' | 'open';
 

@@ -8,29 +8,18 @@
  * Deadlines: handshake_timeout is 1 s (drawn in 0.75–1.25 s), idle_timeout 3 s; 6 s covers both plus the sweep.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildClientHello } from '../../src/protocol/faketls.js';
 import { buildClientHeader, type ProtocolTag } from '../../src/protocol/obfuscated2.js';
 import { mtcuteClient } from '../helpers/clients.js';
 import { connectTo } from '../helpers/net.js';
-import { crashGuard, FAKE_TLS_DOMAIN, inBatches, outcomeOf, startStack, type Outcome, type Stack } from './stack.js';
+import { FAKE_TLS_DOMAIN, FUZZ_SEED as SEED, inBatches, outcomeOf, useStack, type Outcome, type Stack } from './stack.js';
 
 const DEADLINE_MS = 6_000;
 const TAGS: ProtocolTag[] = ['abridged', 'intermediate', 'padded'];
-const SEED = Number(process.env.MTSHIELD_FUZZ_SEED ?? 20261128);
 
 let stack: Stack;
-const guard = crashGuard();
-
-beforeAll(async () => {
-  guard.install();
-  stack = await startStack();
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  guard.uninstall();
-});
+const guard = useStack((s) => (stack = s));
 
 /** One honest round trip through the proxy with the ee user (mtcute's MtProxyTcpTransport). */
 async function honestRoundTrip(): Promise<void> {

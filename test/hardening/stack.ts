@@ -7,6 +7,7 @@
 import { rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { DestinationStream } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import { startApp, type App } from '../../src/app.js';
 import { createLogger } from '../../src/proxy/logger.js';
 import { formatSecret, generateSecret, type ParsedSecret } from '../../src/protocol/secrets.js';
@@ -130,6 +131,28 @@ export function crashGuard() {
       process.off('unhandledRejection', onError);
     },
   };
+}
+
+/** fast-check seed of the fuzz suites; set MTSHIELD_FUZZ_SEED to replay another run. */
+export const FUZZ_SEED = Number(process.env.MTSHIELD_FUZZ_SEED ?? 20261128);
+
+/**
+ * One stack for a test file: the crash guard is installed and the stack started before its tests, both
+ * undone after them. `onReady` receives the stack; the guard is returned for the final assertion.
+ */
+export function useStack(onReady: (stack: Stack) => void): ReturnType<typeof crashGuard> {
+  const guard = crashGuard();
+  let stack: Stack | undefined;
+  beforeAll(async () => {
+    guard.install();
+    stack = await startStack();
+    onReady(stack);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    guard.uninstall();
+  });
+  return guard;
 }
 
 export type Outcome = 'closed' | 'fronted' | 'open';
