@@ -79,8 +79,8 @@ function checkRecordLimit(maxPayload: number): void {
  * down over those headers in place (no allocation); anything else is copied.
  */
 export function joinPayloads(payloads: readonly Uint8Array[]): Uint8Array {
+  if (payloads.length <= 1) return payloads[0] ?? new Uint8Array(0);
   const first = payloads[0]!;
-  if (payloads.length === 1) return first;
   const buffer = first.buffer;
   let end = first.byteOffset + first.length;
   let total = first.length;

@@ -183,6 +183,7 @@ describe('fake TLS: data-phase records', () => {
     const a = rnd(3);
     const b = rnd(4);
     expect(Buffer.from(joinPayloads([b, a])).equals(Buffer.concat([b, a]))).toBe(true); // not one chunk: copied
+    expect(joinPayloads([])).toHaveLength(0);
   });
 
   it('pushPartial gives a split record in pieces that are views of the chunks, and checks every header', () => {
