@@ -10,6 +10,7 @@
  * bytes (tdlib refuses larger). Incoming records are accepted up to 16 640 bytes (the TLS 1.3 ciphertext
  * bound, the same limit as the tlsSplit kernel).
  */
+import { concatBytes } from './bytes.js';
 import { TlsError } from './errors.js';
 
 export const RECORD_HEADER_LENGTH = 5;
@@ -32,21 +33,13 @@ export function writeRecordHeader(out: Uint8Array, at: number, type: number, len
   out[at + 4] = length & 0xff;
 }
 
-/** Wraps bytes into `17 03 03` records of at most `maxPayload` (≤ 16 384) bytes each. */
+/** Wraps bytes into `17 03 03` records of at most `maxPayload` (≤ 16 384) bytes each, in one copy. */
 export function wrapRecords(payload: Uint8Array, maxPayload = MAX_RECORD_PAYLOAD): Uint8Array {
   checkRecordLimit(maxPayload);
-  const count = Math.max(1, Math.ceil(payload.length / maxPayload));
-  const out = new Uint8Array(payload.length + count * RECORD_HEADER_LENGTH);
-  let src = 0;
-  let dst = 0;
-  for (let i = 0; i < count; i++) {
-    const n = Math.min(maxPayload, payload.length - src);
-    writeRecordHeader(out, dst, TYPE_APPLICATION_DATA, n);
-    out.set(payload.subarray(src, src + n), dst + RECORD_HEADER_LENGTH);
-    src += n;
-    dst += RECORD_HEADER_LENGTH + n;
-  }
-  return out;
+  if (payload.length > 0) return concatBytes(...recordParts(payload, maxPayload));
+  const empty = new Uint8Array(RECORD_HEADER_LENGTH); // no payload is still one (empty) record
+  writeRecordHeader(empty, 0, TYPE_APPLICATION_DATA, 0);
+  return empty;
 }
 
 /**

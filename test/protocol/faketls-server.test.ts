@@ -157,6 +157,7 @@ describe('fake TLS: data-phase records', () => {
       for (let i = 1; i < parts.length; i += 2) expect(parts[i]!.buffer).toBe(payload.buffer);
     }
     expect(recordParts(new Uint8Array(0))).toEqual([]);
+    expect(Array.from(wrapRecords(new Uint8Array(0)))).toEqual([0x17, 0x03, 0x03, 0x00, 0x00]); // still one record
     expect(() => recordParts(rnd(10), 0)).toThrow(TlsError);
   });
 
