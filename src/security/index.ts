@@ -11,7 +11,8 @@
  *   clock       injectable (tests); users = the proxy's UserDirectory (rotation, audit); kernels = the registry.
  *
  *   security.gate / security.shaper      → startService(config, { gate, shaper })  (src/proxy/hooks.ts)
- *   security.replayCache                 → a ReplayCache over the store (fleet-wide replay window)
+ *   security.replayCache                 → a ReplayCache: over Redis (one fleet-wide replay window) with the redis
+ *                                          backend; with memory, the proxy's bounded LRU (tls.replay_entries)
  *   security.acl        list() · add(rule, position?) · remove(id) · defaultDecision
  *   security.blocks     add(ip|cidr, reason, { ttl?: "10m" | ms, ttlMs?, actor? }) · remove(ip|cidr, actor?) · list() · match(ip)
  *   security.block_ip_address(ip|cidr, reason, ttl?)
@@ -35,7 +36,7 @@ import type { BandwidthShaper, ConnectionGate } from '../proxy/hooks.js';
 import { parseSecret } from '../protocol/secrets.js';
 import type { StateStore } from '../state/store.js';
 import { openStateStore } from '../state/index.js';
-import type { StoreReplayCache } from '../state/replay.js';
+import type { ReplayCache } from '../protocol/replay.js';
 import type { AccessControl, AccessRule } from './acl.js';
 import type { AuditEntry, AuditInput } from './audit-log.js';
 import type { AuditVerifyResult } from './audit-verify.js';
@@ -68,6 +69,7 @@ export interface SecurityLayerConfigInput {
   admin?: { tokens?: readonly AdminTokenConfig[] };
   server?: { stateDir?: string; publicHost?: string; listen?: readonly { host: string; port: number }[] };
   users?: readonly { name: string; secret: string; maxConnections?: number; quotaBytes?: number; expiresAt?: number; level?: string }[];
+  tls?: { replayEntries?: number };
 }
 
 export interface SecurityLayerOptions {
@@ -85,7 +87,7 @@ export interface SecurityLayerOptions {
 export interface SecurityLayer {
   gate: ConnectionGate;
   shaper: BandwidthShaper;
-  replayCache: StoreReplayCache;
+  replayCache: ReplayCache;
   acl: Pick<AccessControl, 'list' | 'remove'> & { add(rule: AccessRuleInput, position?: number): AccessRule; readonly defaultDecision: 'allow' | 'deny' };
   blocks: {
     add(ipOrCidr: string, reason: string, options?: { ttl?: number | string; ttlMs?: number; source?: BlockSource; actor?: string }): BlockEntry;
@@ -131,6 +133,7 @@ export function layerConfigFrom(input: SecurityLayerConfigInput): LayerConfig {
     adminTokens: input.admin?.tokens ?? [],
     stateDir: input.server?.stateDir,
     link: host && port ? { host, port } : undefined,
+    replayEntries: input.tls?.replayEntries,
   };
 }
 

@@ -7,6 +7,7 @@ import type pino from 'pino';
 import type { EventBus, SecurityEvent } from '../events.js';
 import type { StateStore } from '../state/store.js';
 import { StoreReplayCache } from '../state/replay.js';
+import { MemoryReplayCache, type ReplayCache } from '../protocol/replay.js';
 import { parseDuration } from '../config/units.js';
 import { AccessControl } from './acl.js';
 import { AuditLog } from './audit-log.js';
@@ -36,6 +37,8 @@ export interface LayerConfig {
   adminTokens: readonly AdminTokenConfig[];
   stateDir?: string;
   link?: { host: string; port: number };
+  /** Bound of the process-local replay cache (memory backend); default MemoryReplayCache's. */
+  replayEntries?: number;
 }
 
 export interface LayerDeps {
@@ -62,7 +65,7 @@ export class SecurityLayerCore {
   readonly gate: SecurityGate;
   readonly shaper: TokenBucketShaper;
   readonly audit: AuditLog;
-  readonly replayCache: StoreReplayCache;
+  readonly replayCache: ReplayCache;
   private geo: GeoResolver = noGeo;
   private netset?: NetsetWatcher;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -127,7 +130,10 @@ export class SecurityLayerCore {
       if (enforced) this.reporter.counters.rateLimited++;
       this.reporter.emitThrottled(`shaper:${user}:${direction}:${enforced}`, { type: enforced ? 'ratelimit.bandwidth' : 'policy.would_refuse.bandwidth', severity: 'info', message: `user ${user} over its ${direction} bandwidth (${enforced ? 'slowed' : 'monitor'}) by ${delayMs} ms`, user, details: { direction, delayMs, enforced } });
     });
-    this.replayCache = new StoreReplayCache(store);
+    // Redis shares one replay window across a fleet and bounds it by expiry (and its maxmemory); in this
+    // process a Map of every hello seen in 10 minutes would grow with a flood of valid handshakes, so the
+    // memory backend uses the bounded LRU the data plane would use on its own.
+    this.replayCache = store.kind === 'redis' ? new StoreReplayCache(store) : new MemoryReplayCache({ maxEntries: config.replayEntries });
     this.refreshGeo();
   }
 

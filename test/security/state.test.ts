@@ -165,3 +165,38 @@ describe('a fleet of security layers on one Redis', () => {
     }
   });
 });
+
+describe('the security layer replay cache', () => {
+  const key = (i: number) => new Uint8Array(32).fill(i);
+
+  it('memory backend: bounded by tls.replay_entries (a flood of fresh hellos evicts the oldest, never grows)', async () => {
+    const { EventBus } = await import('../../src/events.js');
+    const { createSecurityLayer } = await import('../../src/security/index.js');
+    const { buildConfig } = await import('../../src/config/load.js');
+    const config = buildConfig({ tls: { replay_entries: 3 } }, 'test');
+    const layer = await createSecurityLayer({ config, bus: new EventBus(), timers: false });
+    try {
+      for (let i = 0; i < 5; i++) expect(await layer.replayCache.seen(key(i), 600_000)).toBe(false);
+      expect(await layer.replayCache.seen(key(4), 600_000)).toBe(true); // a replay inside the bound is caught
+      expect(await layer.replayCache.seen(key(0), 600_000)).toBe(false); // the oldest was evicted, not kept forever
+    } finally {
+      await layer.close();
+    }
+  });
+
+  it('redis backend: one replay window for the fleet', async () => {
+    const { EventBus } = await import('../../src/events.js');
+    const { createSecurityLayer } = await import('../../src/security/index.js');
+    const { buildConfig } = await import('../../src/config/load.js');
+    const config = buildConfig({ tls: { replay_entries: 3 }, state: { backend: 'redis', redis_url: redis.url, prefix: `replay${process.pid}:` } }, 'test');
+    const a = await createSecurityLayer({ config, bus: new EventBus(), timers: false });
+    const b = await createSecurityLayer({ config, bus: new EventBus(), timers: false });
+    try {
+      expect(await a.replayCache.seen(key(7), 60_000)).toBe(false);
+      expect(await b.replayCache.seen(key(7), 60_000)).toBe(true);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
