@@ -17,6 +17,14 @@ import { Relay, type RelayCodec, type RelayOwner } from './relay.js';
 import { TlsCodec } from './codec-tls.js';
 import type { UserRecord } from './users.js';
 
+/**
+ * When a silent or slow handshake gives up: randomised to 0.75×–1.25× of the timeout per connection, so a
+ * prober cannot learn the deadline (a fingerprint) by timing silent connections.
+ */
+export function handshakeDeadline(startedAt: number, timeoutMs: number, random: () => number = Math.random): number {
+  return startedAt + Math.round(timeoutMs * (0.75 + random() * 0.5));
+}
+
 export type SessionState = 'gate' | 'handshake' | 'busy' | 'dialing' | 'relay' | 'fronting' | 'sink' | 'closed';
 
 /** Most bytes buffered before the handshake decides: a 16 KiB hello record plus its header and a data record. */
@@ -71,8 +79,7 @@ export class Session implements RelayOwner {
 
   async start(): Promise<void> {
     const settings = this.ctx.settings();
-    // Randomised (0.75×–1.25×) so a prober cannot learn the deadline by timing a silent connection.
-    this.deadline = this.startedAt + Math.round(settings.handshakeTimeoutMs * (0.75 + Math.random() * 0.5));
+    this.deadline = handshakeDeadline(this.startedAt, settings.handshakeTimeoutMs);
     // Listeners are shared functions that find their session on the socket (no closures per connection).
     (this.socket as SessionSocket)[SESSION] = this;
     this.socket.on('error', onSocketError);
