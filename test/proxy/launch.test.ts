@@ -16,7 +16,8 @@ describe('launch settings for mtshield run', () => {
     const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
     expect(read('bin/mtshield.js').split('\n')[0]).toBe(`#!/usr/bin/env -S ${LAUNCH}`);
     expect(scripts['start']).toBe(`${LAUNCH} bin/mtshield.js run`);
-    expect(scripts['bench:proxy']).toBe(`${LAUNCH} bin/mtshield.js bench --proxy`);
+    expect(scripts['bench:proxy']!.startsWith(`${LAUNCH} bin/mtshield.js bench --proxy `)).toBe(true);
+    expect(scripts['bench:proxy']).toContain('--soak 300 --json bench/results/proxy.json');
     expect(read('docs/operations.md')).toContain(`${LAUNCH} bin/mtshield.js run --config`);
     const child = read('bench/proxy/child.ts');
     expect(child).toContain('...RUN_NODE_FLAGS');
