@@ -42,7 +42,7 @@ export class TlsHandshake {
     } catch {
       // verifyClientHello reports the malformed hello below
     }
-    const candidates = this.options.candidates();
+    const candidates = this.options.candidates('tls');
     const verdict = verifyClientHello(result.record, candidates, this.options.now(), { maxSkewMs: this.options.maxSkewMs });
     if (!verdict.ok) return fail(verdict.reason as HandshakeFailureReason);
     this.candidate = candidates[verdict.index]!;

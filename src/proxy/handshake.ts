@@ -13,7 +13,7 @@ import type { HandshakeFailureReason, SecretMode } from '../events.js';
 import { HEADER_LENGTH, parseClientHeader, type ObfuscatedKeys, type ProtocolTag } from '../protocol/obfuscated2.js';
 import type { TlsRecordReader } from '../protocol/tls-records.js';
 import { TlsHandshake } from './handshake-tls.js';
-import type { UserCandidate, UserRecord } from './users.js';
+import type { HandshakeTransport, UserCandidate, UserRecord } from './users.js';
 
 export type HandshakeStep =
   | { kind: 'more' }
@@ -38,7 +38,8 @@ export interface HandshakeDone {
 }
 
 export interface HandshakeOptions {
-  candidates: () => readonly UserCandidate[];
+  /** The keys to try for a handshake on this transport (UserDirectory.candidates). */
+  candidates: (transport: HandshakeTransport) => readonly UserCandidate[];
   allowModes: readonly SecretMode[];
   maxSkewMs: number;
   now: () => number;
@@ -90,7 +91,7 @@ export class Handshake {
       return { kind: 'fail', reason: 'protocol' };
     }
     if (buffered.length < HEADER_LENGTH) return { kind: 'more' };
-    const match = parseClientHeader(buffered.subarray(0, HEADER_LENGTH), this.options.candidates());
+    const match = parseClientHeader(buffered.subarray(0, HEADER_LENGTH), this.options.candidates('obfuscated2'));
     if (!match.ok) return { kind: 'fail', reason: 'bad_secret' };
     const mode: SecretMode = match.tag === 'padded' ? 'dd' : 'plain';
     if (!this.options.allowModes.includes(mode)) return { kind: 'fail', reason: 'mode_refused', mode };

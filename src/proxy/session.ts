@@ -94,7 +94,7 @@ export class Session implements RelayOwner {
     }
     this.state = 'handshake';
     this.handshake = new Handshake({
-      candidates: () => this.ctx.users.candidates(),
+      candidates: (transport) => this.ctx.users.candidates(transport),
       allowModes: settings.allowModes,
       maxSkewMs: settings.maxSkewMs,
       now: Date.now,

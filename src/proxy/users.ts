@@ -45,7 +45,8 @@ export class UserRecord {
   connections = 0;
   readonly ips = new Map<string, number>();
   removedAt: number | undefined;
-  graceKeys: { key: Uint8Array; until: number }[] = [];
+  /** Rotated-out keys, each with the domain of its own secret (a rotation may change mode or domain). */
+  graceKeys: { key: Uint8Array; domain: string | undefined; until: number }[] = [];
 
   constructor(
     public spec: Readonly<UserSpec>,
@@ -56,6 +57,13 @@ export class UserRecord {
     return this.spec.name;
   }
 }
+
+/**
+ * How a client reached the proxy. A key is tried only on the transport its secret gives out: an ee key in
+ * fake TLS, a plain or dd key in obfuscated2 (any framing: real dd clients such as GramJS send abridged).
+ * So an ee link never lets anyone in over bytes that do not look like TLS, as mtg and telemt do.
+ */
+export type HandshakeTransport = 'tls' | 'obfuscated2';
 
 export interface UserCandidate {
   readonly user: UserRecord;
@@ -70,6 +78,7 @@ const MAX_TOMBSTONES = 64;
 export class UserDirectory {
   private readonly users = new Map<string, UserRecord>();
   private cachedCandidates: UserCandidate[] | undefined;
+  private cachedByTransport: Record<HandshakeTransport, UserCandidate[]> | undefined;
 
   constructor(
     private readonly usageStore: UsageStore,
@@ -122,7 +131,7 @@ export class UserDirectory {
     const record = this.users.get(name);
     if (!record || record.removedAt !== undefined) throw new UserError('ERR_PROXY_USER_UNKNOWN', `no user "${name}"`);
     const parsed = parseUserSecret(newSecret);
-    if (graceMs > 0) record.graceKeys.push({ key: record.parsed.key, until: this.clock() + graceMs });
+    if (graceMs > 0) record.graceKeys.push({ key: record.parsed.key, domain: record.parsed.domain, until: this.clock() + graceMs });
     record.parsed = parsed;
     record.spec = Object.freeze({ ...record.spec, secret: newSecret });
     this.cachedCandidates = undefined;
@@ -157,10 +166,20 @@ export class UserDirectory {
     return this.list().length;
   }
 
-  /** Every key a handshake should try, including grace keys and tombstones. */
-  candidates(): readonly UserCandidate[] {
+  /** Every key a handshake on `transport` should try (all of them without one), grace keys and tombstones included. */
+  candidates(transport?: HandshakeTransport): readonly UserCandidate[] {
+    const all = this.allCandidates();
+    if (transport === undefined) return all;
+    if (!this.cachedByTransport) {
+      this.cachedByTransport = { tls: all.filter((c) => c.domain !== undefined), obfuscated2: all.filter((c) => c.domain === undefined) };
+    }
+    return this.cachedByTransport[transport];
+  }
+
+  private allCandidates(): readonly UserCandidate[] {
     const now = this.clock();
     if (this.cachedCandidates && !this.hasExpiredKeys(now)) return this.cachedCandidates;
+    this.cachedByTransport = undefined;
     this.pruneTombstones();
     // Order matters: the first candidate whose key matches wins, so live users come before rotated-out
     // keys, and both before tombstones (a key given to a new user must not be refused as 'removed').
@@ -171,7 +190,7 @@ export class UserDirectory {
       const candidate = { user: record, key: record.parsed.key, domain: record.parsed.domain };
       (record.removedAt === undefined ? live : removed).push(candidate);
       record.graceKeys = record.graceKeys.filter((g) => g.until > now);
-      for (const g of record.graceKeys) grace.push({ user: record, key: g.key, domain: record.parsed.domain });
+      for (const g of record.graceKeys) grace.push({ user: record, key: g.key, domain: g.domain });
     }
     this.cachedCandidates = [...live, ...grace, ...removed];
     return this.cachedCandidates;

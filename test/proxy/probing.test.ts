@@ -187,6 +187,24 @@ describe('obfuscated2 clients', () => {
   });
 });
 
+describe('a key works only on the transport its secret gives out', () => {
+  it("an ee user's key in a plain obfuscated2 header is fronted as a wrong secret", async () => {
+    const header = buildClientHeader(eeSecret.key, 'padded', 2);
+    const socket = await connectTo(proxy.port);
+    socket.write(header.header);
+    const port = await expectFronted(socket, header.header);
+    await failedWith('bad_secret', port);
+    expect(proxy.events.some((e) => e.name === 'handshake.ok' && e.data.remotePort === port)).toBe(false);
+  });
+
+  it("a dd user's key in a fake-TLS hello is fronted as a bad HMAC", async () => {
+    const { socket, wire } = await sendHello(proxy.port, ddSecret.key, DOMAIN);
+    const port = await expectFronted(socket, wire);
+    await failedWith('bad_hmac', port);
+    await honestStillServed();
+  });
+});
+
 describe('only fake TLS allowed', () => {
   it('non-TLS bytes are fronted as not_tls immediately', async () => {
     const tlsOnly = await startTestProxy({

@@ -152,6 +152,26 @@ describe('UserDirectory', () => {
     expect(users.remove('added')).toBe(true);
     expect(users.get('added')).toBeUndefined();
   });
+
+  it('a key is offered only on its own transport, and a rotated-out key keeps its own mode and domain', () => {
+    const users = proxy.service.server.users;
+    const hex = (k: Uint8Array) => Buffer.from(k).toString('hex');
+    const tls = () => users.candidates('tls').map((c) => `${hex(c.key)}@${c.domain}`);
+    const o2 = () => users.candidates('obfuscated2').map((c) => hex(c.key));
+    const oldTls = generateSecret('ee', 'old.example');
+    const newTls = generateSecret('ee', 'new.example');
+    const dd = generateSecret('dd');
+    users.upsert({ name: 'moving', secret: formatSecret(dd) });
+    expect(o2()).toContain(hex(dd.key));
+    users.rotate('moving', formatSecret(oldTls), 60_000); // dd → ee: the dd link stays an obfuscated2 key
+    expect(o2()).toContain(hex(dd.key));
+    expect(tls()).toContain(`${hex(oldTls.key)}@old.example`);
+    expect(tls().some((c) => c.startsWith(hex(dd.key)))).toBe(false);
+    expect(o2()).not.toContain(hex(oldTls.key));
+    users.rotate('moving', formatSecret(newTls), 60_000); // a new domain: the old link still needs its own SNI
+    expect(tls()).toEqual(expect.arrayContaining([`${hex(newTls.key)}@new.example`, `${hex(oldTls.key)}@old.example`]));
+    expect(users.remove('moving')).toBe(true);
+  });
 });
 
 void makeStateDir;
