@@ -2,7 +2,8 @@
  * A fake Telegram DC for tests: the DC side of obfuscated2 with no secret (src/protocol parseDcHeader),
  * then either an echo of every byte (valid for every framing, since frames come back as they went) or,
  * in `send` mode, a burst of N bytes of payload framed like the client's first frame.
- * It records each connection's header (DC id and tag) for assertions.
+ * It records each connection's header (DC id and tag) for assertions and, with `recordWritten`, the raw
+ * (encrypted) bytes it wrote after the handshake, so tests can compare them with what a client received.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { HEADER_LENGTH, parseDcHeader, type ProtocolTag } from '../../src/protocol/obfuscated2.js';
@@ -14,12 +15,16 @@ export interface FakeDcOptions {
   /** 'echo' (default) or a number: bytes of payload to send back as one frame after the first frame. */
   mode?: 'echo' | { send: number };
   host?: string;
+  /** Keep every chunk written to each connection in `written` (off by default: echo tests move many MiB). */
+  recordWritten?: boolean;
 }
 
 export interface FakeDcConnection {
   dc: number;
   tag: ProtocolTag;
   bytesIn: number;
+  /** With `recordWritten`: every chunk the DC wrote to this connection as it went on the wire (ciphertext). */
+  written: Buffer[];
 }
 
 export interface FakeDc {
@@ -42,6 +47,10 @@ export async function startFakeDc(options: FakeDcOptions = {}): Promise<FakeDc> 
     let encrypt: ReturnType<typeof createCtrStream> | undefined;
     let record: FakeDcConnection | undefined;
     let sent = false;
+    const write = (bytes: Buffer) => {
+      if (options.recordWritten) record!.written.push(bytes);
+      socket.write(bytes);
+    };
     socket.on('data', (chunk: Buffer) => {
       if (!decrypt) {
         header = Buffer.concat([header, chunk]);
@@ -50,7 +59,7 @@ export async function startFakeDc(options: FakeDcOptions = {}): Promise<FakeDc> 
         if (!match.ok) return void socket.destroy();
         decrypt = createCtrStream(match.decrypt);
         encrypt = createCtrStream(match.encrypt);
-        record = { dc: match.dc, tag: match.tag, bytesIn: 0 };
+        record = { dc: match.dc, tag: match.tag, bytesIn: 0, written: [] };
         connections.push(record);
         chunk = header.subarray(HEADER_LENGTH);
         if (chunk.length === 0) return;
@@ -59,10 +68,10 @@ export async function startFakeDc(options: FakeDcOptions = {}): Promise<FakeDc> 
       record!.bytesIn += plain.length;
       const mode = options.mode ?? 'echo';
       if (mode === 'echo') {
-        socket.write(encrypt!.update(plain));
+        write(encrypt!.update(plain));
       } else if (!sent) {
         sent = true;
-        socket.write(encrypt!.update(frameFor(record!.tag, mode.send)));
+        write(encrypt!.update(frameFor(record!.tag, mode.send)));
       }
     });
     socket.on('end', () => socket.end());
