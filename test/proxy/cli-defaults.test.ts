@@ -330,6 +330,16 @@ describe('mtshield run on the embedded defaults (no --config)', () => {
     expect(out.stderr).toBe('');
     expect(readFileSync(stateFile(), 'utf8')).toBe(before);
   }, 30_000);
+
+  it('access in a directory with no state says it made the secret, and keeps it for run', async () => {
+    const fresh = mkdtempSync(join(root, 'access-first-'));
+    const first = await command(['access'], fresh);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain('generated a new fake-TLS secret');
+    const again = await command(['access'], fresh);
+    expect(again.stderr).toBe('');
+    expect(accessLinks(again.stdout).map((l) => l.link)).toEqual(accessLinks(first.stdout).map((l) => l.link));
+  }, 30_000);
 });
 
 describe('mtshield generate-secret', () => {

@@ -17,7 +17,9 @@ export function register(program: Command): void {
     .option('--qr', 'draw a QR code for each tg:// link')
     .action((flags: { config?: string; stateDir?: string; host?: string; qr?: boolean }) => {
       try {
-        const { config } = configFromFlags(flags);
+        const { config, generated } = configFromFlags(flags);
+        // On defaults with no state yet, the secret is made now and kept: `run` will serve these same links.
+        if (generated) console.error('mtshield access: generated a new fake-TLS secret (kept in the state dir for `mtshield run`)');
         const links = userLinks(config, undefined, flags.host);
         if (links.length === 0) console.error('mtshield access: no enabled users in the config');
         for (const link of links) {
