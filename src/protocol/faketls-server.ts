@@ -11,7 +11,7 @@
  *
  * The client side (tests, load generator) checks the same HMAC with verifyServerAnswer.
  */
-import { createHmac, generateKeyPairSync, randomBytes, randomInt } from 'node:crypto';
+import { createHmac, generateKeyPairSync, randomBytes, randomInt, type JsonWebKey } from 'node:crypto';
 import { copyBytes, ctEqualBytes } from './bytes.js';
 import { TlsError } from './errors.js';
 import {
@@ -33,11 +33,20 @@ export interface ServerHelloOptions {
   readonly keyShare?: Uint8Array;
 }
 
-/** A real x25519 public key (a random string would not always be a curve point, which a prober can test). */
+/**
+ * A real x25519 public key (a random string would not always be a curve point, which a prober can test).
+ *
+ * The key is encoded by the generating job itself. Exporting it afterwards (`publicKey.export({ format:
+ * 'jwk' })`) deadlocked Node 20 for good: the export holds the key's mutex while it allocates, a GC in that
+ * allocation destroys the finished key-generation job, and the job's destructor takes the same mutex (seen
+ * in a proxy benchmark after about 10^4 handshakes; test/protocol/x25519-deadlock.test.ts). DER export avoids
+ * that too but costs 70 µs more per key.
+ */
 export function x25519PublicKey(): Uint8Array {
-  const { publicKey } = generateKeyPairSync('x25519');
-  const jwk = publicKey.export({ format: 'jwk' });
-  return new Uint8Array(Buffer.from(jwk.x!, 'base64url'));
+  // @types/node has no overload for a JWK-encoded x25519 pair; Node 20 returns the public half as a JWK object.
+  const generate = generateKeyPairSync as unknown as (type: 'x25519', options: object) => { publicKey: JsonWebKey };
+  const { publicKey } = generate('x25519', { publicKeyEncoding: { format: 'jwk' } });
+  return new Uint8Array(Buffer.from(publicKey.x!, 'base64url'));
 }
 
 const SERVER_HELLO_EXTENSIONS = Uint8Array.of(
