@@ -48,19 +48,31 @@ async function roundTrip(client: LoadClient): Promise<void> {
   });
 }
 
-/** Runs `task` over `count` items with at most `concurrency` at a time. */
+/** Runs `task` over `count` items with at most `concurrency` at a time; the first failure stops new tasks. */
 async function pool<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
   const results: T[] = new Array(count);
   let next = 0;
+  let failed = false;
   const workers = Array.from({ length: Math.min(concurrency, count) }, async () => {
-    while (next < count) {
+    while (next < count && !failed) {
       const i = next++;
-      results[i] = await task(i);
+      try {
+        results[i] = await task(i);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
     }
   });
   await Promise.all(workers);
   return results;
 }
+
+/**
+ * Idle connections that fail are counted, but a proxy that stops answering would make each of the rest wait
+ * out its handshake timeout (10 min for 2000): past this many failures the scenario ends with an error.
+ */
+const MAX_IDLE_FAILURES = 32;
 
 /** One measuring window of a throughput run. */
 export interface ThroughputRound {
@@ -268,8 +280,10 @@ export async function idleMemory(target: Target, opts: { connections: number; co
         const client = await open(target);
         clients.push(client);
         await roundTrip(client);
-      } catch {
-        failed++;
+      } catch (err) {
+        if (++failed > MAX_IDLE_FAILURES) {
+          throw new Error(`the proxy stopped answering: ${failed} idle connections failed (last: ${(err as Error).message})`);
+        }
       }
     });
   try {
