@@ -16,14 +16,7 @@ import type { GateDecision } from './hooks.js';
 import { Relay, type RelayCodec, type RelayOwner } from './relay.js';
 import { TlsCodec } from './codec-tls.js';
 import type { UserRecord } from './users.js';
-
-/**
- * When a silent or slow handshake gives up: randomised to 0.75×–1.25× of the timeout per connection, so a
- * prober cannot learn the deadline (a fingerprint) by timing silent connections.
- */
-export function handshakeDeadline(startedAt: number, timeoutMs: number, random: () => number = Math.random): number {
-  return startedAt + Math.round(timeoutMs * (0.75 + random() * 0.5));
-}
+import { handshakeDeadline } from './handshake-deadline.js';
 
 export type SessionState = 'gate' | 'handshake' | 'busy' | 'dialing' | 'relay' | 'fronting' | 'sink' | 'closed';
 
