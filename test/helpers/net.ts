@@ -86,13 +86,22 @@ export function readAtLeast(socket: Socket, n: number, timeoutMs = 10_000): Prom
   });
 }
 
-export function waitForClose(socket: Socket, timeoutMs = 10_000): Promise<boolean> {
-  if (socket.destroyed) return Promise.resolve(true);
+/**
+ * True once the peer has closed its side (FIN seen) or the socket closed, false after `timeoutMs`. The test
+ * clients allow half-open sockets, so a proxy-side close shows as 'end' rather than 'close'.
+ */
+export function waitForPeerClose(socket: Socket, timeoutMs = 10_000): Promise<boolean> {
+  if (socket.readableEnded || socket.destroyed) return Promise.resolve(true);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), timeoutMs);
-    socket.once('close', () => {
+    const done = (closed: boolean) => {
       clearTimeout(timer);
-      resolve(true);
-    });
+      socket.removeListener('end', onEnd);
+      socket.removeListener('close', onEnd);
+      resolve(closed);
+    };
+    const onEnd = () => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.once('end', onEnd);
+    socket.once('close', onEnd);
   });
 }

@@ -9,7 +9,7 @@ import type { FramingKind } from '../../src/protocol/framing.js';
 import { formatSecret, generateSecret } from '../../src/protocol/secrets.js';
 import { startBlackhole, type Blackhole } from '../helpers/blackhole.js';
 import { startFakeDc, type FakeDc } from '../helpers/fake-dc.js';
-import { readUntilClose } from '../helpers/net.js';
+import { readUntilClose, waitForPeerClose } from '../helpers/net.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
 import { fakeTlsClient, obfuscatedClient, type RawClient } from '../helpers/raw-client.js';
 
@@ -48,26 +48,6 @@ function track<T extends { socket: Socket }>(client: T): T {
   return client;
 }
 
-/**
- * True once the proxy has closed its side towards `socket` (FIN seen or socket closed), false after `timeoutMs`.
- * The raw clients allow half-open sockets, so a proxy-side close shows as 'end' rather than 'close'.
- */
-function peerClosed(socket: Socket, timeoutMs: number): Promise<boolean> {
-  if (socket.readableEnded || socket.destroyed) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const done = (v: boolean) => {
-      clearTimeout(timer);
-      socket.removeListener('end', onEnd);
-      socket.removeListener('close', onEnd);
-      resolve(v);
-    };
-    const onEnd = () => done(true);
-    const timer = setTimeout(() => done(false), timeoutMs);
-    socket.once('end', onEnd);
-    socket.once('close', onEnd);
-  });
-}
-
 /** Sends one frame and expects it echoed by the fake DC (so the connection is relayed end to end). */
 async function roundTrip(client: RawClient, size: number, seed: number): Promise<void> {
   const sent = payload(size, seed);
@@ -100,7 +80,7 @@ describe('idle timeout', () => {
       const closed = await proxy.waitFor('connection.closed', (e) => e.remotePort === silentPort, 5000);
       expect(closed.reason).toBe('idle');
       expect(closed.user).toBe('d');
-      expect(await peerClosed(silent.socket, 2000)).toBe(true);
+      expect(await waitForPeerClose(silent.socket, 2000)).toBe(true);
       // Two more sweeps with the busy client still talking: each would have closed it were it judged idle.
       await sleep(2200);
     } finally {
@@ -118,7 +98,7 @@ describe('idle timeout', () => {
     // Once it falls silent too, the same timeout closes it.
     const busyClose = await proxy.waitFor('connection.closed', (e) => e.remotePort === busyPort, 5000);
     expect(busyClose.reason).toBe('idle');
-    expect(await peerClosed(busy.socket, 2000)).toBe(true);
+    expect(await waitForPeerClose(busy.socket, 2000)).toBe(true);
   });
 });
 
