@@ -6,8 +6,9 @@
  * detector need them); metrics must never turn them into labels.
  */
 import { EventEmitter } from 'node:events';
+import type { RefusalSource, SecretMode, Severity, UserRefusalReason } from './vocabulary/index.js';
 
-export type SecretMode = 'plain' | 'dd' | 'ee';
+export type { SecretMode } from './vocabulary/index.js';
 
 export type HandshakeFailureReason =
   | 'bad_secret' // no user's secret decodes the obfuscated2 header
@@ -34,12 +35,12 @@ export interface ConnectionRef {
 
 export interface MtShieldEvents {
   'connection.accepted': [ConnectionRef];
-  'connection.refused': [ConnectionRef & { reason: string; by: 'acl' | 'block' | 'rate_limit' | 'limit' | 'policy' | 'geo' | 'overload' | 'draining' }];
+  'connection.refused': [ConnectionRef & { reason: string; by: RefusalSource }];
   'handshake.ok': [ConnectionRef & { user: string; mode: SecretMode; dc: number; framing: 'abridged' | 'intermediate' | 'padded'; durationMs: number }];
   'handshake.failed': [ConnectionRef & { reason: HandshakeFailureReason; mode?: SecretMode; durationMs: number }];
   'replay.detected': [ConnectionRef & { kind: 'tls' | 'obfuscated2' }];
   'connection.fronted': [ConnectionRef & { reason: HandshakeFailureReason; target: string }];
-  'user.refused': [ConnectionRef & { user: string; reason: 'max_connections' | 'max_ips' | 'quota' | 'expired' | 'disabled' | 'removed' | 'acl' | 'policy' | 'rate_limit' }];
+  'user.refused': [ConnectionRef & { user: string; reason: UserRefusalReason }];
   'dc.connected': [ConnectionRef & { user: string; dc: number; upstream: string; connectMs: number }];
   'dc.failed': [ConnectionRef & { user: string; dc: number; upstream: string; error: string }];
   /** Periodic and final byte counts for a relayed connection (deltas since the last report). */
@@ -53,7 +54,7 @@ export interface MtShieldEvents {
   'security.event': [SecurityEvent];
 }
 
-export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
+export type { Severity } from './vocabulary/index.js';
 
 export interface SecurityEvent {
   type: string; // e.g. 'anomaly.handshake_burst', 'block.added', 'policy.changed', 'auth.failed'

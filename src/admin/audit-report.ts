@@ -9,7 +9,7 @@ import { EventBus, type Severity } from '../events.js';
 import { loadKernels } from '../kernels/index.js';
 import { renderText, type ReportFinding } from '../security/report.js';
 import { createSecurityLayer, type SecurityReport } from '../security/index.js';
-import type { AdminConfig } from './config.js';
+import type { AdminConfig } from '../config/index.js';
 import { adminFindings } from './findings.js';
 
 const SEVERITIES: Severity[] = ['info', 'low', 'medium', 'high', 'critical'];

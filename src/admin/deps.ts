@@ -59,7 +59,7 @@ export interface KernelsPort {
 
 /** Everything the route modules read. */
 export interface AdminContext {
-  config: Pick<MtShieldConfig, 'admin'> & Partial<Pick<MtShieldConfig, 'server' | 'users'>>;
+  config: Pick<MtShieldConfig, 'admin'> & Partial<Pick<MtShieldConfig, 'server' | 'users' | 'link'>>;
   bus: EventBus;
   security: SecurityPort;
   proxy?: ProxyPort;

@@ -3,7 +3,7 @@
  * without TLS (the `allow_insecure_remote` override), allow lists that admit every address, no tokens.
  */
 import type { Severity } from '../events.js';
-import type { AdminConfig } from './config.js';
+import type { AdminConfig } from '../config/index.js';
 import { isLoopbackHost, parseListen } from './net.js';
 
 export interface AdminFinding {
@@ -22,7 +22,7 @@ export function adminFindings(admin: AdminConfig): AdminFinding[] {
   } catch {
     findings.push({ severity: 'high', check: 'admin.listen', message: `admin.listen "${admin.listen}" does not parse` });
   }
-  if (remote && !admin.tls && admin.allow_insecure_remote) {
+  if (remote && !admin.tls && admin.allowInsecureRemote) {
     findings.push({ severity: 'high', check: 'admin.allow_insecure_remote', message: `admin API on ${admin.listen} without TLS (allow_insecure_remote = true): tokens cross the network in clear text` });
   } else if (remote) {
     findings.push({ severity: 'info', check: 'admin.listen', message: `admin API reachable on ${admin.listen} over TLS` });

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type pino from 'pino';
 import { packagePath } from '../util/paths.js';
 import { createAuthenticator } from './auth.js';
-import type { AdminConfig } from './config.js';
+import type { AdminConfig } from '../config/index.js';
 import type { AdminContext, KernelsPort, ProxyPort, SecurityPort } from './deps.js';
 import type { EventStream } from './event-stream.js';
 import { createMetrics, type AdminMetrics } from './metrics.js';
@@ -125,4 +125,4 @@ function kernelsInUse(kernels: KernelsPort | undefined): { algorithm: string; ba
 export type { AdminContext, SecurityPort, ProxyPort, KernelsPort };
 export { adminFindings } from './findings.js';
 export { withAdminFindings } from './audit-report.js';
-export { adminConfigSchema, defaultAdminConfig, type AdminConfig } from './config.js';
+export { defaultAdminConfig, type AdminConfig } from '../config/index.js';

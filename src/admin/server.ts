@@ -15,7 +15,7 @@ import uWS, { type TemplatedApp, type us_listen_socket } from 'uWebSockets.js';
 import type pino from 'pino';
 import type { EventBus } from '../events.js';
 import { AccessLevel } from '../security/levels.js';
-import type { AdminConfig } from './config.js';
+import type { AdminConfig } from '../config/index.js';
 import type { AdminAuthenticator, Principal } from './auth.js';
 import { EventStream, type SubscriberData } from './event-stream.js';
 import { AdminRequestError, Reply, snapshotRequest } from './http.js';
@@ -49,7 +49,7 @@ export interface AdminServer {
 export function checkListenSecurity(admin: AdminConfig): { host: string; port: number; remote: boolean } {
   const { host, port } = parseListen(admin.listen);
   const remote = !isLoopbackHost(host);
-  if (remote && !admin.tls && !admin.allow_insecure_remote) {
+  if (remote && !admin.tls && !admin.allowInsecureRemote) {
     throw new AdminConfigError(
       `admin.listen ${admin.listen} is not loopback: configure [admin.tls] cert and key, or set admin.allow_insecure_remote = true`,
       'ERR_ADMIN_INSECURE_LISTEN',
@@ -75,7 +75,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   const { host, port } = checkListenSecurity(admin);
   const allow = new AllowList(admin.allow);
   const app = createApp(admin);
-  const events = new EventStream(options.bus, { queueLimit: admin.events_queue });
+  const events = new EventStream(options.bus, { queueLimit: admin.eventsQueue });
 
   const plain = (pattern: string, handler: (reply: Reply) => void | Promise<void>) => {
     app.get(pattern, (res, req) => {
@@ -108,7 +108,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   const deps: PipelineDeps = {
     allow,
     auth: options.auth,
-    maxBody: admin.max_body,
+    maxBody: admin.maxBodyBytes,
     appendAudit: options.appendAudit,
     onError: (err, where) => logger?.error({ err }, `admin: ${where} failed`),
   };

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { formatSecret, generateSecret, parseSecret } from '../protocol/secrets.js';
 import { ConfigError } from './errors.js';
 import { buildConfig } from './load.js';
-import { DEFAULTS } from './schema.js';
+import { DEFAULTS } from './defaults.js';
 import type { MtShieldConfig } from './types.js';
 
 export const DEFAULT_USER = 'default';
@@ -20,7 +20,7 @@ export interface FirstRunResult {
   generated: boolean;
 }
 
-export function defaultConfig(stateDir: string = DEFAULTS.stateDir): FirstRunResult {
+export function defaultConfig(stateDir: string = DEFAULTS.server.stateDir): FirstRunResult {
   const file = join(stateDir, SECRET_FILE);
   let secret: string | undefined;
   let generated = false;
@@ -46,7 +46,7 @@ export function defaultConfig(stateDir: string = DEFAULTS.stateDir): FirstRunRes
     generated = true;
   }
   const config = buildConfig(
-    { server: { listen: [...DEFAULTS.listen], state_dir: stateDir }, users: { [DEFAULT_USER]: { secret } } },
+    { server: { listen: [...DEFAULTS.server.listen], state_dir: stateDir }, users: { [DEFAULT_USER]: { secret } } },
     'defaults',
   );
   return { config, generated };

@@ -1,15 +1,14 @@
 /**
- * Config loading: TOML text (smol-toml) → schema (zod) → a deeply frozen MtShieldConfig.
+ * Config loading: TOML text (smol-toml) → schema (zod, ./schema/) → a deeply frozen MtShieldConfig (./types.ts).
  * Every failure is a ConfigError naming the key path and the problem; nothing here logs.
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import type { z } from 'zod';
-import { configSchema, type ConfigInput, type ParsedConfigFile } from './schema.js';
+import { chooseLinkHost, chooseLinkPort, type LinkHostSources } from '../vocabulary/index.js';
+import { configSchema, type ConfigInput, type ParsedConfigFile } from './schema/index.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
-import { parseHostPort } from './units.js';
-import type { MtShieldConfig, SecurityTables } from './types.js';
-import { securityConfigShape } from '../security/config.js';
+import type { MtShieldConfig } from './types.js';
 
 /** Parses a TOML config file. */
 export function loadConfigFile(path: string): MtShieldConfig {
@@ -43,7 +42,7 @@ export function buildConfig(input: ConfigInput | Record<string, unknown>, source
     const lines = issues.map((issue) => `  ${issue.path || '(top level)'}: ${issue.message}`);
     throw new ConfigError('ERR_CONFIG_INVALID', `${source}: invalid config\n${lines.join('\n')}`, issues);
   }
-  return deepFreeze(normalise(result.data, source));
+  return deepFreeze(assemble(result.data, source));
 }
 
 function toIssues(error: z.ZodError): ConfigIssue[] {
@@ -51,55 +50,43 @@ function toIssues(error: z.ZodError): ConfigIssue[] {
     const path = issue.path.map(String).join('.');
     let message = issue.message;
     if (issue.code === 'unrecognized_keys') message = `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    // A bad table name (e.g. a user name) carries the rule it broke one level down.
+    if (issue.code === 'invalid_key') message = `invalid name: ${issue.issues.map((inner) => inner.message).join('; ')}`;
     return { path, message };
   });
 }
 
-function normalise(file: ParsedConfigFile, source: string): MtShieldConfig {
-  const s = file.server;
-  const toAddress = (text: string) => parseHostPort(text)!;
-  const upstreamDc: MtShieldConfig['upstreamDc'] = {};
-  for (const [dc, addresses] of Object.entries(file.upstream.dc)) upstreamDc[String(Number(dc))] = addresses.map(toAddress);
+function assemble(file: ParsedConfigFile, source: string): MtShieldConfig {
+  const { security, audit, policy, access, limits, anomaly, blocklist, geo } = file;
   return {
-    server: {
-      listen: s.listen.map(toAddress),
-      publicHost: s.public_host,
-      handshakeTimeoutMs: s.handshake_timeout,
-      idleTimeoutMs: s.idle_timeout,
-      connectTimeoutMs: s.connect_timeout,
-      drainTimeoutMs: s.drain_timeout,
-      preferIpv6: s.prefer_ipv6,
-      fastMode: s.fast_mode,
-      defaultDc: s.default_dc,
-      maxConnections: s.max_connections,
-      maxBufferBytes: s.max_buffer,
-      stateDir: s.state_dir,
-      allowModes: [...new Set(s.allow_modes)],
-      gc: s.gc,
-    },
-    users: Object.entries(file.users).map(([name, u]) => ({
-      name,
-      secret: u.secret,
-      maxConnections: u.max_connections,
-      maxIps: u.max_ips,
-      quotaBytes: u.quota,
-      expiresAt: u.expires,
-      level: u.level,
-    })),
-    upstreamDc,
-    fronting: { host: file.fronting.host, port: file.fronting.port, connectTimeoutMs: file.fronting.connect_timeout },
-    tls: { maxSkewMs: file.tls.max_skew, replayEntries: file.tls.replay_entries },
-    log: { level: file.log.level },
+    server: file.server,
+    users: file.users,
+    upstream: file.upstream,
+    fronting: file.fronting,
+    tls: file.tls,
+    log: file.log,
     admin: file.admin,
-    security: pickSecurityTables(file),
+    security: {
+      sessionTtlMs: security.session_ttl,
+      authFailuresPerMinute: security.auth_failures_per_minute,
+      tokensFile: security.tokens_file,
+      rotationLinksFile: security.rotation_links_file,
+      audit,
+      policy,
+      access,
+      limits,
+      anomaly,
+      blocklist,
+      geo,
+    },
+    state: file.state,
+    link: linkOf({ linkHost: security.link_host, linkPort: security.link_port, publicHost: file.server.publicHost, listen: file.server.listen }),
     source,
   };
 }
 
-function pickSecurityTables(file: ParsedConfigFile): SecurityTables {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(securityConfigShape)) out[key] = (file as Record<string, unknown>)[key];
-  return out as SecurityTables;
+function linkOf(sources: LinkHostSources): MtShieldConfig['link'] {
+  return { host: chooseLinkHost(sources), port: chooseLinkPort(sources) };
 }
 
 function deepFreeze<T>(value: T): T {
@@ -108,4 +95,14 @@ function deepFreeze<T>(value: T): T {
     for (const child of Object.values(value as object)) deepFreeze(child);
   }
   return value;
+}
+
+const SECURITY_TABLES = ['security', 'audit', 'policy', 'access', 'limits', 'anomaly', 'blocklist', 'geo'] as const;
+
+/** Validates only the security tables of a raw (TOML-decoded) object; other keys are ignored. */
+export function parseSecurityConfig(raw: unknown, source = 'object'): MtShieldConfig['security'] {
+  const tables: Record<string, unknown> = {};
+  const given = (raw ?? {}) as Record<string, unknown>;
+  for (const name of SECURITY_TABLES) if (given[name] !== undefined) tables[name] = given[name];
+  return buildConfig(tables, source).security;
 }

@@ -1,57 +1,54 @@
-/** The typed, frozen config the rest of mtshield reads (camelCase, numbers in ms and bytes). */
-import type { SecretMode } from '../events.js';
-import type { ParsedConfigFile } from './schema.js';
-import type { securityConfigShape } from '../security/config.js';
+/**
+ * The typed, frozen config the rest of mtshield reads: camelCase, numbers in milliseconds (`…Ms`) and bytes
+ * (`…Bytes`). Nothing outside src/config sees the file's snake_case (the policy document aside: it is also
+ * the admin API's document and keeps the spelling docs/admin-api.md gives it).
+ */
+import type { ParsedConfigFile } from './schema/index.js';
+import type { PolicyRules } from './schema/policy.js';
+import type { HostPort } from '../vocabulary/index.js';
 
-/** The security layer's tables, as its schema fragment parsed them. */
-export type SecurityTables = Pick<ParsedConfigFile, keyof typeof securityConfigShape>;
+export type ListenAddress = HostPort;
+export type ServerConfig = ParsedConfigFile['server'];
+import type { UserConfig } from './schema/users.js';
+export type { UserConfig };
+export type UpstreamConfig = ParsedConfigFile['upstream'];
+export type FrontingConfig = ParsedConfigFile['fronting'];
+export type TlsConfig = ParsedConfigFile['tls'];
+export type StateConfig = ParsedConfigFile['state'];
+export type { AdminConfig } from './schema/admin.js';
 
-export interface ListenAddress {
-  host: string;
-  port: number;
-}
-
-export interface UserConfig {
-  name: string;
-  /** The secret as configured (hex or base64url; plain, dd… or ee…). Never logged. */
-  secret: string;
-  maxConnections?: number;
-  maxIps?: number;
-  quotaBytes?: number;
-  /** Epoch ms after which the user is refused. */
-  expiresAt?: number;
-  level: 'standard' | 'none';
-}
-
-export interface ServerConfig {
-  listen: ListenAddress[];
-  publicHost?: string;
-  handshakeTimeoutMs: number;
-  idleTimeoutMs: number;
-  connectTimeoutMs: number;
-  drainTimeoutMs: number;
-  preferIpv6: boolean;
-  fastMode: boolean;
-  defaultDc: number;
-  maxConnections: number;
-  maxBufferBytes: number;
-  stateDir: string;
-  allowModes: SecretMode[];
-  /** V8 garbage-collector threading, applied once at start (src/util/gc-mode.ts). */
-  gc: 'single-threaded' | 'parallel';
+/** The security layer's settings: [security] flattened in, the other security tables by name. */
+export interface SecurityConfig {
+  /** Lifetime of an admin session (before the strong_auth policy caps it). */
+  sessionTtlMs: number;
+  authFailuresPerMinute: number;
+  /** Where admin tokens created at run time are kept; default <state_dir>/admin-tokens.json. */
+  tokensFile: string | undefined;
+  rotationLinksFile: string | undefined;
+  audit: ParsedConfigFile['audit'];
+  policy: PolicyRules;
+  access: ParsedConfigFile['access'];
+  limits: ParsedConfigFile['limits'];
+  anomaly: ParsedConfigFile['anomaly'];
+  blocklist: ParsedConfigFile['blocklist'];
+  geo: ParsedConfigFile['geo'];
 }
 
 export interface MtShieldConfig {
   server: ServerConfig;
   users: UserConfig[];
-  /** DC id (as text, "2" or "-2") → upstream addresses. */
-  upstreamDc: Record<string, ListenAddress[]>;
-  fronting: { host?: string; port: number; connectTimeoutMs: number };
-  tls: { maxSkewMs: number; replayEntries: number };
-  log: { level: string };
+  upstream: UpstreamConfig;
+  fronting: FrontingConfig;
+  tls: TlsConfig;
+  log: ParsedConfigFile['log'];
   admin: ParsedConfigFile['admin'];
-  /** Security-layer tables as their schema parsed them (audit, policy, access, limits, …). */
-  security: SecurityTables;
+  security: SecurityConfig;
+  state: StateConfig;
+  /**
+   * Host and port for proxy links, by the one rule of src/vocabulary/link-host.ts. Either may be unknown:
+   * no host named (wildcard listen only), or port 0 (known once bound). Links need both.
+   */
+  link: { host: string | undefined; port: number | undefined };
   /** Where the config came from (a file path, or "defaults"). */
   source: string;
 }

@@ -13,8 +13,9 @@
 import { randomBytes } from 'node:crypto';
 import { copyBytes, fromBase64Any, fromHex, isHex, toBase64Url, toHex } from './bytes.js';
 import { SecretError } from './errors.js';
+import type { SecretMode } from '../vocabulary/index.js';
 
-export type SecretMode = 'plain' | 'dd' | 'ee';
+export type { SecretMode } from '../vocabulary/index.js';
 export type SecretEncoding = 'hex' | 'base64url';
 
 export interface ParsedSecret {

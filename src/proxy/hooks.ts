@@ -3,8 +3,9 @@
  * Each interface has a plain default (allow everything, never delay) so the proxy runs alone.
  */
 import type { ConnectionRef, SecretMode } from '../events.js';
+import type { RefusalSource } from '../vocabulary/index.js';
 
-export type RefusalSource = 'acl' | 'block' | 'rate_limit' | 'limit' | 'policy' | 'geo' | 'overload' | 'draining';
+export type { RefusalSource } from '../vocabulary/index.js';
 
 export type GateDecision =
   | { allow: true }

@@ -15,7 +15,7 @@ import type { DialTarget } from './dial.js';
 import { allowAllGate, unlimitedShaper, type BandwidthShaper, type ConnectionGate } from './hooks.js';
 import { createLogger } from './logger.js';
 import { Session } from './session.js';
-import { normaliseAddress } from './address.js';
+import { normaliseAddress } from '../vocabulary/index.js';
 import { FileUsageStore, MemoryUsageStore, type UsageStore } from './usage-store.js';
 import { UserDirectory } from './users.js';
 import { ProxyStatsCounter, type ProxyStats } from './stats.js';
@@ -273,7 +273,7 @@ function settingsOf(config: MtShieldConfig): SessionSettings {
 
 function dcTableOf(config: MtShieldConfig): DcTable {
   return new DcTable({
-    overrides: config.upstreamDc,
+    overrides: config.upstream.dc,
     preferIpv6: config.server.preferIpv6,
     defaultDc: config.server.defaultDc,
   });

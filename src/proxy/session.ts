@@ -10,7 +10,7 @@ import type { ConnectionRef, HandshakeFailureReason, SecretMode } from '../event
 import type { SessionContext } from './context.js';
 import { dialFirst, label } from './dial.js';
 import { connectDc } from './upstream.js';
-import { normaliseAddress } from './address.js';
+import { normaliseAddress } from '../vocabulary/index.js';
 import { Handshake, failureReasonOf, type HandshakeDone, type HandshakeStep } from './handshake.js';
 import type { GateDecision } from './hooks.js';
 import { Relay, type RelayCodec, type RelayOwner } from './relay.js';

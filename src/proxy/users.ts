@@ -8,7 +8,7 @@
  */
 import { MtShieldError } from '../errors.js';
 import { parseSecret, type ParsedSecret } from '../protocol/secrets.js';
-import type { SecretMode } from '../events.js';
+import { USER_NAME_RULE, isUserName, type SecretMode, type UserLimitReason } from '../vocabulary/index.js';
 import type { UsageStore } from './usage-store.js';
 import type { UserConfig } from '../config/types.js';
 
@@ -36,7 +36,7 @@ export interface UserInfo extends UserUsage {
   graceUntil: number[];
 }
 
-export type UserRefusal = 'max_connections' | 'max_ips' | 'quota' | 'expired' | 'disabled' | 'removed';
+export type UserRefusal = UserLimitReason;
 
 export class UserError extends MtShieldError {}
 
@@ -98,8 +98,8 @@ export class UserDirectory {
 
   /** Adds a user or replaces its secret and limits; live connections keep running. */
   upsert(spec: UserSpec): UserInfo {
-    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(spec.name)) {
-      throw new UserError('ERR_PROXY_USER_NAME', 'user names are 1–64 of A-Z a-z 0-9 _ . -');
+    if (!isUserName(spec.name)) {
+      throw new UserError('ERR_PROXY_USER_NAME', USER_NAME_RULE);
     }
     const parsed = parseUserSecret(spec.secret);
     const frozen = Object.freeze({ ...spec, level: spec.level ?? 'standard' });

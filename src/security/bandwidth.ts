@@ -7,7 +7,7 @@
  */
 import type { BandwidthShaper, Direction } from '../proxy/hooks.js';
 import type { Clock } from './clock.js';
-import type { LimitsConfig } from './config.js';
+import type { LimitsConfig } from '../config/index.js';
 import type { PolicyMode } from './policy-schema.js';
 
 interface Bucket {
@@ -40,13 +40,13 @@ export class TokenBucketShaper implements BandwidthShaper {
   /** Bytes per second for a user and direction; 0 = unlimited. */
   rate(user: string, direction: Direction): number {
     const own = this.limits.users[user];
-    const base = this.limits.per_user;
-    const pick = direction === 'up' ? 'bandwidth_up' : 'bandwidth_down';
-    return own?.[pick] ?? own?.bandwidth ?? base[pick] ?? base.bandwidth ?? 0;
+    const base = this.limits.perUser;
+    const pick = direction === 'up' ? 'bandwidthUpBytes' : 'bandwidthDownBytes';
+    return own?.[pick] ?? own?.bandwidthBytes ?? base[pick] ?? base.bandwidthBytes ?? 0;
   }
 
   private burst(user: string, rate: number): number {
-    return this.limits.users[user]?.burst ?? this.limits.per_user.burst ?? rate;
+    return this.limits.users[user]?.burstBytes ?? this.limits.perUser.burstBytes ?? rate;
   }
 
   delayFor(user: string, direction: Direction, bytes: number): number {

@@ -15,10 +15,10 @@ import type { ConnectionRef, EventBus, SecretMode } from '../events.js';
 import type { ConnectionGate, GateDecision, HandshakeOutcome, RefusalSource } from '../proxy/hooks.js';
 import type { AccessControl } from './acl.js';
 import type { BlockManager } from './blocks.js';
-import type { LimitsConfig } from './config.js';
+import { userConnectionCap, type LimitsConfig } from '../config/index.js';
 import type { GeoResolver } from './geo.js';
 import { normaliseIp } from './ip.js';
-import { ConcurrencyCounter, userMaxConnections, type IpRateLimits } from './limits.js';
+import { ConcurrencyCounter, type IpRateLimits } from './limits.js';
 import type { PolicyStore } from './policy.js';
 import type { PolicyRuleName } from './policy-schema.js';
 
@@ -52,7 +52,7 @@ export class SecurityGate implements ConnectionGate {
 
   private refuse(report: Omit<GateReport, 'kind'>): GateDecision {
     this.deps.report({ ...report, kind: 'refused' });
-    return { allow: false, by: report.by, reason: report.reason, action: this.deps.limits().refuse_action };
+    return { allow: false, by: report.by, reason: report.reason, action: this.deps.limits().refuseAction };
   }
 
   /** Applies a policy rule's mode to a would-refuse fact: undefined = let it through. */
@@ -87,7 +87,7 @@ export class SecurityGate implements ConnectionGate {
       }
     }
 
-    const maxPerIp = this.deps.limits().per_ip.max_connections;
+    const maxPerIp = this.deps.limits().perIp.maxConnections;
     if (maxPerIp > 0 && this.perIp.count(ip) >= maxPerIp) {
       const decision = this.byPolicy('ip_connection_limits', { by: 'limit', reason: `more than ${maxPerIp} connections from one address`, conn, ip });
       if (decision) return decision;
@@ -117,7 +117,7 @@ export class SecurityGate implements ConnectionGate {
       if (decision) return decision;
     }
 
-    const max = userMaxConnections(this.deps.limits(), user);
+    const max = userConnectionCap(this.deps.limits(), user);
     if (max > 0 && this.perUser.count(user) >= max) {
       const decision = this.byPolicy('rate_limits', { by: 'limit', reason: `user ${user} has ${max} connections already`, conn, ip, user });
       if (decision) return decision;

@@ -4,9 +4,8 @@
  *
  *   const security = await createSecurityLayer({ config, bus, logger?, store?, clock?, users?, kernels?, timers? });
  *
- *   config      MtShieldConfig (src/config) — reads config.security.{audit,policy,access,limits,anomaly,blocklist,
- *               geo,security,state}, config.admin.tokens, config.server.{stateDir,publicHost,listen}, config.users;
- *               absent tables take their defaults. A raw TOML object works too via `parseSecurityConfig`.
+ *   config      MtShieldConfig (src/config) — reads config.security (typed, units resolved), config.state,
+ *               config.link, config.admin.tokens, config.server.stateDir, config.tls.replayEntries, config.users.
  *   store       a StateStore (src/state); default: [state] backend (memory, or Redis at state.redis_url).
  *   clock       injectable (tests); users = the proxy's UserDirectory (rotation, audit); kernels = the registry.
  *
@@ -34,6 +33,7 @@ import type pino from 'pino';
 import type { EventBus } from '../events.js';
 import type { BandwidthShaper, ConnectionGate } from '../proxy/hooks.js';
 import { parseSecret } from '../protocol/secrets.js';
+import type { SecretMode } from '../vocabulary/index.js';
 import type { StateStore } from '../state/store.js';
 import { openStateStore } from '../state/index.js';
 import type { ReplayCache } from '../protocol/replay.js';
@@ -45,7 +45,7 @@ import type { AuthService } from './auth.js';
 import type { BlockEntry, BlockMatch, BlockSource } from './blocks.js';
 import type { ShaperCounters } from './bandwidth.js';
 import { systemClock, type Clock } from './clock.js';
-import { securityConfigShape, type AccessRuleInput, type SecurityConfig } from './config.js';
+import type { AccessRuleInput, SecurityConfig, StateConfig } from '../config/index.js';
 import type { Threat } from './anomaly/detector.js';
 import { SecurityLayerCore, type LayerConfig } from './layer.js';
 import type { PolicyStore } from './policy.js';
@@ -57,7 +57,7 @@ import type { AdminTokenConfig, TokenStore } from './tokens.js';
 
 export { AccessLevel, hasLevel, requireLevel, parseLevel, levelName, type LevelName } from './levels.js';
 export { SecurityError, type SecurityErrorCode } from './errors.js';
-export { parseSecurityConfig, securityConfigShape, type SecurityConfig } from './config.js';
+export { parseSecurityConfig, type SecurityConfig } from '../config/index.js';
 export { generateAdminToken, hashToken, tokenTomlBlock } from './tokens.js';
 export { verifyAuditFile } from './audit-verify.js';
 export { ManualClock, systemClock, type Clock } from './clock.js';
@@ -65,11 +65,14 @@ export type { Threat, SecurityReport, SecurityCounters, RotationResult, BlockEnt
 
 /** What the facade reads from the config (MtShieldConfig satisfies it). */
 export interface SecurityLayerConfigInput {
-  security?: Partial<SecurityConfig>;
-  admin?: { tokens?: readonly AdminTokenConfig[] };
-  server?: { stateDir?: string; publicHost?: string; listen?: readonly { host: string; port: number }[] };
+  security: SecurityConfig;
+  state: StateConfig;
+  admin: { tokens: readonly AdminTokenConfig[] };
+  server: { stateDir: string };
+  /** Where rotated users' links point (src/vocabulary/link-host.ts); without both, rotation answers without links. */
+  link: { host: string | undefined; port: number | undefined };
   users?: readonly { name: string; secret: string; maxConnections?: number; quotaBytes?: number; expiresAt?: number; level?: string }[];
-  tls?: { replayEntries?: number };
+  tls: { replayEntries: number };
 }
 
 export interface SecurityLayerOptions {
@@ -115,25 +118,15 @@ export interface SecurityLayer {
   close(): Promise<void>;
 }
 
-type TableName = keyof typeof securityConfigShape;
-
-/** Fills absent tables with their defaults; the tables present were parsed by the config schema already. */
+/** Fills the layer's settings from the typed config (src/config resolved every default and unit). */
 export function layerConfigFrom(input: SecurityLayerConfigInput): LayerConfig {
-  const given = (input.security ?? {}) as Partial<SecurityConfig>;
-  const security = {} as Record<TableName, unknown>;
-  for (const name of Object.keys(securityConfigShape) as TableName[]) {
-    security[name] = given[name] ?? securityConfigShape[name].parse(undefined);
-  }
-  const sec = security as SecurityConfig;
-  const listenPort = input.server?.listen?.[0]?.port;
-  const host = sec.security.link_host ?? input.server?.publicHost;
-  const port = sec.security.link_port ?? listenPort;
   return {
-    security: sec,
-    adminTokens: input.admin?.tokens ?? [],
-    stateDir: input.server?.stateDir,
-    link: host && port ? { host, port } : undefined,
-    replayEntries: input.tls?.replayEntries,
+    security: input.security,
+    state: input.state,
+    adminTokens: input.admin.tokens,
+    stateDir: input.server.stateDir,
+    link: input.link.host && input.link.port ? { host: input.link.host, port: input.link.port } : undefined,
+    replayEntries: input.tls.replayEntries,
   };
 }
 
@@ -141,7 +134,7 @@ export function layerConfigFrom(input: SecurityLayerConfigInput): LayerConfig {
 function configUsers(input: SecurityLayerConfigInput): RotatableUsers | undefined {
   if (!input.users) return undefined;
   const list = input.users.map((u) => {
-    let mode: 'plain' | 'dd' | 'ee' = 'plain';
+    let mode: SecretMode = 'plain';
     let domain: string | undefined;
     try {
       const parsed = parseSecret(u.secret);
@@ -163,8 +156,8 @@ function configUsers(input: SecurityLayerConfigInput): RotatableUsers | undefine
 export async function createSecurityLayer(options: SecurityLayerOptions): Promise<SecurityLayer> {
   const config = layerConfigFrom(options.config);
   const clock = options.clock ?? systemClock;
-  const state = config.security.state;
-  const store = options.store ?? (await openStateStore({ backend: state.backend, redisUrl: state.redis_url, prefix: state.prefix, now: () => clock.now() }));
+  const state = config.state;
+  const store = options.store ?? (await openStateStore({ backend: state.backend, redisUrl: state.redisUrl, prefix: state.prefix, now: () => clock.now() }));
   const core = new SecurityLayerCore(config, {
     bus: options.bus,
     logger: options.logger,

@@ -4,6 +4,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import { invalid } from './errors.js';
+import { parseIp as processAddress } from '../vocabulary/index.js';
 
 export type IpFamily = 'ipv4' | 'ipv6';
 
@@ -15,16 +16,7 @@ export interface Cidr {
   family: IpFamily;
 }
 
-function processAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
-  const bare = text.trim().replace(/^\[|\]$/g, '').replace(/%.*$/, '');
-  if (!ipaddr.isValid(bare)) return undefined;
-  return ipaddr.process(bare);
-}
-
-/** Normalised text of an address, or undefined when it is not one. */
-export function normaliseIp(text: string): string | undefined {
-  return processAddress(text)?.toString();
-}
+export { normaliseIp } from '../vocabulary/index.js';
 
 export function ipFamily(ip: string): IpFamily {
   return ip.includes(':') ? 'ipv6' : 'ipv4';

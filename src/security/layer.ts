@@ -8,7 +8,7 @@ import type { EventBus, SecurityEvent } from '../events.js';
 import type { StateStore } from '../state/store.js';
 import { StoreReplayCache } from '../state/replay.js';
 import { MemoryReplayCache, type ReplayCache } from '../protocol/replay.js';
-import { parseDuration } from '../config/units.js';
+import { parseDuration } from '../vocabulary/index.js';
 import { AccessControl } from './acl.js';
 import { AuditLog } from './audit-log.js';
 import { verifyAuditFile } from './audit-verify.js';
@@ -16,7 +16,7 @@ import { AuthService } from './auth.js';
 import { TokenBucketShaper } from './bandwidth.js';
 import { BlockManager, type BlockEntry, type BlockSource } from './blocks.js';
 import type { Clock } from './clock.js';
-import type { SecurityConfig } from './config.js';
+import type { SecurityConfig, StateConfig } from '../config/index.js';
 import { AnomalyDetector, severityAtLeast, type Threat } from './anomaly/detector.js';
 import { invalid } from './errors.js';
 import { SecurityGate } from './gate.js';
@@ -34,6 +34,7 @@ import { TokenStore, type AdminTokenConfig } from './tokens.js';
 
 export interface LayerConfig {
   security: SecurityConfig;
+  state: StateConfig;
   adminTokens: readonly AdminTokenConfig[];
   stateDir?: string;
   link?: { host: string; port: number };
@@ -99,10 +100,10 @@ export class SecurityLayerCore {
     this.blockManager = new BlockManager(clock, store, (entry) =>
       this.reporter.emit({ type: 'block.expired', severity: 'info', message: `block on ${entry.cidr} expired`, ip: entry.cidr, details: { reason: entry.reason, source: entry.source } }),
     );
-    this.tokens = new TokenStore(config.adminTokens, sec.security.tokens_file ?? (config.stateDir ? join(config.stateDir, 'admin-tokens.json') : undefined), clock);
+    this.tokens = new TokenStore(config.adminTokens, sec.tokensFile ?? (config.stateDir ? join(config.stateDir, 'admin-tokens.json') : undefined), clock);
     this.sessions = new SessionManager(clock);
-    const factory = limiterFactoryFor(store, sec.state.prefix);
-    this.auth = new AuthService(this.tokens, this.sessions, this.policies, clock, factory, sec.security.auth_failures_per_minute, sec.security.session_ttl, (r) => {
+    const factory = limiterFactoryFor(store, config.state.prefix);
+    this.auth = new AuthService(this.tokens, this.sessions, this.policies, clock, factory, sec.authFailuresPerMinute, sec.sessionTtlMs, (r) => {
       if (r.ok) {
         this.reporter.counters.authAttempts.ok++;
         if (r.wouldRefuse) this.reporter.emitThrottled(`auth.weak:${r.principal}`, { type: 'policy.would_refuse.strong_auth', severity: 'low', message: `strong_auth (monitor) would refuse ${r.principal}: ${r.wouldRefuse}`, ip: r.ip, details: { principal: r.principal } });
@@ -155,15 +156,15 @@ export class SecurityLayerCore {
     };
     every(5_000, () => this.blockManager.sweep());
     every(60_000, () => this.sessions.sweep());
-    every(this.config.security.anomaly.baseline_interval, () => this.detector.tick());
-    every(this.config.security.audit.interval, () => void this.auditSecurity().catch(() => {}));
+    every(this.config.security.anomaly.baselineIntervalMs, () => this.detector.tick());
+    every(this.config.security.audit.intervalMs, () => void this.auditSecurity().catch(() => {}));
     every(Math.min(this.policies.rule('key_rotation').interval, 3_600_000), () => this.runRotationSchedule());
   }
 
   private async startNetset(): Promise<void> {
     this.netset?.close();
     this.netset = undefined;
-    const { file, poll } = this.config.security.blocklist;
+    const { file, pollMs: poll } = this.config.security.blocklist;
     if (!file) {
       this.blockManager.setFileList(new CidrSet([]), 0);
       return;
@@ -265,7 +266,7 @@ export class SecurityLayerCore {
     }
     const report = buildReport({
       now: this.deps.clock.now(),
-      soonMs: sec.audit.soon_expiring,
+      soonMs: sec.audit.soonExpiringMs,
       users: this.users?.list() ?? [],
       tokens: this.tokens.list(),
       policies: this.policies.rules,
@@ -287,7 +288,7 @@ export class SecurityLayerCore {
       options,
       this.policies.rule('key_rotation').grace,
     );
-    const linksFile = this.config.security.security.rotation_links_file;
+    const linksFile = this.config.security.rotationLinksFile;
     if (options.writeLinks && result.users.length > 0) writeRotationLinks(linksFile, result);
     this.reporter.emit({ type: 'keys.rotated', severity: 'medium', message: `rotated ${result.users.length} user secret(s) and ${result.tokens.length} token(s)`, details: { ...rotationSummary(result), actor: options.actor ?? 'system' } });
     return result;
@@ -304,7 +305,7 @@ export class SecurityLayerCore {
       return undefined;
     }
     const result = this.rotateEncryptionKeys({ users: 'all', actor: 'policy:key_rotation', writeLinks: true });
-    this.deps.logger?.info({ users: result.users.map((u) => u.name), linksFile: this.config.security.security.rotation_links_file }, 'scheduled key rotation done; new links written to the links file');
+    this.deps.logger?.info({ users: result.users.map((u) => u.name), linksFile: this.config.security.rotationLinksFile }, 'scheduled key rotation done; new links written to the links file');
     return result;
   }
 
@@ -324,7 +325,7 @@ export class SecurityLayerCore {
     this.shaper.configure(sec.limits);
     this.detector.configure(sec.anomaly);
     this.tokens.reloadConfig(config.adminTokens);
-    this.auth.configure(sec.security.auth_failures_per_minute, sec.security.session_ttl);
+    this.auth.configure(sec.authFailuresPerMinute, sec.sessionTtlMs);
     if (JSON.stringify(sec.policy) !== JSON.stringify(previous.security.policy)) this.policies.setRules(sec.policy, { actor: 'config' });
     if (sec.geo.database !== previous.security.geo.database || sec.geo.fallback !== previous.security.geo.fallback) {
       this.geo = noGeo;

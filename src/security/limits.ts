@@ -6,7 +6,7 @@
  * A limit of 0 is off. The answers are "would refuse" facts; the gate applies the policy mode to them.
  */
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { LimitsConfig } from './config.js';
+import type { LimitsConfig } from '../config/index.js';
 import { isOverLimit, type LimiterFactory } from './limiter-factory.js';
 
 export type IpLimitHit = 'new_connections' | 'failed_handshakes';
@@ -24,13 +24,13 @@ export class IpRateLimits {
   }
 
   configure(limits: LimitsConfig): void {
-    const perIp = limits.per_ip;
-    this.newConnections = perIp.new_connections_per_second > 0
-      ? this.factory({ keyPrefix: 'ip_new', points: perIp.new_connections_per_second, durationSec: 1 })
+    const perIp = limits.perIp;
+    this.newConnections = perIp.newConnectionsPerSecond > 0
+      ? this.factory({ keyPrefix: 'ip_new', points: perIp.newConnectionsPerSecond, durationSec: 1 })
       : undefined;
-    this.failedPoints = perIp.failed_handshakes_per_minute;
-    this.failedHandshakes = perIp.failed_handshakes_per_minute > 0
-      ? this.factory({ keyPrefix: 'ip_fail', points: perIp.failed_handshakes_per_minute, durationSec: 60 })
+    this.failedPoints = perIp.failedHandshakesPerMinute;
+    this.failedHandshakes = perIp.failedHandshakesPerMinute > 0
+      ? this.factory({ keyPrefix: 'ip_fail', points: perIp.failedHandshakesPerMinute, durationSec: 60 })
       : undefined;
   }
 
@@ -95,8 +95,4 @@ export class ConcurrencyCounter {
   entries(): [string, number][] {
     return [...this.counts];
   }
-}
-
-export function userMaxConnections(limits: LimitsConfig, user: string): number {
-  return limits.users[user]?.max_connections ?? limits.per_user.max_connections;
 }

@@ -6,7 +6,7 @@
  * top failing sources.
  */
 import type { Severity } from '../events.js';
-import type { LimitsConfig } from './config.js';
+import type { LimitsConfig } from '../config/index.js';
 import { levelName } from './levels.js';
 import type { PolicyRules } from './policy-schema.js';
 import type { RotatableUsers } from './rotation.js';
@@ -69,7 +69,7 @@ export function buildReport(input: ReportInput): SecurityReport {
     const own = input.limits.users[user.name];
     const limited =
       user.maxConnections !== undefined || user.quotaBytes !== undefined || own !== undefined ||
-      input.limits.per_user.max_connections > 0 || input.limits.per_user.bandwidth !== undefined;
+      input.limits.perUser.maxConnections > 0 || input.limits.perUser.bandwidthBytes !== undefined;
     if (!limited) push({ check: 'user.no_limits', severity: 'low', subject: user.name, message: `user "${user.name}" has no connection, quota or bandwidth limit` });
     if (user.mode !== 'ee' && input.policies.require_fake_tls.mode !== 'enforce') {
       push({ check: 'user.plain_secret', severity: 'medium', subject: user.name, message: `user "${user.name}" has a ${user.mode} secret (detectable without fake TLS)` });

@@ -7,7 +7,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { EventBus, SecurityEvent, Severity } from '../events.js';
-import type { RefusalSource } from '../proxy/hooks.js';
+import { zeroByRefusalSource as zeroBySource, type RefusalSource } from '../vocabulary/index.js';
 import type { Clock } from './clock.js';
 import type { GateReport } from './gate.js';
 
@@ -24,9 +24,6 @@ export interface SecurityCounters {
   eventsEmitted: number;
   eventsSuppressed: number;
 }
-
-const SOURCES: RefusalSource[] = ['acl', 'block', 'rate_limit', 'limit', 'policy', 'geo', 'overload', 'draining'];
-const zeroBySource = () => Object.fromEntries(SOURCES.map((s) => [s, 0])) as Record<RefusalSource, number>;
 
 export function emptyCounters(): SecurityCounters {
   return {

@@ -4,10 +4,9 @@
  */
 import { request as httpRequest } from 'node:http';
 import { rmSync } from 'node:fs';
-import type { z } from 'zod';
 import { EventBus } from '../../src/events.js';
 import { startAdmin, type AdminPlane, type ProxyPort } from '../../src/admin/index.js';
-import type { adminConfigSchema } from '../../src/admin/config.js';
+import type { AdminConfigInput } from '../../src/config/index.js';
 import { createSecurityLayer, type SecurityLayer } from '../../src/security/index.js';
 import { generateAdminToken } from '../../src/security/tokens.js';
 import { ManualClock } from '../../src/security/clock.js';
@@ -90,7 +89,7 @@ export function call(baseUrl: string, method: string, path: string, options: Cal
 }
 
 export interface HarnessOptions {
-  admin?: Partial<z.input<typeof adminConfigSchema>>;
+  admin?: Partial<AdminConfigInput>;
   /** Extra TOML-shaped tables (policy, audit, security, …). */
   config?: Record<string, unknown>;
   /** Start a real proxy (127.0.0.1:0, user "alice", a fake DC upstream) and the kernel registry too. */

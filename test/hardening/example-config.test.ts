@@ -1,6 +1,6 @@
 /**
- * The shipped example config (config/mtshield.example.toml) against the real schema (src/config/schema.ts,
- * which composes the admin and security fragments):
+ * The shipped example config (config/mtshield.example.toml) against the real schema (src/config/schema/,
+ * one file per table, composed in its index.ts):
  *   1. the file as shipped parses and validates with the real loader;
  *   2. with every commented-out setting ("# key = …", "# [table]") switched on, it still validates, and it then
  *      names every key path the zod schemas define — so a key added to a schema without documentation fails;
@@ -12,7 +12,7 @@ import { parse as parseToml } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { buildConfig, loadConfigFile, parseConfigText } from '../../src/config/load.js';
-import { configSchema } from '../../src/config/schema.js';
+import { configSchema } from '../../src/config/schema/index.js';
 import { packagePath } from '../../src/util/paths.js';
 
 const EXAMPLE = packagePath('config', 'mtshield.example.toml');

@@ -58,7 +58,7 @@ listen = "127.0.0.1:9100"
     expect(config.server.listen).toEqual([{ host: '0.0.0.0', port: 443 }, { host: '::', port: 443 }]);
     expect(config.users[0]).toMatchObject({ name: 'alice', maxConnections: 100, maxIps: 5, quotaBytes: 50 * 1024 ** 3, level: 'standard' });
     expect(config.users[0]!.expiresAt).toBe(Date.parse('2027-06-01T00:00:00Z'));
-    expect(config.upstreamDc['2']).toEqual([{ host: '127.0.0.1', port: 4000 }]);
+    expect(config.upstream.dc['2']).toEqual([{ host: '127.0.0.1', port: 4000 }]);
     expect(config.tls.maxSkewMs).toBe(120_000);
     expect(config.server.handshakeTimeoutMs).toBe(10_000);
     expect(config.server.allowModes).toEqual(['plain', 'dd', 'ee']);

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { AccessControl } from '../../src/security/acl.js';
 import { ManualClock } from '../../src/security/clock.js';
-import { accessRuleSchema } from '../../src/security/config.js';
+import { accessRuleSchema } from '../../src/config/index.js';
 import fc from 'fast-check';
 import { CidrSet, cidrContains, normaliseIp, parseCidr, subnetOf } from '../../src/security/ip.js';
 import { inWindow, localTime } from '../../src/security/time-window.js';

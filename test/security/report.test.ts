@@ -10,7 +10,7 @@ import { formatSecret, generateSecret } from '../../src/protocol/secrets.js';
 import { UserDirectory } from '../../src/proxy/users.js';
 import { MemoryUsageStore } from '../../src/proxy/usage-store.js';
 import { parseNetset } from '../../src/security/netset.js';
-import { parseSecurityConfig } from '../../src/security/config.js';
+import { parseSecurityConfig } from '../../src/config/index.js';
 import { generateAdminToken } from '../../src/security/index.js';
 import { GeoipLiteResolver } from '../../src/security/geo.js';
 import { conn, startLayer, type TestLayer } from './helpers/layer.js';
@@ -145,9 +145,9 @@ describe('netset and config', () => {
 
   it('config units and key paths', () => {
     const config = parseSecurityConfig({ limits: { per_user: { bandwidth: '1MiB' } }, anomaly: { window: '30s' }, audit: { interval: '1h' } });
-    expect(config.limits.per_user.bandwidth).toBe(1 << 20);
-    expect(config.anomaly.window).toBe(30_000);
-    expect(config.audit.interval).toBe(3_600_000);
+    expect(config.limits.perUser.bandwidthBytes).toBe(1 << 20);
+    expect(config.anomaly.windowMs).toBe(30_000);
+    expect(config.audit.intervalMs).toBe(3_600_000);
     expect(config.policy.geo.mode).toBe('monitor');
     expect(() => parseSecurityConfig({ access: { rules: [{ action: 'deny', hours: '25:00-26:00' }] } })).toThrow(/hours/);
     expect(() => parseSecurityConfig({ access: { rules: [{ action: 'deny', tz: 'Mars/Olympus' }] } })).toThrow(/time zone/);

@@ -5,7 +5,7 @@
  *   DELETE /api/v1/acl/:id   ADMIN      → 204
  */
 import { z } from 'zod';
-import { accessRuleSchema } from '../../security/config.js';
+import { accessRuleSchema } from '../../config/index.js';
 import { AccessLevel } from '../../security/levels.js';
 import type { AdminContext } from '../deps.js';
 import { route, type Route } from '../router.js';

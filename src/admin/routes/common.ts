@@ -1,28 +1,14 @@
 /** Small helpers shared by the route modules: body field types, durations, 404s, the proxy handle. */
 import { z } from 'zod';
-import { parseDuration, parseSize } from '../../config/units.js';
+import { toBytes, toMs } from '../../config/index.js';
 import { AdminRequestError } from '../http.js';
 import type { AdminContext, ProxyPort } from '../deps.js';
 
-/** A duration as text ("10m") or seconds, → milliseconds. */
-export const durationField = z.union([z.string().max(32), z.number().nonnegative()]).transform((value, ctx) => {
-  const ms = parseDuration(value);
-  if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (e.g. "90s", "10m", "1h", "7d")` });
-    return z.NEVER;
-  }
-  return ms;
-});
+/** A duration as text ("10m") or seconds, → milliseconds (the config's rule and message). */
+export const durationField = z.union([z.string().max(32), z.number().nonnegative()]).transform(toMs);
 
 /** A size as text ("10GiB") or bytes. */
-export const sizeField = z.union([z.string().max(32), z.number().int().nonnegative()]).transform((value, ctx) => {
-  const bytes = parseSize(value);
-  if (bytes === undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not a size (e.g. "512MiB", "10GiB")` });
-    return z.NEVER;
-  }
-  return bytes;
-});
+export const sizeField = z.union([z.string().max(32), z.number().int().nonnegative()]).transform((value, ctx) => toBytes(value, ctx));
 
 /** An RFC 3339 date-time → epoch ms. */
 export const dateTimeField = z.iso.datetime({ offset: true }).transform((text) => Date.parse(text));

@@ -10,14 +10,15 @@
 import { z } from 'zod';
 import type { UserInfo } from '../../proxy/users.js';
 import { proxyLinks } from '../../protocol/links.js';
-import { formatSecret, generateSecret, parseSecret, type SecretMode } from '../../protocol/secrets.js';
+import { formatSecret, generateSecret, parseSecret } from '../../protocol/secrets.js';
+import { SECRET_MODES, USER_NAME_PATTERN, USER_NAME_RULE, type SecretMode } from '../../vocabulary/index.js';
 import { AccessLevel } from '../../security/levels.js';
 import type { AdminContext } from '../deps.js';
 import { AdminRequestError } from '../http.js';
 import { route, type Route } from '../router.js';
 import { dateTimeField, durationField, notFound, requireProxy, sizeField } from './common.js';
 
-const userName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'user names are 1–64 of A-Z a-z 0-9 _ . -');
+const userName = z.string().regex(USER_NAME_PATTERN, USER_NAME_RULE);
 const secretText = z.string().max(512).refine((text) => {
   try {
     parseSecret(text);
@@ -26,7 +27,7 @@ const secretText = z.string().max(512).refine((text) => {
     return false;
   }
 }, 'not a valid secret (32 hex digits, dd + 32 hex, or ee + 32 hex + hex domain)');
-const mode = z.enum(['plain', 'dd', 'ee']);
+const mode = z.enum(SECRET_MODES);
 
 const addBody = z.strictObject({
   name: userName,
@@ -60,8 +61,8 @@ function newSecretLike(ctx: AdminContext, wanted: SecretMode | undefined, domain
 }
 
 function withLinks(ctx: AdminContext, user: UserInfo): Record<string, unknown> {
-  const host = ctx.config.server?.publicHost;
-  const port = ctx.config.server?.listen[0]?.port;
+  // The host and port by the one link-host rule (src/vocabulary/link-host.ts), resolved by the config.
+  const { host, port } = ctx.config.link ?? {};
   const links = host && port ? proxyLinks(host, port, user.secret) : undefined;
   return { ...publicUser(user), secret: user.secret, ...(links ? { links } : {}) };
 }

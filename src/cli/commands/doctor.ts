@@ -76,7 +76,7 @@ async function checkClock(target: DialTarget | undefined): Promise<void> {
 }
 
 async function checkDcs(config: MtShieldConfig): Promise<number> {
-  const table = new DcTable({ overrides: config.upstreamDc, preferIpv6: config.server.preferIpv6, defaultDc: config.server.defaultDc });
+  const table = new DcTable({ overrides: config.upstream.dc, preferIpv6: config.server.preferIpv6, defaultDc: config.server.defaultDc });
   let reachable = 0;
   await Promise.all(
     [...BUILTIN_DCS.keys()].map(async (dc) => {

@@ -3,8 +3,9 @@
  * secret (hex by default: base64 ee links break some clients) and nothing else, so it can be captured.
  */
 import type { Command } from 'commander';
-import { DEFAULTS } from '../../config/schema.js';
-import { formatSecret, generateSecret, type SecretMode } from '../../protocol/secrets.js';
+import { DEFAULTS } from '../../config/defaults.js';
+import { formatSecret, generateSecret } from '../../protocol/secrets.js';
+import { isSecretMode } from '../../vocabulary/index.js';
 
 export function register(program: Command): void {
   program
@@ -14,7 +15,7 @@ export function register(program: Command): void {
     .option('--domain <domain>', 'the site a fake-TLS secret imitates (its SNI)', DEFAULTS.generatedSecretDomain)
     .option('--encoding <encoding>', 'hex or base64url', 'hex')
     .action((flags: { mode: string; domain: string; encoding: string }) => {
-      if (!['ee', 'dd', 'plain'].includes(flags.mode)) {
+      if (!isSecretMode(flags.mode)) {
         console.error(`mtshield generate-secret: --mode must be ee, dd or plain (got "${flags.mode}")`);
         process.exitCode = 2;
         return;
@@ -25,7 +26,7 @@ export function register(program: Command): void {
         return;
       }
       try {
-        const secret = generateSecret(flags.mode as SecretMode, flags.mode === 'ee' ? flags.domain : undefined);
+        const secret = generateSecret(flags.mode, flags.mode === 'ee' ? flags.domain : undefined);
         console.log(formatSecret(secret, flags.encoding));
       } catch (err) {
         console.error(`mtshield generate-secret: ${(err as Error).message}`);

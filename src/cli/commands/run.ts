@@ -64,7 +64,8 @@ interface AppHolder {
 }
 
 function printLinks(config: MtShieldConfig, app: App, generated: boolean): void {
-  const port = app.service.server.addresses()[0]?.port ?? config.server.listen[0]!.port;
+  // The link rule's port (link_port, else the listen port); a listen port of 0 is known only once bound.
+  const port = config.link.port ?? app.service.server.addresses()[0]?.port ?? config.server.listen[0]!.port;
   const lines = [generated ? 'mtshield: generated a new fake-TLS secret (kept in the state dir)' : 'mtshield: proxy links'];
   for (const link of userLinks(config, port)) lines.push(`  ${link.user}: ${link.tg}`, `  ${link.user}: ${link.https}`);
   // Links carry secrets: they go to the terminal, never into the log stream.

@@ -5,9 +5,9 @@
  * config as printed without the token ever landing in the file. The token is never written anywhere else.
  */
 import type { Command } from 'commander';
-import { adminTokenLevels, type AdminTokenLevel } from '../../admin/config.js';
+import { adminTokenLevels, type AdminTokenLevel } from '../../config/index.js';
 import { generateAdminToken, tokenTomlBlock } from '../../security/tokens.js';
-import { parseDuration } from '../../config/units.js';
+import { parseDuration } from '../../vocabulary/index.js';
 
 function parseLevelOption(text: string): AdminTokenLevel {
   const level = text.toLowerCase().replace('-', '_');

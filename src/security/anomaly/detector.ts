@@ -16,7 +16,7 @@
  */
 import type { EventBus, Severity } from '../../events.js';
 import type { Clock } from '../clock.js';
-import type { AnomalyConfig } from '../config.js';
+import type { AnomalyConfig } from '../../config/index.js';
 import { normaliseIp, subnetOf } from '../ip.js';
 import { EwmaBaseline } from './baseline.js';
 import { DistinctWindow, SlidingCounter } from './windows.js';
@@ -68,14 +68,14 @@ export class AnomalyDetector {
 
   configure(config: AnomalyConfig): void {
     this.config = config;
-    this.failuresByIp = new SlidingCounter(config.window, config.handshake_failures_per_ip * 2);
-    this.failuresBySubnet = new SlidingCounter(config.window, config.handshake_failures_per_subnet * 2);
-    this.wrongSecrets = new SlidingCounter(config.window, config.wrong_secrets_per_ip * 2);
-    this.replays = new SlidingCounter(config.window, config.replays_per_ip * 2);
-    this.ipsPerUser = new DistinctWindow(config.shared_secret_window, config.shared_secret_ips * 4);
-    const base = { alpha: config.baseline_alpha, factor: config.baseline_factor, warmup: config.baseline_warmup };
-    this.trafficBaseline = new EwmaBaseline({ ...base, floor: config.baseline_min_bytes });
-    this.connectionBaseline = new EwmaBaseline({ ...base, floor: config.baseline_min_connections });
+    this.failuresByIp = new SlidingCounter(config.windowMs, config.handshakeFailuresPerIp * 2);
+    this.failuresBySubnet = new SlidingCounter(config.windowMs, config.handshakeFailuresPerSubnet * 2);
+    this.wrongSecrets = new SlidingCounter(config.windowMs, config.wrongSecretsPerIp * 2);
+    this.replays = new SlidingCounter(config.windowMs, config.replaysPerIp * 2);
+    this.ipsPerUser = new DistinctWindow(config.sharedSecretWindowMs, config.sharedSecretIps * 4);
+    const base = { alpha: config.baselineAlpha, factor: config.baselineFactor, warmup: config.baselineWarmup };
+    this.trafficBaseline = new EwmaBaseline({ ...base, floor: config.baselineMinBytes });
+    this.connectionBaseline = new EwmaBaseline({ ...base, floor: config.baselineMinConnections });
   }
 
   attach(bus: EventBus): void {
@@ -113,18 +113,18 @@ export class AnomalyDetector {
     if (reason === 'replay') this.onReplay(ip, connectionId, 'handshake');
     const c = this.config;
     const perIp = this.failuresByIp.add(ip, now);
-    if (perIp >= c.handshake_failures_per_ip) {
-      this.raise('anomaly.handshake_burst', 'high', { kind: 'ip', value: ip }, `${perIp} failed handshakes from ${ip} within ${c.window / 1000}s`, { failures: perIp });
+    if (perIp >= c.handshakeFailuresPerIp) {
+      this.raise('anomaly.handshake_burst', 'high', { kind: 'ip', value: ip }, `${perIp} failed handshakes from ${ip} within ${c.windowMs / 1000}s`, { failures: perIp });
     }
     const subnet = subnetOf(ip);
     const perSubnet = this.failuresBySubnet.add(subnet, now);
-    if (perSubnet >= c.handshake_failures_per_subnet) {
-      this.raise('anomaly.subnet_burst', 'high', { kind: 'cidr', value: subnet }, `${perSubnet} failed handshakes from ${subnet} within ${c.window / 1000}s`, { failures: perSubnet });
+    if (perSubnet >= c.handshakeFailuresPerSubnet) {
+      this.raise('anomaly.subnet_burst', 'high', { kind: 'cidr', value: subnet }, `${perSubnet} failed handshakes from ${subnet} within ${c.windowMs / 1000}s`, { failures: perSubnet });
     }
     if (WRONG_SECRET.has(reason)) {
       const tried = this.wrongSecrets.add(ip, now);
-      if (tried >= c.wrong_secrets_per_ip) {
-        this.raise('anomaly.secret_scan', 'high', { kind: 'ip', value: ip }, `${tried} wrong secrets tried from ${ip} within ${c.window / 1000}s`, { attempts: tried });
+      if (tried >= c.wrongSecretsPerIp) {
+        this.raise('anomaly.secret_scan', 'high', { kind: 'ip', value: ip }, `${tried} wrong secrets tried from ${ip} within ${c.windowMs / 1000}s`, { attempts: tried });
       }
     }
   }
@@ -137,14 +137,14 @@ export class AnomalyDetector {
       if (this.replayedConnections.size > 4096) this.replayedConnections.delete(this.replayedConnections.values().next().value!);
     }
     const count = this.replays.add(ip, this.clock.now());
-    const severity: Severity = count >= this.config.replays_per_ip ? 'high' : 'medium';
+    const severity: Severity = count >= this.config.replaysPerIp ? 'high' : 'medium';
     this.raise('anomaly.replay', severity, { kind: 'ip', value: ip }, `${count} replayed handshake(s) from ${ip} (an active probe)`, { replays: count, kind });
   }
 
   onHandshakeOk(ip: string, user: string): void {
     this.connectionsThisInterval.set(user, (this.connectionsThisInterval.get(user) ?? 0) + 1);
     const ips = this.ipsPerUser.add(user, ip, this.clock.now());
-    if (ips >= this.config.shared_secret_ips) {
+    if (ips >= this.config.sharedSecretIps) {
       this.raise('anomaly.shared_secret', 'medium', { kind: 'user', value: user }, `user ${user}'s secret used from ${ips} addresses`, { addresses: ips });
     }
   }
@@ -198,7 +198,7 @@ export class AnomalyDetector {
   }
 
   private expire(): void {
-    const cutoff = this.clock.now() - this.config.threat_ttl;
+    const cutoff = this.clock.now() - this.config.threatTtlMs;
     for (const [id, threat] of this.threats) if (threat.lastSeen <= cutoff) this.threats.delete(id);
   }
 

@@ -1,7 +1,9 @@
 /**
- * Human units in the config file: durations ("250ms", "5s", "2m", "1h", "1d") and sizes ("512", "64KiB",
- * "10MiB", "50GiB", "1TB"). Plain numbers are accepted too: seconds for durations, bytes for sizes.
- * Binary prefixes (KiB, MiB, …) are powers of 1024; decimal ones (KB, MB, …) powers of 1000.
+ * Human units as operators write them in the config file, the CLI and the admin API: durations ("250ms",
+ * "5s", "2m", "1h", "1d") and sizes ("512", "64KiB", "10MiB", "50GiB", "1TB"). Plain numbers are accepted
+ * too: seconds for durations, bytes for sizes. Binary prefixes (KiB, MiB, …) are powers of 1024; decimal
+ * ones (KB, MB, …) powers of 1000. The format helpers write the largest unit that divides the value exactly,
+ * so a formatted value parses back to the same number.
  */
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -36,16 +38,20 @@ export function parseSize(value: string | number): number | undefined {
   return Number.isSafeInteger(bytes) ? bytes : undefined;
 }
 
-/** "host:port" or "[v6]:port" → parts; undefined when malformed. */
-export function parseHostPort(value: string): { host: string; port: number } | undefined {
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(value.trim());
-  if (!match) return undefined;
-  const port = Number(match[3]);
-  if (port > 65535) return undefined;
-  return { host: match[1] ?? match[2]!, port };
+/** Milliseconds → "1h", "90s", "250ms" (the largest unit that divides exactly). */
+export function formatDuration(ms: number): string {
+  for (const unit of ['d', 'h', 'm', 's'] as const) {
+    const size = DURATION_UNITS[unit]!;
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
 }
 
-/** The inverse of parseHostPort (brackets IPv6 literals). */
-export function formatHostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+/** Bytes → "64KiB", "10MiB", "1000" (binary units that divide exactly, else plain bytes). */
+export function formatSize(bytes: number): string {
+  for (const unit of ['TiB', 'GiB', 'MiB', 'KiB'] as const) {
+    const size = SIZE_UNITS[unit.toLowerCase()]!;
+    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return String(bytes);
 }

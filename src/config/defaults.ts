@@ -1,0 +1,74 @@
+/**
+ * Every default of the config file, in one object, spelled the way the file is (units as text, the table
+ * and key names of config/mtshield.example.toml in camelCase). The schema (./schema/) applies them; the
+ * example config writes the same values (test/hardening/example-config.test.ts keeps the two equal).
+ */
+import type { SecretMode } from '../vocabulary/index.js';
+
+export const DEFAULTS = {
+  server: {
+    listen: ['0.0.0.0:8443'],
+    handshakeTimeout: '10s',
+    idleTimeout: '5m',
+    connectTimeout: '5s',
+    drainTimeout: '30s',
+    preferIpv6: false,
+    fastMode: false,
+    defaultDc: 2,
+    maxConnections: 10_000,
+    maxBuffer: '64KiB',
+    stateDir: './.mtshield',
+    allowModes: ['plain', 'dd', 'ee'] as SecretMode[],
+    gc: 'single-threaded' as 'single-threaded' | 'parallel',
+  },
+  user: { level: 'standard' as 'standard' | 'none' },
+  upstream: { mode: 'direct' as const },
+  fronting: { port: 443, connectTimeout: '5s' },
+  tls: { maxSkew: '120s', replayEntries: 100_000 },
+  log: { level: 'info' as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' },
+  admin: {
+    listen: '127.0.0.1:9100',
+    allow: ['127.0.0.0/8', '::1/128'],
+    allowInsecureRemote: false,
+    maxBody: '64KiB',
+    eventsQueue: 256,
+  },
+  security: { sessionTtl: '15m', authFailuresPerMinute: 10 },
+  audit: { recent: 1000, interval: 0, soonExpiring: '7d' },
+  access: { default: 'allow' as 'allow' | 'deny', tz: 'UTC', mode: 'enforce' as 'enforce' | 'monitor' },
+  limits: {
+    refuseAction: 'close' as 'close' | 'front',
+    perIp: { newConnectionsPerSecond: 30, failedHandshakesPerMinute: 60, maxConnections: 128 },
+    /** 0 = no cap. */
+    perUser: { maxConnections: 0 },
+  },
+  anomaly: {
+    window: '60s',
+    handshakeFailuresPerIp: 30,
+    handshakeFailuresPerSubnet: 150,
+    wrongSecretsPerIp: 12,
+    replaysPerIp: 3,
+    sharedSecretIps: 20,
+    sharedSecretWindow: '1h',
+    baselineInterval: '60s',
+    baselineAlpha: 0.2,
+    baselineFactor: 6,
+    baselineWarmup: 10,
+    baselineMinBytes: '8MiB',
+    baselineMinConnections: 20,
+    threatTtl: '15m',
+  },
+  blocklist: { poll: '30s' },
+  geo: { fallback: true },
+  state: { backend: 'memory' as 'memory' | 'redis', prefix: 'mtshield:' },
+  /** A rule the document does not mention is in `monitor`, never `enforce` (docs/security.md, "Policies"). */
+  policy: {
+    mode: 'monitor' as 'off' | 'monitor' | 'enforce',
+    strongAuth: { minTokenLength: 40, maxTokenTtl: '90d', maxSessionTtl: '1h', adminLoopbackOrTls: true },
+    geo: { unknown: 'allow' as 'allow' | 'deny' },
+    anomalyActions: { minSeverity: 'high' as 'info' | 'low' | 'medium' | 'high' | 'critical', blockTtl: '1h' },
+    keyRotation: { interval: '30d', grace: '1d' },
+  },
+  /** Domain of the fake-TLS secret generated on first start when no config is given. */
+  generatedSecretDomain: 'www.google.com',
+} as const;

@@ -1,0 +1,69 @@
+/**
+ * [limits]: per-IP rates and connection caps, per-user connection caps and bandwidth (docs/security.md,
+ * "Limits"), applied by the security gate and shaper under the rate_limits / ip_connection_limits policies.
+ * Sizes are bytes (per second for bandwidth).
+ */
+import { z } from 'zod';
+import { DEFAULTS } from '../defaults.js';
+import { sizeValue } from './fields.js';
+
+const d = DEFAULTS.limits;
+
+const userLimitsShape = {
+  max_connections: z.number().int().nonnegative().optional(),
+  bandwidth: sizeValue.optional(),
+  bandwidth_up: sizeValue.optional(),
+  bandwidth_down: sizeValue.optional(),
+  burst: sizeValue.optional(),
+};
+
+function userLimits(u: { max_connections?: number | undefined; bandwidth?: number | undefined; bandwidth_up?: number | undefined; bandwidth_down?: number | undefined; burst?: number | undefined }) {
+  return {
+    maxConnections: u.max_connections,
+    bandwidthBytes: u.bandwidth,
+    bandwidthUpBytes: u.bandwidth_up,
+    bandwidthDownBytes: u.bandwidth_down,
+    burstBytes: u.burst,
+  };
+}
+
+export const limitsSchema = z
+  .strictObject({
+    /** What a refused client gets: a clean close, or a splice to the fronting site. */
+    refuse_action: z.enum(['close', 'front']).default(d.refuseAction),
+    per_ip: z
+      .strictObject({
+        new_connections_per_second: z.number().int().nonnegative().default(d.perIp.newConnectionsPerSecond),
+        failed_handshakes_per_minute: z.number().int().nonnegative().default(d.perIp.failedHandshakesPerMinute),
+        max_connections: z.number().int().nonnegative().default(d.perIp.maxConnections),
+      })
+      .prefault({}),
+    per_user: z
+      .strictObject({ ...userLimitsShape, max_connections: z.number().int().nonnegative().default(d.perUser.maxConnections) })
+      .prefault({}),
+    users: z.record(z.string(), z.strictObject(userLimitsShape)).default({}),
+  })
+  .transform((l) => ({
+    refuseAction: l.refuse_action,
+    perIp: {
+      newConnectionsPerSecond: l.per_ip.new_connections_per_second,
+      failedHandshakesPerMinute: l.per_ip.failed_handshakes_per_minute,
+      /** 0 = no cap. */
+      maxConnections: l.per_ip.max_connections,
+    },
+    perUser: { ...userLimits(l.per_user), maxConnections: l.per_user.max_connections },
+    users: Object.fromEntries(Object.entries(l.users).map(([name, u]) => [name, userLimits(u)])),
+  }))
+  .prefault({});
+
+export type LimitsConfig = z.output<typeof limitsSchema>;
+export type UserLimitsConfig = LimitsConfig['users'][string];
+
+/**
+ * The per-user connection cap the security gate applies (under the rate_limits policy): the user's own
+ * [limits.users.NAME] max_connections, else [limits.per_user] max_connections; 0 = no cap. The one place
+ * this is resolved. (A user's [users.NAME] max_connections is the proxy's own hard cap, see ./users.ts.)
+ */
+export function userConnectionCap(limits: LimitsConfig, user: string): number {
+  return limits.users[user]?.maxConnections ?? limits.perUser.maxConnections;
+}

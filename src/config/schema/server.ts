@@ -1,0 +1,64 @@
+/**
+ * [server], [tls] and [log]: where the proxy listens, its timeouts and capacity, the fake-TLS clock window
+ * and replay cache, and the log level (docs/operations.md, "Configuration").
+ */
+import { z } from 'zod';
+import { SECRET_MODES, parseHostPort } from '../../vocabulary/index.js';
+import { DEFAULTS } from '../defaults.js';
+import { duration, hostPort, size } from './fields.js';
+
+const d = DEFAULTS.server;
+const toAddress = (text: string) => parseHostPort(text)!;
+
+export const serverSchema = z
+  .strictObject({
+    listen: z
+      .union([hostPort, z.array(hostPort).min(1, 'at least one address is required')])
+      .default([...d.listen])
+      .transform((value) => (Array.isArray(value) ? value : [value])),
+    public_host: z.string().min(1).optional(),
+    handshake_timeout: duration(d.handshakeTimeout),
+    idle_timeout: duration(d.idleTimeout),
+    connect_timeout: duration(d.connectTimeout),
+    drain_timeout: duration(d.drainTimeout),
+    prefer_ipv6: z.boolean().default(d.preferIpv6),
+    fast_mode: z.boolean().default(d.fastMode),
+    default_dc: z.number().int().refine((dc) => dc !== 0 && Math.abs(dc) < 32768, 'must be a DC id').default(d.defaultDc),
+    max_connections: z.number().int().positive().default(d.maxConnections),
+    max_buffer: size(d.maxBuffer),
+    state_dir: z.string().min(1).default(d.stateDir),
+    allow_modes: z.array(z.enum(SECRET_MODES)).min(1, 'allow at least one mode').default([...d.allowModes]),
+    gc: z.enum(['single-threaded', 'parallel']).default(d.gc),
+  })
+  .transform((s) => ({
+    listen: s.listen.map(toAddress),
+    publicHost: s.public_host,
+    handshakeTimeoutMs: s.handshake_timeout,
+    idleTimeoutMs: s.idle_timeout,
+    connectTimeoutMs: s.connect_timeout,
+    drainTimeoutMs: s.drain_timeout,
+    preferIpv6: s.prefer_ipv6,
+    fastMode: s.fast_mode,
+    defaultDc: s.default_dc,
+    maxConnections: s.max_connections,
+    maxBufferBytes: s.max_buffer,
+    stateDir: s.state_dir,
+    allowModes: [...new Set(s.allow_modes)],
+    /** V8 garbage-collector threading, applied once at start (src/util/gc-mode.ts). */
+    gc: s.gc,
+  }))
+  .prefault({});
+
+export const tlsSchema = z
+  .strictObject({
+    max_skew: duration(DEFAULTS.tls.maxSkew),
+    replay_entries: z.number().int().positive().default(DEFAULTS.tls.replayEntries),
+  })
+  .transform((t) => ({ maxSkewMs: t.max_skew, replayEntries: t.replay_entries }))
+  .prefault({});
+
+export const logSchema = z
+  .strictObject({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(DEFAULTS.log.level),
+  })
+  .prefault({});
