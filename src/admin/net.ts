@@ -5,7 +5,7 @@
  */
 import { MtShieldError } from '../errors.js';
 import { CidrSet, parseCidr } from '../security/ip.js';
-import { normaliseIp as normaliseSecurityIp, parseHostPort } from '../vocabulary/index.js';
+import { normaliseIp as normaliseSecurityIp, parseHostPort, type HostPort } from '../vocabulary/index.js';
 
 export class AdminConfigError extends MtShieldError {
   constructor(message: string, code = 'ERR_ADMIN_CONFIG') {
@@ -13,16 +13,13 @@ export class AdminConfigError extends MtShieldError {
   }
 }
 
-export interface ListenAddress {
-  host: string;
-  port: number;
-}
+export type ListenAddress = HostPort;
 
 /** "127.0.0.1:9100", "[::1]:9100", "localhost:9100", ":9100" (all interfaces) → host and port. */
 export function parseListen(text: string): ListenAddress {
   const trimmed = text.trim();
   const parsed = parseHostPort(trimmed.startsWith(':') ? `0.0.0.0${trimmed}` : trimmed);
-  if (!parsed) throw new AdminConfigError(`admin.listen: expected "host:port" or "[v6]:port" (port 1-65535), got "${text}"`);
+  if (!parsed) throw new AdminConfigError(`admin.listen: expected "host:port" or "[v6]:port" (port up to 65535), got "${text}"`);
   return parsed;
 }
 

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildConfig, ConfigError } from '../../src/config/index.js';
 import { emptyCounters } from '../../src/security/reporter.js';
+import { parseListen } from '../../src/admin/net.js';
 import { UserDirectory } from '../../src/proxy/users.js';
 import { MemoryUsageStore } from '../../src/proxy/usage-store.js';
 import {
@@ -109,6 +110,17 @@ describe('addresses', () => {
     for (const text of ['[2001:db8::1]:443', '10.0.0.1:80']) {
       const parsed = parseHostPort(text)!;
       expect(formatHostPort(parsed.host, parsed.port)).toBe(text);
+    }
+  });
+});
+
+describe('the admin listen address', () => {
+  it('follows the same host:port rule, with ":PORT" meaning every interface', () => {
+    expect(parseListen('127.0.0.1:9100')).toEqual({ host: '127.0.0.1', port: 9100 });
+    expect(parseListen('[::1]:9100')).toEqual({ host: '::1', port: 9100 });
+    expect(parseListen(':9100')).toEqual({ host: '0.0.0.0', port: 9100 });
+    for (const bad of ['nowhere', '::1:9100', 'host:99999']) {
+      expect(() => parseListen(bad)).toThrow(expect.objectContaining({ code: 'ERR_ADMIN_CONFIG' }));
     }
   });
 });
