@@ -139,5 +139,8 @@ describe('errors name the key in the file\'s spelling', () => {
   it('for the security and admin tables too', () => {
     const err = invalid({ security: { session_ttl: 'later' }, limits: { per_user: { bandwidth_up: 'fast' } }, admin: { max_body: '1GiB' } });
     expect(err.issues.map((i) => i.path).sort()).toEqual(['admin.max_body', 'limits.per_user.bandwidth_up', 'security.session_ttl']);
+    const typo = invalid({ limits: { per_user: { max_conections: 3 }, users: { alice: { brust: '1KiB' } } } });
+    expect(typo.issues.map((i) => i.path).sort()).toEqual(['limits.per_user', 'limits.users.alice']);
+    expect(typo.message).toContain('"max_conections"');
   });
 });

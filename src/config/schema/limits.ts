@@ -9,15 +9,15 @@ import { sizeValue } from './fields.js';
 
 const d = DEFAULTS.limits;
 
-const userLimitsShape = {
+const userLimitsSchema = z.strictObject({
   max_connections: z.number().int().nonnegative().optional(),
   bandwidth: sizeValue.optional(),
   bandwidth_up: sizeValue.optional(),
   bandwidth_down: sizeValue.optional(),
   burst: sizeValue.optional(),
-};
+});
 
-function userLimits(u: { max_connections?: number | undefined; bandwidth?: number | undefined; bandwidth_up?: number | undefined; bandwidth_down?: number | undefined; burst?: number | undefined }) {
+function userLimits(u: z.output<typeof userLimitsSchema>) {
   return {
     maxConnections: u.max_connections,
     bandwidthBytes: u.bandwidth,
@@ -38,10 +38,10 @@ export const limitsSchema = z
         max_connections: z.number().int().nonnegative().default(d.perIp.maxConnections),
       })
       .prefault({}),
-    per_user: z
-      .strictObject({ ...userLimitsShape, max_connections: z.number().int().nonnegative().default(d.perUser.maxConnections) })
+    per_user: userLimitsSchema
+      .extend({ max_connections: z.number().int().nonnegative().default(d.perUser.maxConnections) })
       .prefault({}),
-    users: z.record(z.string(), z.strictObject(userLimitsShape)).default({}),
+    users: z.record(z.string(), userLimitsSchema).default({}),
   })
   .transform((l) => ({
     refuseAction: l.refuse_action,
