@@ -7,7 +7,7 @@
  * encoded before it is timed.
  */
 import { randomBytes } from 'node:crypto';
-import { loadFramingKernel, type FramingKernel } from '../../src/kernels/framing.js';
+import { loadFramingKernel, type FramingKernel } from '../../src/kernels/optional/framing.js';
 import { FrameDecoder, encodeFrame, type FramingKind } from '../../src/protocol/framing.js';
 import { MAX_RECORD_PAYLOAD, TlsRecordReader, wrapRecords } from '../../src/protocol/tls-records.js';
 import type { CaseResult } from './results.js';

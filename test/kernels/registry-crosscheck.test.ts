@@ -6,9 +6,9 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AeadAlgorithm, Backend, KernelRegistry } from '../../src/kernels/index.js';
-import { selfTestAlgorithm } from '../../src/kernels/selftest.js';
-import { crossCheck, derivedBytes } from '../../src/kernels/crosscheck.js';
-import { testedEntry } from '../../src/kernels/load.js';
+import { selfTestAlgorithm } from '../../src/kernels/verify/selftest.js';
+import { crossCheck, derivedBytes } from '../../src/kernels/verify/crosscheck.js';
+import { testedEntry } from '../../src/kernels/verify/load.js';
 import type { Registry } from '../../src/kernels/registry.js';
 import { loadTestKernels } from './registry-helpers.js';
 

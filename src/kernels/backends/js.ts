@@ -10,7 +10,7 @@ import { chacha20poly1305, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import type { AeadAlgorithm, Aead, Backend, CbcCipher, CbcDirection, StreamCipher } from '../types.js';
 import { KernelAuthFailedError, KernelDestroyedError } from '../errors.js';
 import { checkAeadArgs, checkAes256Args, checkCbcLength, checkSealedLength, outputFor } from '../validate.js';
-import { counterAt } from '../counter.js';
+import { counterAt } from '../streams/counter.js';
 
 class JsCtr implements StreamCipher {
   private key: Uint8Array | undefined;

@@ -12,11 +12,11 @@
  *   seal(pt):  pt.length <= sealFastMax  and generation unchanged → sealFast.seal(...)
  *              otherwise                                          → slow(): refresh, class lookup, cached Aead
  */
-import type { AeadAlgorithm, Aead, Algorithm, BackendName } from './types.js';
-import { SIZE_CLASSES } from './types.js';
-import { KernelDestroyedError, KernelUnsupportedError } from './errors.js';
-import { TAG_LENGTH } from './validate.js';
-import { sizeClassIndex } from './costs.js';
+import type { AeadAlgorithm, Aead, Algorithm, BackendName } from '../types.js';
+import { SIZE_CLASSES } from '../types.js';
+import { KernelDestroyedError, KernelUnsupportedError } from '../errors.js';
+import { TAG_LENGTH } from '../validate.js';
+import { sizeClassIndex } from '../choose/costs.js';
 
 export interface ChoiceRows {
   seal: readonly BackendName[];

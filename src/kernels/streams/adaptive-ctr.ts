@@ -14,15 +14,15 @@
  * aesCtrXor; docs/kernel-abi.md) itself rather than through a WasmCtr with its own IV copy and views.
  */
 import { createCipheriv, type Cipher } from 'node:crypto';
-import type { StreamCipher } from './types.js';
-import { KernelDestroyedError } from './errors.js';
-import { checkAes256Args, outputFor } from './validate.js';
+import type { StreamCipher } from '../types.js';
+import { KernelDestroyedError } from '../errors.js';
+import { checkAes256Args, outputFor } from '../validate.js';
 import { counterAt } from './counter.js';
-import type { WasmBackend } from './wasm/backend.js';
-import type { KernelFn, KernelInstance, Slot } from './wasm/instance.js';
-import { openAesSlot, seekCtr } from './wasm/aes-context.js';
-import { pump } from './wasm/io.js';
-import { takeOutput } from './wasm/output.js';
+import type { WasmBackend } from '../wasm/backend.js';
+import type { KernelFn, KernelInstance, Slot } from '../wasm/instance.js';
+import { openAesSlot, seekCtr } from '../wasm/aes-context.js';
+import { pump } from '../wasm/io.js';
+import { takeOutput } from '../wasm/output.js';
 import { releaseSlot, slotBytes, takeSlot } from './material-slots.js';
 
 const BUCKET = 16;

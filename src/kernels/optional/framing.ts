@@ -10,13 +10,13 @@
  * the protocol layer's typed errors (FramingError, TlsError); any other negative status a KernelError.
  */
 import { readFileSync } from 'node:fs';
-import { FramingError, TlsError } from '../protocol/errors.js';
-import type { Frame, FramingKind } from '../protocol/framing.js';
-import { MAX_RECORD_PAYLOAD } from '../protocol/tls-records.js';
-import { packagePath } from '../util/paths.js';
-import { KernelBadLengthError } from './errors.js';
-import { Wasm, type WasmInstance, type WasmMemory } from './wasm/api.js';
-import { statusError } from './wasm/status.js';
+import { FramingError, TlsError } from '../../protocol/errors.js';
+import type { Frame, FramingKind } from '../../protocol/framing.js';
+import { MAX_RECORD_PAYLOAD } from '../../protocol/tls-records.js';
+import { packagePath } from '../../util/paths.js';
+import { KernelBadLengthError } from '../errors.js';
+import { Wasm, type WasmInstance, type WasmMemory } from '../wasm/api.js';
+import { statusError } from '../wasm/status.js';
 
 const KIND_CODE: Record<FramingKind, number> = { abridged: 0, intermediate: 1, padded: 2 };
 /** Largest input processed in one kernel call, and so the largest frame the kernel path can scan. */
