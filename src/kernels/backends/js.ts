@@ -53,6 +53,14 @@ class JsCtr implements StreamCipher {
     return dst;
   }
 
+  /** In place: @noble's output is copied into `data` either way. */
+  transform(data: Uint8Array): Uint8Array {
+    return this.update(data, data);
+  }
+
+  /** Nothing to drop: @noble keeps no context between calls (only the key copy and the partial block here). */
+  release(): void {}
+
   destroy(): void {
     this.key?.fill(0);
     this.partial.fill(0);
