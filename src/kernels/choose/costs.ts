@@ -1,7 +1,7 @@
 /**
  * Cost model for choosing backends: nanoseconds per operation at each size class (types.ts SIZE_CLASSES),
- * measured by calibrate.ts or, without measurements, a prior taken from the project's crypto baseline
- * (shared/reference/crypto-baseline.md, 2-vCPU Zen 4, Node 20). Between classes costs are interpolated
+ * measured by calibrate.ts or, without measurements, a prior measured once on a 2-vCPU Zen 4 server with Node 20
+ * (docs/kernels.md "The prior"). Between classes costs are interpolated
  * linearly in the message size, beyond the last class extrapolated by throughput.
  */
 import type { Algorithm, BackendName, CostTable } from '../types.js';

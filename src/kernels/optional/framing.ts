@@ -1,7 +1,9 @@
 /**
- * JS face of the framing kernels (assembly/framing/, docs/kernel-abi.md "framing"): frameScan, frameEncode,
- * tlsSplit, tlsJoin over a private instance of build/mtshield.wasm or build/mtshield-simd.wasm.
- * The same codecs exist in TypeScript (src/protocol/framing.ts, tls-records.ts); tests check they agree.
+ * An optional kernel, off the proxy's live path (docs/kernels.md "Optional kernel: framing scanners"): the JS
+ * face of the framing exports (assembly/framing/, docs/kernel-abi.md "framing"): frameScan, frameEncode,
+ * tlsSplit, tlsJoin over a private instance of build/mtshield.wasm or build/mtshield-simd.wasm. The proxy uses
+ * the TypeScript codecs (src/protocol/framing.ts, tls-records.ts), faster for its traffic; this serves the
+ * protocol tests (which check both agree), the benchmark's framing cases and, later, middle-proxy RPC framing.
  *
  * Memory map of the private instance (256 pages, fixed):
  *   heapBase() ………… data window (WINDOW bytes) | scan output (MAX_ENTRIES × 16 bytes) | end of memory
