@@ -3,8 +3,8 @@
  * first: MTSHIELD_KERNEL_<ALG> (e.g. MTSHIELD_KERNEL_AES_256_CTR=wasm-simd) > loadKernels({ backend }) from
  * config > MTSHIELD_KERNEL (all algorithms, e.g. MTSHIELD_KERNEL=native). Unknown names are reported, not fatal.
  */
-import type { Algorithm, BackendName } from './types.js';
-import { ALGORITHMS, BACKEND_NAMES } from './types.js';
+import type { Algorithm, BackendName } from '../types.js';
+import { ALGORITHMS, BACKEND_NAMES } from '../types.js';
 
 export function envName(alg: Algorithm): string {
   return `MTSHIELD_KERNEL_${alg.toUpperCase().replace(/-/g, '_')}`;

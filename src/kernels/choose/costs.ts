@@ -1,11 +1,11 @@
 /**
  * Cost model for choosing backends: nanoseconds per operation at each size class (types.ts SIZE_CLASSES),
- * measured by calibrate.ts or, without measurements, a prior taken from the project's crypto baseline
- * (shared/reference/crypto-baseline.md, 2-vCPU Zen 4, Node 20). Between classes costs are interpolated
+ * measured by calibrate.ts or, without measurements, a prior measured once on a 2-vCPU Zen 4 server with Node 20
+ * (docs/kernels.md "The prior"). Between classes costs are interpolated
  * linearly in the message size, beyond the last class extrapolated by throughput.
  */
-import type { Algorithm, BackendName, CostTable } from './types.js';
-import { SIZE_CLASSES } from './types.js';
+import type { Algorithm, BackendName, CostTable } from '../types.js';
+import { SIZE_CLASSES } from '../types.js';
 
 // ns at 64 B, 256 B, 1 KiB, 4 KiB, 16 KiB, 64 KiB
 const CTR_NATIVE = [720, 900, 1800, 2500, 5900, 17000];

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { arch, cpus } from 'node:os';
-import type { CpuInfo } from './types.js';
+import type { CpuInfo } from '../types.js';
 
 const INTERESTING = ['aes', 'pclmulqdq', 'vaes', 'vpclmulqdq', 'avx', 'avx2', 'avx512f', 'avx512bw', 'avx512vl', 'sse4_1', 'ssse3', 'sha_ni', 'asimd', 'pmull'];
 

@@ -12,10 +12,10 @@
  * scaled to what was measured (complete()).
  */
 import { createCipheriv, randomBytes } from 'node:crypto';
-import type { AeadAlgorithm, Algorithm, Backend, BackendName, CostTable } from './types.js';
-import { AEAD_ALGORITHMS, ALGORITHMS, SIZE_CLASSES } from './types.js';
-import { aeadKeyLength, aeadNonceLength } from './validate.js';
-import { counterAt } from './counter.js';
+import type { AeadAlgorithm, Algorithm, Backend, BackendName, CostTable } from '../types.js';
+import { AEAD_ALGORITHMS, ALGORITHMS, SIZE_CLASSES } from '../types.js';
+import { aeadKeyLength, aeadNonceLength } from '../validate.js';
+import { counterAt } from '../streams/counter.js';
 import { PRIOR_COSTS } from './costs.js';
 
 export interface Calibration {

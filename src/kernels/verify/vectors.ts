@@ -5,7 +5,7 @@
  *   draft-irtf-cfrg-xchacha-03 A.3.1 (XChaCha20-Poly1305)
  *   McGrew & Viega GCM spec test cases 1–4 (AES-128) and 13–16 (AES-256); an AAD-only AES-128 case
  */
-import type { AeadAlgorithm } from './types.js';
+import type { AeadAlgorithm } from '../types.js';
 
 export interface StreamVector {
   name: string;

@@ -5,12 +5,12 @@
  * "unavailable"; a build that computes wrong answers is "failed".
  */
 import { readFile } from 'node:fs/promises';
-import type { Algorithm, Backend, BackendName, SelfTestResult } from './types.js';
-import { ALGORITHMS } from './types.js';
-import { ABI_VERSION, compileBuild, missingExports, sha256Hex, UTIL_EXPORTS, wasmSimdSupported, type KernelBuild } from './wasm/build.js';
-import { createWasmBackend, type WasmBackend } from './wasm/backend.js';
+import type { Algorithm, Backend, BackendName, SelfTestResult } from '../types.js';
+import { ALGORITHMS } from '../types.js';
+import { ABI_VERSION, compileBuild, missingExports, sha256Hex, UTIL_EXPORTS, wasmSimdSupported, type KernelBuild } from '../wasm/build.js';
+import { createWasmBackend, type WasmBackend } from '../wasm/backend.js';
 import { selfTestBackend } from './selftest.js';
-import { packagePath } from '../util/paths.js';
+import { packagePath } from '../../util/paths.js';
 
 export type WasmName = Extract<BackendName, 'wasm' | 'wasm-simd'>;
 

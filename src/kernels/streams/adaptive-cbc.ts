@@ -11,9 +11,9 @@
  * key is kept (a copy, wiped by destroy()) for those re-creations, as the adaptive CTR stream does. `pick`
  * decides per update (registry.ts: the size's choice, unless the saving does not pay for the switch).
  */
-import type { BackendName, CbcCipher, CbcDirection } from './types.js';
-import { KernelDestroyedError } from './errors.js';
-import { checkAes256Args, checkCbcLength } from './validate.js';
+import type { BackendName, CbcCipher, CbcDirection } from '../types.js';
+import { KernelDestroyedError } from '../errors.js';
+import { checkAes256Args, checkCbcLength } from '../validate.js';
 
 export type CbcPicker = (size: number, current: BackendName | undefined) => BackendName;
 export type CbcFactory = (backend: BackendName, direction: CbcDirection, key: Uint8Array, iv: Uint8Array) => CbcCipher;

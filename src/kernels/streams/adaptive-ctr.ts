@@ -13,16 +13,16 @@
  * slot in a shared slab, material-slots.ts) and, once it has run on WASM, its arena slot: it drives the kernel exports (aesInit, aesCtrInit,
  * aesCtrXor; docs/kernel-abi.md) itself rather than through a WasmCtr with its own IV copy and views.
  */
-import { createCipheriv, type Cipher } from 'node:crypto';
-import type { StreamCipher } from './types.js';
-import { KernelDestroyedError } from './errors.js';
-import { checkAes256Args, outputFor } from './validate.js';
-import { counterAt } from './counter.js';
-import type { WasmBackend } from './wasm/backend.js';
-import type { KernelFn, KernelInstance, Slot } from './wasm/instance.js';
-import { openAesSlot, seekCtr } from './wasm/aes-context.js';
-import { pump } from './wasm/io.js';
-import { takeOutput } from './wasm/output.js';
+import type { Cipher } from 'node:crypto';
+import type { StreamCipher } from '../types.js';
+import { KernelDestroyedError } from '../errors.js';
+import { checkAes256Args, outputFor } from '../validate.js';
+import { nativeCtrAt } from '../backends/native.js';
+import type { WasmBackend } from '../wasm/backend.js';
+import type { KernelFn, KernelInstance, Slot } from '../wasm/instance.js';
+import { openAesSlot, seekCtr } from '../wasm/aes-context.js';
+import { pump } from '../wasm/io.js';
+import { takeOutput } from '../wasm/output.js';
 import { releaseSlot, slotBytes, takeSlot } from './material-slots.js';
 
 const BUCKET = 16;
@@ -49,8 +49,6 @@ function gainOf(plan: AdaptivePlan, length: number): number {
   const i = length >>> 4;
   return i <= BUCKETS ? plan.nativeGain[i]! : plan.nativeGain[BUCKETS]! * (length / 65536);
 }
-
-const ZEROS = new Uint8Array(16);
 
 /** The exports a CTR stream needs on its hot path, looked up once per instance. */
 interface CtrFns {
@@ -155,10 +153,7 @@ export class AdaptiveCtr implements StreamCipher {
   }
 
   private enterNative(material: number): void {
-    const native = createCipheriv('aes-256-ctr', slotBytes(material, 0, 32), counterAt(slotBytes(material, 32), Math.floor(this.offset / 16)));
-    const skip = this.offset % 16;
-    if (skip > 0) native.update(ZEROS.subarray(0, skip));
-    this.native = native;
+    this.native = nativeCtrAt(slotBytes(material, 0, 32), slotBytes(material, 32), this.offset);
     this.onWasm = false;
     this.balance = 0;
     this.switches++;

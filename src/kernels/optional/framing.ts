@@ -1,7 +1,9 @@
 /**
- * JS face of the framing kernels (assembly/framing/, docs/kernel-abi.md "framing"): frameScan, frameEncode,
- * tlsSplit, tlsJoin over a private instance of build/mtshield.wasm or build/mtshield-simd.wasm.
- * The same codecs exist in TypeScript (src/protocol/framing.ts, tls-records.ts); tests check they agree.
+ * An optional kernel, off the proxy's live path (docs/kernels.md "Optional kernel: framing scanners"): the JS
+ * face of the framing exports (assembly/framing/, docs/kernel-abi.md "framing"): frameScan, frameEncode,
+ * tlsSplit, tlsJoin over a private instance of build/mtshield.wasm or build/mtshield-simd.wasm. The proxy uses
+ * the TypeScript codecs (src/protocol/framing.ts, tls-records.ts), faster for its traffic; this serves the
+ * protocol tests (which check both agree), the benchmark's framing cases and, later, middle-proxy RPC framing.
  *
  * Memory map of the private instance (256 pages, fixed):
  *   heapBase() ………… data window (WINDOW bytes) | scan output (MAX_ENTRIES × 16 bytes) | end of memory
@@ -10,13 +12,13 @@
  * the protocol layer's typed errors (FramingError, TlsError); any other negative status a KernelError.
  */
 import { readFileSync } from 'node:fs';
-import { FramingError, TlsError } from '../protocol/errors.js';
-import type { Frame, FramingKind } from '../protocol/framing.js';
-import { MAX_RECORD_PAYLOAD } from '../protocol/tls-records.js';
-import { packagePath } from '../util/paths.js';
-import { KernelBadLengthError } from './errors.js';
-import { Wasm, type WasmInstance, type WasmMemory } from './wasm/api.js';
-import { statusError } from './wasm/status.js';
+import { FramingError, TlsError } from '../../protocol/errors.js';
+import type { Frame, FramingKind } from '../../protocol/framing.js';
+import { MAX_RECORD_PAYLOAD } from '../../protocol/tls-records.js';
+import { packagePath } from '../../util/paths.js';
+import { KernelBadLengthError } from '../errors.js';
+import { Wasm, type WasmInstance, type WasmMemory } from '../wasm/api.js';
+import { statusError } from '../wasm/status.js';
 
 const KIND_CODE: Record<FramingKind, number> = { abridged: 0, intermediate: 1, padded: 2 };
 /** Largest input processed in one kernel call, and so the largest frame the kernel path can scan. */

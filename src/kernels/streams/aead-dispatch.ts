@@ -1,6 +1,6 @@
 /**
  * An Aead that picks a backend per message: AEAD messages carry their own key and nonce, so choosing per size
- * is free (crypto-baseline.md "What follows"). The registry publishes its choice rows (one backend per size
+ * is free (docs/kernels.md "The prior"). The registry publishes its choice rows (one backend per size
  * class, seal and open apart) on a ChoiceBoard and bumps the board's generation whenever it recomputes them,
  * so a swap or recalibration applies to the next message.
  *
@@ -12,11 +12,11 @@
  *   seal(pt):  pt.length <= sealFastMax  and generation unchanged → sealFast.seal(...)
  *              otherwise                                          → slow(): refresh, class lookup, cached Aead
  */
-import type { AeadAlgorithm, Aead, Algorithm, BackendName } from './types.js';
-import { SIZE_CLASSES } from './types.js';
-import { KernelDestroyedError, KernelUnsupportedError } from './errors.js';
-import { TAG_LENGTH } from './validate.js';
-import { sizeClassIndex } from './costs.js';
+import type { AeadAlgorithm, Aead, Algorithm, BackendName } from '../types.js';
+import { SIZE_CLASSES } from '../types.js';
+import { KernelDestroyedError, KernelUnsupportedError } from '../errors.js';
+import { TAG_LENGTH } from '../validate.js';
+import { sizeClassIndex } from '../choose/costs.js';
 
 export interface ChoiceRows {
   seal: readonly BackendName[];

@@ -17,8 +17,8 @@
  */
 import { createCipheriv } from 'node:crypto';
 import { hchacha } from '@noble/ciphers/chacha.js';
-import type { AeadAlgorithm, Algorithm, Backend } from './types.js';
-import { isMtShieldError } from '../errors.js';
+import type { AeadAlgorithm, Algorithm, Backend } from '../types.js';
+import { isMtShieldError } from '../../errors.js';
 
 export const CROSS_LENGTHS: readonly number[] = [
   0, 1, 15, 16, 17, 63, 64, 65, 127, 128, 129, 255, 256, 257, 1023, 1024, 1025, 4096, 16_384 + 7, 65_536 + 64 + 1,

@@ -10,12 +10,12 @@
  * Swaps are serialised. A refusal throws KernelSwapRefusedError (ERR_KERNEL_SWAP_REFUSED) and is logged.
  */
 import { readFile } from 'node:fs/promises';
-import type { Algorithm, CostTable, SwapResult } from './types.js';
-import { ALGORITHMS } from './types.js';
-import { KernelSwapRefusedError } from './errors.js';
+import type { Algorithm, CostTable, SwapResult } from '../types.js';
+import { ALGORITHMS } from '../types.js';
+import { KernelSwapRefusedError } from '../errors.js';
 import { loadWasm, testedEntry, type WasmName } from './load.js';
-import { sha256Hex, wasmSimdSupported } from './wasm/build.js';
-import type { Registry, Swapper } from './registry.js';
+import { sha256Hex, wasmSimdSupported } from '../wasm/build.js';
+import type { Registry, Swapper } from '../registry.js';
 
 export interface SwapHooks {
   /** Re-measures costs after a swap (the new build's speed is unknown); undefined keeps the current table. */

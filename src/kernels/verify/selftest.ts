@@ -5,9 +5,9 @@
  * for that backend; details name the vector, never key bytes. Then the differential check (crosscheck.ts) compares
  * the backend with node:crypto over lengths that cross every code-path boundary (KATs are all short).
  */
-import type { Algorithm, Backend, SelfTestResult } from './types.js';
-import { ALGORITHMS } from './types.js';
-import { isMtShieldError } from '../errors.js';
+import type { Algorithm, Backend, SelfTestResult } from '../types.js';
+import { ALGORITHMS } from '../types.js';
+import { isMtShieldError } from '../../errors.js';
 import { AEAD_VECTORS, CBC_VECTORS, CTR_VECTORS, hex, toHex } from './vectors.js';
 import { crossCheck } from './crosscheck.js';
 
