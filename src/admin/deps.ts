@@ -7,15 +7,15 @@
 import type { MtShieldConfig } from '../config/types.js';
 import type { EventBus } from '../events.js';
 import type { UserInfo, UserSpec, UserUsage } from '../proxy/users.js';
-import type { AccessControl } from '../security/acl.js';
-import type { AuditEntry, AuditInput } from '../security/audit-log.js';
-import type { AuthService } from '../security/auth.js';
-import type { BlockEntry } from '../security/blocks.js';
-import type { PolicyStore } from '../security/policy.js';
-import type { SessionManager } from '../security/sessions.js';
-import type { TokenStore } from '../security/tokens.js';
+import type { AccessControl } from '../security/admission/acl.js';
+import type { AuditEntry, AuditInput } from '../security/audit/log.js';
+import type { AuthService } from '../security/credentials/auth.js';
+import type { BlockEntry } from '../security/admission/blocks.js';
+import type { PolicyStore } from '../security/policy/store.js';
+import type { SessionManager } from '../security/credentials/sessions.js';
+import type { TokenStore } from '../security/credentials/tokens.js';
 import type { SecurityCountersLike } from './metrics.js';
-import type { SecurityReport } from '../security/report.js';
+import type { SecurityReport } from '../security/audit/report.js';
 
 export interface SecurityPort {
   acl: Pick<AccessControl, 'list' | 'add' | 'remove'> & { readonly defaultDecision: 'allow' | 'deny' };

@@ -124,5 +124,5 @@ function kernelsInUse(kernels: KernelsPort | undefined): { algorithm: string; ba
 
 export type { AdminContext, SecurityPort, ProxyPort, KernelsPort };
 export { adminFindings } from './findings.js';
-export { withAdminFindings } from './audit-report.js';
+export { withAdminFindings } from './findings.js';
 export { adminConfigSchema, defaultAdminConfig, type AdminConfig } from './config.js';

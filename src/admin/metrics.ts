@@ -16,7 +16,7 @@ export interface MetricsSources {
   activeThreats?: () => number;
   /** Backend in use per algorithm, read at scrape time. */
   kernelsInUse?: () => { algorithm: string; backend: string }[];
-  /** The security layer's running counters (src/security/reporter.ts SecurityCounters), read at scrape time. */
+  /** The security layer's running counters (src/security/audit/reporter.ts SecurityCounters), read at scrape time. */
   securityCounters?: () => SecurityCountersLike;
   /** Process metrics (heap, CPU, event loop lag); off in tests that count families. */
   processMetrics?: boolean;

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildClientHello } from '../../src/protocol/faketls.js';
 import { buildClientHeader } from '../../src/protocol/obfuscated2.js';
 import { formatSecret, generateSecret, parseSecret, secretBytes } from '../../src/protocol/secrets.js';
-import { hashToken } from '../../src/security/tokens.js';
+import { hashToken } from '../../src/security/credentials/tokens.js';
 import { call } from '../admin/helpers.js';
 import { mtcuteClient } from '../helpers/clients.js';
 import { connectTo } from '../helpers/net.js';

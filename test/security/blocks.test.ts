@@ -3,7 +3,7 @@
  * removal, expiry on lookup and on sweep, the file list beside the runtime list.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { CidrSet, parseCidr } from '../../src/security/ip.js';
+import { CidrSet, parseCidr } from '../../src/security/admission/ip.js';
 import { conn, startLayer, type TestLayer } from './helpers/layer.js';
 
 let t: TestLayer | undefined;

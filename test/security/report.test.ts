@@ -9,10 +9,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { formatSecret, generateSecret } from '../../src/protocol/secrets.js';
 import { UserDirectory } from '../../src/proxy/users.js';
 import { MemoryUsageStore } from '../../src/proxy/usage-store.js';
-import { parseNetset } from '../../src/security/netset.js';
+import { parseNetset } from '../../src/security/admission/netset.js';
 import { parseSecurityConfig } from '../../src/security/config.js';
 import { generateAdminToken } from '../../src/security/index.js';
-import { GeoipLiteResolver } from '../../src/security/geo.js';
+import { GeoipLiteResolver } from '../../src/security/admission/geo.js';
 import { conn, startLayer, type TestLayer } from './helpers/layer.js';
 
 let t: TestLayer | undefined;

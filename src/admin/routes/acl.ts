@@ -1,12 +1,12 @@
 /**
- * Access rules for proxy clients (src/security/acl.ts):
+ * Access rules for proxy clients (src/security/admission/acl.ts):
  *   GET    /api/v1/acl       READ_ONLY  → 200 {"default": "allow" | "deny", "rules": [...]}
  *   POST   /api/v1/acl       ADMIN      a rule ([[access.rules]] fields) + optional "position" → 201 with its id
  *   DELETE /api/v1/acl/:id   ADMIN      → 204
  */
 import { z } from 'zod';
 import { accessRuleSchema } from '../../security/config.js';
-import { AccessLevel } from '../../security/levels.js';
+import { AccessLevel } from '../../security/credentials/levels.js';
 import type { AdminContext } from '../deps.js';
 import { route, type Route } from '../router.js';
 

@@ -6,12 +6,12 @@
  *   POST /api/v1/keys/rotate     SUPERUSER  {"users": [...]?, "grace": "1d"?} → 200 rotate_encryption_keys() result
  */
 import { z } from 'zod';
-import { verifyAuditFile } from '../../security/audit-verify.js';
-import { AccessLevel } from '../../security/levels.js';
+import { verifyAuditFile } from '../../security/audit/verify.js';
+import { AccessLevel } from '../../security/credentials/levels.js';
 import type { AdminContext } from '../deps.js';
 import { AdminRequestError } from '../http.js';
 import { route, type Route } from '../router.js';
-import { withAdminFindings } from '../audit-report.js';
+import { withAdminFindings } from '../findings.js';
 import { durationField, emptyBody } from './common.js';
 
 const rotateBody = z.strictObject({

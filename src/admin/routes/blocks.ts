@@ -1,11 +1,11 @@
 /**
- * Blocks on proxy clients (src/security/blocks.ts; they never apply to the admin plane):
+ * Blocks on proxy clients (src/security/admission/blocks.ts; they never apply to the admin plane):
  *   GET    /api/v1/blocks        READ_ONLY  → 200 {"blocks": [...]}
  *   POST   /api/v1/blocks        ADMIN      {"ip": "203.0.113.7" | CIDR, "reason": "…", "ttl": "10m"?} → 201
  *   DELETE /api/v1/blocks/:ip    ADMIN      (a CIDR URL-encoded: 203.0.113.0%2F24) → 204
  */
 import { z } from 'zod';
-import { AccessLevel } from '../../security/levels.js';
+import { AccessLevel } from '../../security/credentials/levels.js';
 import type { AdminContext } from '../deps.js';
 import { route, type Route } from '../router.js';
 import { durationField } from './common.js';

@@ -1,11 +1,11 @@
 /**
- * The security policy (src/security/policy.ts), versioned:
+ * The security policy (src/security/policy/store.ts), versioned:
  *   GET  /api/v1/policies          READ_ONLY  → 200 {"active": {version, document, rules, …}, "versions": [...]}
  *   PUT  /api/v1/policies          SUPERUSER  {"rules": {rule: {mode, …}}, "enforce": true?} → 200 the new version
  *   POST /api/v1/policies/enforce  SUPERUSER  {"version": N?} (default: the newest) → 200 the active version
  */
 import { z } from 'zod';
-import { AccessLevel } from '../../security/levels.js';
+import { AccessLevel } from '../../security/credentials/levels.js';
 import type { AdminContext } from '../deps.js';
 import { route, type Route } from '../router.js';
 

@@ -1,5 +1,5 @@
 /** GET /api/v1/stats (READ_ONLY): proxy counters, security state and admin stream figures in one object. */
-import { AccessLevel } from '../../security/levels.js';
+import { AccessLevel } from '../../security/credentials/levels.js';
 import type { AdminContext } from '../deps.js';
 import { route, type Route } from '../router.js';
 import type { EventStream } from '../event-stream.js';

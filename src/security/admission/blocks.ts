@@ -4,9 +4,9 @@
  * lookup plus `sweep()` on a timer. Runtime blocks are written to the StateStore (with their TTL) so a
  * restart — or another process on the same Redis — sees them. The admin plane never consults this list.
  */
-import type { StateStore } from '../state/store.js';
-import type { Clock } from './clock.js';
-import { SecurityError, invalid } from './errors.js';
+import type { StateStore } from '../../state/store.js';
+import type { Clock } from '../clock.js';
+import { SecurityError, invalid } from '../errors.js';
 import { cidrContains, CidrSet, parseCidr, type Cidr } from './ip.js';
 
 export type BlockSource = 'api' | 'anomaly' | 'file' | 'config';

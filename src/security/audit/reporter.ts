@@ -6,10 +6,10 @@
  * number of refusals folded into it; and at most `maxPerSecond` such events leave in any one second.
  */
 import { LRUCache } from 'lru-cache';
-import type { EventBus, SecurityEvent, Severity } from '../events.js';
-import type { RefusalSource } from '../proxy/hooks.js';
-import type { Clock } from './clock.js';
-import type { GateReport } from './gate.js';
+import type { EventBus, SecurityEvent, Severity } from '../../events.js';
+import type { RefusalSource } from '../../proxy/hooks.js';
+import type { Clock } from '../clock.js';
+import type { GateReport } from '../admission/gate.js';
 
 export interface SecurityCounters {
   /** Connections refused by the gate, by source. */

@@ -6,9 +6,9 @@
  */
 import { existsSync, openSync, readSync, fstatSync, closeSync } from 'node:fs';
 import pino from 'pino';
-import type { Severity } from '../events.js';
-import type { Clock } from './clock.js';
-import { entryHash, GENESIS, type ChainHead } from './audit-chain.js';
+import type { Severity } from '../../events.js';
+import type { Clock } from '../clock.js';
+import { entryHash, GENESIS, type ChainHead } from './chain.js';
 
 export interface AuditInput {
   type: string;

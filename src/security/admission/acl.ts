@@ -5,9 +5,9 @@
  * handshake identified that user. A rule in `monitor` mode only counts and reports what it would have done.
  */
 import { randomUUID } from 'node:crypto';
-import { accessRuleSchema, type AccessRuleConfig, type AccessRuleInput } from './config.js';
-import type { Clock } from './clock.js';
-import { invalid, SecurityError } from './errors.js';
+import { accessRuleSchema, type AccessRuleConfig, type AccessRuleInput } from '../config.js';
+import type { Clock } from '../clock.js';
+import { invalid, SecurityError } from '../errors.js';
 import { CidrSet, lookupAddress, parseCidr } from './ip.js';
 import { inWindow } from './time-window.js';
 

@@ -9,11 +9,11 @@
  * `max_session_ttl` in `enforce`.
  */
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Clock } from './clock.js';
-import { SecurityError } from './errors.js';
+import type { Clock } from '../clock.js';
+import { SecurityError } from '../errors.js';
 import { AccessLevel, levelName, type LevelName } from './levels.js';
-import type { LimiterFactory } from './limiter-factory.js';
-import type { PolicyStore } from './policy.js';
+import type { LimiterFactory } from '../admission/limiter-factory.js';
+import type { PolicyStore } from '../policy/store.js';
 import { SESSION_PREFIX, SessionManager, type Session } from './sessions.js';
 import type { TokenRecord, TokenStore } from './tokens.js';
 

@@ -5,10 +5,10 @@
  * a promise per chunk would cost more than the bucket itself. In `monitor` mode the shaper counts the delay it
  * would have imposed and returns 0.
  */
-import type { BandwidthShaper, Direction } from '../proxy/hooks.js';
-import type { Clock } from './clock.js';
-import type { LimitsConfig } from './config.js';
-import type { PolicyMode } from './policy-schema.js';
+import type { BandwidthShaper, Direction } from '../../proxy/hooks.js';
+import type { Clock } from '../clock.js';
+import type { LimitsConfig } from '../config.js';
+import type { PolicyMode } from '../policy/schema.js';
 
 interface Bucket {
   tokens: number;

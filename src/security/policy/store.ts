@@ -6,9 +6,9 @@
  * Version 1 is the config file's [policy]; a reload (SIGHUP) sets the file's document as a new version.
  * Readers call `mode(rule)` / `rule(name)` on every decision, so a change applies to the next connection.
  */
-import type { Clock } from './clock.js';
-import { invalid } from './errors.js';
-import { policyRulesInputSchema, type PolicyMode, type PolicyRuleName, type PolicyRules, type PolicyRulesInput } from './policy-schema.js';
+import type { Clock } from '../clock.js';
+import { invalid } from '../errors.js';
+import { policyRulesInputSchema, type PolicyMode, type PolicyRuleName, type PolicyRules, type PolicyRulesInput } from './schema.js';
 
 export interface PolicyVersion {
   version: number;
