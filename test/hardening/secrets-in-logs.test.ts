@@ -130,7 +130,7 @@ describe('secrets never reach the logs or the audit file', () => {
       }
     }
     // rotate_encryption_keys as the key_rotation schedule runs it: users and a token, links to the links file.
-    const direct = stack.app.security.rotateEncryptionKeys({ users: 'all', tokens: ['reader'], actor: 'test', writeLinks: true });
+    const direct = stack.app.security.keys.rotate({ users: 'all', tokens: ['reader'], actor: 'test', writeLinks: true });
     for (const u of direct.users) addSecret(u.secret);
     for (const t of direct.tokens) addToken(t.token);
     expect(direct.tokens).toHaveLength(1);

@@ -29,13 +29,10 @@ export function blockRoutes(ctx: AdminContext): Route[] {
       pattern: '/api/v1/blocks',
       level: AccessLevel.ADMIN,
       body: addBody,
-      handler: ({ body, principal }) => {
-        const entry = ctx.security.blocks.add(body.ip, body.reason, { ttlMs: body.ttl, source: 'api', actor: principal.actor });
-        return {
-          status: 201,
-          body: entry,
-          audit: { type: 'block.added', ip: entry.cidr, message: `blocked ${entry.cidr}: ${body.reason}`, details: { ttlMs: body.ttl ?? 0 } },
-        };
+      // The block manager reports the change (block.added, with the principal and client address): one audit line.
+      handler: ({ body, principal, request }) => {
+        const entry = ctx.security.blocks.add(body.ip, body.reason, { ttlMs: body.ttl, source: 'api', actor: principal.actor, clientIp: request.ip });
+        return { status: 201, body: entry };
       },
     }),
     route({
@@ -43,8 +40,8 @@ export function blockRoutes(ctx: AdminContext): Route[] {
       pattern: '/api/v1/blocks/:ip',
       level: AccessLevel.ADMIN,
       handler: ({ request, principal }) => {
-        const entry = ctx.security.blocks.remove(request.params[0]!, principal.actor);
-        return { status: 204, audit: { type: 'block.removed', ip: entry.cidr, message: `unblocked ${entry.cidr}` } };
+        ctx.security.blocks.remove(request.params[0]!, { actor: principal.actor, clientIp: request.ip });
+        return { status: 204 };
       },
     }),
   ];

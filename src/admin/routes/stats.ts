@@ -21,7 +21,7 @@ export function statsRoutes(ctx: AdminContext, events: () => EventStream | undef
             security: {
               blocks: ctx.security.blocks.list().length,
               accessRules: ctx.security.acl.list().length,
-              activeThreats: ctx.security.activeThreats().length,
+              activeThreats: ctx.security.threats.activeThreats().length,
               sessions: ctx.security.sessions.list().length,
               policyVersion: ctx.security.policies.active().version,
             },
@@ -34,7 +34,7 @@ export function statsRoutes(ctx: AdminContext, events: () => EventStream | undef
       method: 'get',
       pattern: '/api/v1/threats',
       level: AccessLevel.READ_ONLY,
-      handler: () => ({ status: 200, body: { threats: ctx.security.activeThreats() } }),
+      handler: () => ({ status: 200, body: { threats: ctx.security.threats.activeThreats() } }),
     }),
   ];
 }
