@@ -75,7 +75,6 @@ export async function startAdmin(options: StartAdminOptions): Promise<AdminPlane
     bus,
     version: options.version ?? packageVersion(),
     processMetrics: options.processMetrics,
-    activeThreats: () => security.threats.activeThreats().length,
     securityCounters: () => security.counters(),
     kernelsInUse: () => kernelsInUse(options.kernels),
   });

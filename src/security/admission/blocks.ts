@@ -144,10 +144,6 @@ export class BlockManager {
     return this.entries.size + this.fileEntries;
   }
 
-  get fileSize(): number {
-    return this.fileEntries;
-  }
-
   setFileList(set: CidrSet, entries: number): void {
     this.fileSet = set;
     this.fileEntries = entries;
