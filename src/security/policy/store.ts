@@ -125,7 +125,7 @@ export class PolicyStore {
     }
     const by = byFields({ actor: entry.actor, clientIp: options.clientIp });
     const staged = options.enforce === false ? ' (staged)' : '';
-    this.events?.emit({ type: 'policy.set', severity: 'medium', message: `policy version ${entry.version} stored by ${entry.actor}${staged}`, details: { ...by, version: entry.version, modes: modes(rules) } });
+    this.events?.emit({ type: 'policy.set', severity: 'medium', message: `policy version ${entry.version} stored by ${entry.actor}${staged}`, details: { ...by, version: entry.version, modes: modes(rules), document } });
     if (options.enforce !== false) this.enforce(entry.version, by);
     return { ...entry };
   }
