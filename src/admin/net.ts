@@ -5,7 +5,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import { MtShieldError } from '../errors.js';
-import { CidrSet, normaliseIp as normaliseSecurityIp, parseCidr } from '../security/ip.js';
+import { CidrSet, normaliseIp as normaliseSecurityIp, parseCidr } from '../security/admission/ip.js';
 
 export class AdminConfigError extends MtShieldError {
   constructor(message: string, code = 'ERR_ADMIN_CONFIG') {

@@ -15,7 +15,7 @@
  */
 import { z } from 'zod';
 import { parseDuration, parseSize } from '../config/units.js';
-import { policyRulesInputSchema } from './policy-schema.js';
+import { policyRulesInputSchema } from './policy/schema.js';
 
 export const duration = () =>
   z.union([z.string(), z.number()]).transform((value, ctx) => {

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { UserInfo } from '../../proxy/users.js';
 import { proxyLinks } from '../../protocol/links.js';
 import { formatSecret, generateSecret, parseSecret, type SecretMode } from '../../protocol/secrets.js';
-import { AccessLevel } from '../../security/levels.js';
+import { AccessLevel } from '../../security/credentials/levels.js';
 import type { AdminContext } from '../deps.js';
 import { AdminRequestError } from '../http.js';
 import { route, type Route } from '../router.js';

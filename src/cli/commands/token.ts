@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { adminTokenLevels, type AdminTokenLevel } from '../../admin/config.js';
-import { generateAdminToken, tokenTomlBlock } from '../../security/tokens.js';
+import { generateAdminToken, tokenTomlBlock } from '../../security/credentials/tokens.js';
 import { parseDuration } from '../../config/units.js';
 
 function parseLevelOption(text: string): AdminTokenLevel {

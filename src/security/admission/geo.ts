@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Reader, type CountryResponse } from 'maxmind';
-import { SecurityError } from './errors.js';
+import { SecurityError } from '../errors.js';
 
 export interface GeoResolver {
   readonly source: 'mmdb' | 'geoip-lite' | 'none';

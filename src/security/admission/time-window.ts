@@ -3,7 +3,7 @@
  * through Intl.DateTimeFormat (so DST follows the zone's rules). A range whose end is before its start wraps
  * past midnight ("22:00-06:00"); the day named is the day the window starts on.
  */
-import type { DayName } from './config.js';
+import type { DayName } from '../config.js';
 
 const DAY_INDEX: Record<string, number> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
 const NAMES: DayName[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];

@@ -5,12 +5,12 @@
  * failed, a clock-skew signal (fake-TLS `stale_time` failures: the clients' clocks disagree with ours) and the
  * top failing sources.
  */
-import type { Severity } from '../events.js';
-import type { LimitsConfig } from './config.js';
-import { levelName } from './levels.js';
-import type { PolicyRules } from './policy-schema.js';
-import type { RotatableUsers } from './rotation.js';
-import type { TokenRecord } from './tokens.js';
+import type { Severity } from '../../events.js';
+import type { LimitsConfig } from '../config.js';
+import { levelName } from '../credentials/levels.js';
+import type { PolicyRules } from '../policy/schema.js';
+import type { RotatableUsers } from '../credentials/rotation.js';
+import type { TokenRecord } from '../credentials/tokens.js';
 
 export interface ReportFinding {
   check: string;

@@ -4,7 +4,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { checkLine, GENESIS, type ChainHead } from './audit-chain.js';
+import { checkLine, GENESIS, type ChainHead } from './chain.js';
 
 export interface AuditVerifyResult {
   ok: boolean;

@@ -3,17 +3,19 @@
  *   authenticate(credential, ip)  → level and principal, or a refusal (401 unknown / expired / revoked,
  *                                   429 when the IP has failed too often: `auth_failures_per_minute`)
  *   createSession(credential, ip) → exchanges a token for a session (not a session for a session)
- * Every failure is counted per IP (rate-limiter-flexible) and reported (the layer audits it).
+ * Every failure is counted per IP (rate-limiter-flexible), counted for metrics and reported as a throttled
+ * `auth.failed` / `auth.rate_limited` event (the audit log listens).
  * strong_auth (policy): tokens shorter than `min_token_length`, without an expiry, or expiring further out
  * than `max_token_ttl` are refused in `enforce` and reported in `monitor`; sessions last at most
  * `max_session_ttl` in `enforce`.
  */
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Clock } from './clock.js';
-import { SecurityError } from './errors.js';
+import type { SecurityEventSink } from '../audit/reporter.js';
+import type { Clock } from '../clock.js';
+import { SecurityError } from '../errors.js';
 import { AccessLevel, levelName, type LevelName } from './levels.js';
-import type { LimiterFactory } from './limiter-factory.js';
-import type { PolicyStore } from './policy.js';
+import type { LimiterFactory } from '../admission/limiter-factory.js';
+import type { PolicyStore } from '../policy/store.js';
 import { SESSION_PREFIX, SessionManager, type Session } from './sessions.js';
 import type { TokenRecord, TokenStore } from './tokens.js';
 
@@ -41,10 +43,22 @@ export class AuthService {
     private readonly factory: LimiterFactory,
     private failuresPerMinute: number,
     private sessionTtlMs: number,
-    private readonly report: (report: AuthReport) => void,
+    private readonly events: SecurityEventSink,
   ) {
     this.failures = factory({ keyPrefix: 'auth_fail', points: failuresPerMinute, durationSec: 60 });
     tokens.guard = (expiresAt) => this.creationProblem(expiresAt);
+  }
+
+  private report(r: AuthReport): void {
+    const { counters } = this.events;
+    if (r.ok) {
+      counters.authAttempts.ok++;
+      if (r.wouldRefuse) this.events.emitThrottled(`auth.weak:${r.principal}`, { type: 'policy.would_refuse.strong_auth', severity: 'low', message: `strong_auth (monitor) would refuse ${r.principal}: ${r.wouldRefuse}`, ip: r.ip, details: { principal: r.principal } });
+      return;
+    }
+    if (r.reason === 'rate_limited') counters.authAttempts.rateLimited++;
+    else counters.authAttempts.failed++;
+    this.events.emitThrottled(`auth.failed:${r.ip}:${r.reason}`, { type: r.reason === 'rate_limited' ? 'auth.rate_limited' : 'auth.failed', severity: 'medium', message: `admin authentication failed from ${r.ip}: ${r.reason}`, ip: r.ip, details: { reason: r.reason } });
   }
 
   /** strong_auth in enforce: new tokens must expire, and within max_token_ttl. */

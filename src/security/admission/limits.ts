@@ -6,7 +6,7 @@
  * A limit of 0 is off. The answers are "would refuse" facts; the gate applies the policy mode to them.
  */
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { LimitsConfig } from './config.js';
+import type { LimitsConfig } from '../config.js';
 import { isOverLimit, type LimiterFactory } from './limiter-factory.js';
 
 export type IpLimitHit = 'new_connections' | 'failed_handshakes';

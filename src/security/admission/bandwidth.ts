@@ -3,12 +3,14 @@
  * `delayFor(user, direction, bytes)` before moving a chunk and waits the answer; the bucket is charged at once
  * and may go into debt, the debt being the wait. Synchronous on purpose: it sits on the relay's hot path, and
  * a promise per chunk would cost more than the bucket itself. In `monitor` mode the shaper counts the delay it
- * would have imposed and returns 0.
+ * would have imposed and returns 0. A user over its rate is reported as a throttled `ratelimit.bandwidth` event
+ * (`policy.would_refuse.bandwidth` in monitor), so a slowed stream costs one event per user per window.
  */
-import type { BandwidthShaper, Direction } from '../proxy/hooks.js';
-import type { Clock } from './clock.js';
-import type { LimitsConfig } from './config.js';
-import type { PolicyMode } from './policy-schema.js';
+import type { BandwidthShaper, Direction } from '../../proxy/hooks.js';
+import type { SecurityEventSink } from '../audit/reporter.js';
+import type { Clock } from '../clock.js';
+import type { LimitsConfig } from '../config.js';
+import type { PolicyMode } from '../policy/schema.js';
 
 interface Bucket {
   tokens: number;
@@ -29,8 +31,15 @@ export class TokenBucketShaper implements BandwidthShaper {
     private limits: LimitsConfig,
     private readonly clock: Clock,
     private readonly mode: () => PolicyMode,
-    private readonly onLimited: (user: string, direction: Direction, delayMs: number, enforced: boolean) => void = () => {},
+    private readonly events?: SecurityEventSink,
   ) {}
+
+  private onLimited(user: string, direction: Direction, delayMs: number, enforced: boolean): void {
+    if (!this.events) return;
+    if (enforced) this.events.counters.rateLimited++;
+    const type = enforced ? 'ratelimit.bandwidth' : 'policy.would_refuse.bandwidth';
+    this.events.emitThrottled(`shaper:${user}:${direction}:${enforced}`, { type, severity: 'info', message: `user ${user} over its ${direction} bandwidth (${enforced ? 'slowed' : 'monitor'}) by ${delayMs} ms`, user, details: { direction, delayMs, enforced } });
+  }
 
   configure(limits: LimitsConfig): void {
     this.limits = limits;

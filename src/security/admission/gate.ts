@@ -11,16 +11,16 @@
  * Blocks and enforce-mode access rules always refuse. Policy-governed checks follow their rule's mode: `off`
  * skips, `monitor` counts a would-refuse and lets the client through, `enforce` refuses.
  */
-import type { ConnectionRef, EventBus, SecretMode } from '../events.js';
-import type { ConnectionGate, GateDecision, HandshakeOutcome, RefusalSource } from '../proxy/hooks.js';
+import type { ConnectionRef, EventBus, SecretMode } from '../../events.js';
+import type { ConnectionGate, GateDecision, HandshakeOutcome, RefusalSource } from '../../proxy/hooks.js';
 import type { AccessControl } from './acl.js';
 import type { BlockManager } from './blocks.js';
-import type { LimitsConfig } from './config.js';
+import type { LimitsConfig } from '../config.js';
 import type { GeoResolver } from './geo.js';
 import { normaliseIp } from './ip.js';
 import { ConcurrencyCounter, userMaxConnections, type IpRateLimits } from './limits.js';
-import type { PolicyStore } from './policy.js';
-import type { PolicyRuleName } from './policy-schema.js';
+import type { PolicyStore } from '../policy/store.js';
+import type { PolicyRuleName } from '../policy/schema.js';
 
 export interface GateReport {
   /** `refused`: the client was turned away; `would_refuse`: a monitor-mode rule or check matched. */

@@ -12,7 +12,7 @@
  *   key_rotation         rotate user secrets on a schedule and write the new links
  */
 import { z } from 'zod';
-import { parseDuration } from '../config/units.js';
+import { parseDuration } from '../../config/units.js';
 
 export const POLICY_MODES = ['off', 'monitor', 'enforce'] as const;
 export type PolicyMode = (typeof POLICY_MODES)[number];

@@ -4,8 +4,8 @@
  * `RateLimiterAbstract`, so the store is a config choice, not a code change.
  */
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { StateStore } from '../state/store.js';
-import { RedisStateStore } from '../state/redis.js';
+import type { StateStore } from '../../state/store.js';
+import { RedisStateStore } from '../../state/redis.js';
 
 export interface LimiterSpec {
   keyPrefix: string;

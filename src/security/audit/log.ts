@@ -6,9 +6,11 @@
  */
 import { existsSync, openSync, readSync, fstatSync, closeSync } from 'node:fs';
 import pino from 'pino';
-import type { Severity } from '../events.js';
-import type { Clock } from './clock.js';
-import { entryHash, GENESIS, type ChainHead } from './audit-chain.js';
+import type { Severity } from '../../events.js';
+import type { Clock } from '../clock.js';
+import { invalid } from '../errors.js';
+import { entryHash, GENESIS, type ChainHead } from './chain.js';
+import { verifyAuditFile, type AuditVerifyResult } from './verify.js';
 
 export interface AuditInput {
   type: string;
@@ -129,6 +131,12 @@ export class AuditLog {
 
   currentHead(): ChainHead {
     return { ...this.head };
+  }
+
+  /** Checks the chain of `path` (default: this log's own file). */
+  async verifyFile(path = this.file): Promise<AuditVerifyResult> {
+    if (!path) throw invalid('path', 'no audit file configured');
+    return verifyAuditFile(path);
   }
 
   close(): void {

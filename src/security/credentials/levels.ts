@@ -4,7 +4,7 @@
  *   admin tokens need READ_ONLY to read, ADMIN to change users / blocks / limits,
  *   SUPERUSER to change policies, rotate keys and swap kernels.
  */
-import { SecurityError } from './errors.js';
+import { SecurityError } from '../errors.js';
 
 export enum AccessLevel {
   NONE = 0,

@@ -3,11 +3,13 @@
  * a time window. Rules are checked in order and the first match decides; `[access] default` decides when none
  * matches. Global rules (no `user`) run at accept, before any byte is read; rules naming a user run when the
  * handshake identified that user. A rule in `monitor` mode only counts and reports what it would have done.
+ * A rule added or removed at run time is one `acl.rule_added` / `acl.rule_removed` event naming who did it.
  */
 import { randomUUID } from 'node:crypto';
-import { accessRuleSchema, type AccessRuleConfig, type AccessRuleInput } from './config.js';
-import type { Clock } from './clock.js';
-import { invalid, SecurityError } from './errors.js';
+import { accessRuleSchema, type AccessRuleConfig, type AccessRuleInput } from '../config.js';
+import { byFields, type ActionBy, type SecurityEventSink } from '../audit/reporter.js';
+import type { Clock } from '../clock.js';
+import { invalid, SecurityError } from '../errors.js';
 import { CidrSet, lookupAddress, parseCidr } from './ip.js';
 import { inWindow } from './time-window.js';
 
@@ -44,6 +46,7 @@ export class AccessControl {
     private defaultAction: 'allow' | 'deny',
     rules: AccessRuleConfig[],
     private readonly clock: Clock,
+    private readonly events?: SecurityEventSink,
   ) {
     this.replaceConfigRules(defaultAction, rules);
   }
@@ -65,7 +68,7 @@ export class AccessControl {
   }
 
   /** Validates (ERR_SECURITY_INVALID naming the field) and adds a rule at `position` (default: the end). */
-  add(input: AccessRuleInput, position?: number): AccessRule {
+  add(input: AccessRuleInput, position?: number, by?: ActionBy): AccessRule {
     const parsed = accessRuleSchema.safeParse(input);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
@@ -74,13 +77,16 @@ export class AccessControl {
     const compiled = compile({ ...parsed.data, id: randomUUID(), source: 'api' });
     const at = position === undefined ? this.compiled.length : Math.max(0, Math.min(position, this.compiled.length));
     this.compiled.splice(at, 0, compiled);
-    return { ...compiled.rule };
+    const added = { ...compiled.rule };
+    this.events?.emit({ type: 'acl.rule_added', severity: 'medium', message: `access rule ${added.name ?? added.id} added: ${added.action}`, user: added.user, details: { ...byFields(by), rule: added } });
+    return added;
   }
 
-  remove(id: string): void {
+  remove(id: string, by?: ActionBy): void {
     const index = this.compiled.findIndex((c) => c.rule.id === id);
     if (index < 0) throw new SecurityError('ERR_SECURITY_NOT_FOUND', `no access rule "${id}"`, { field: 'id' });
     this.compiled.splice(index, 1);
+    this.events?.emit({ type: 'acl.rule_removed', severity: 'medium', message: `access rule ${id} removed`, details: { ...byFields(by), id } });
   }
 
   /** At accept: global rules only. */

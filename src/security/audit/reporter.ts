@@ -6,10 +6,10 @@
  * number of refusals folded into it; and at most `maxPerSecond` such events leave in any one second.
  */
 import { LRUCache } from 'lru-cache';
-import type { EventBus, SecurityEvent, Severity } from '../events.js';
-import type { RefusalSource } from '../proxy/hooks.js';
-import type { Clock } from './clock.js';
-import type { GateReport } from './gate.js';
+import type { EventBus, SecurityEvent, Severity } from '../../events.js';
+import type { RefusalSource } from '../../proxy/hooks.js';
+import type { Clock } from '../clock.js';
+import type { GateReport } from '../admission/gate.js';
 
 export interface SecurityCounters {
   /** Connections refused by the gate, by source. */
@@ -41,7 +41,27 @@ export function emptyCounters(): SecurityCounters {
   };
 }
 
-export class Reporter {
+/** Who asked for a change: the admin principal ("token:ops") and its client address, or a part of the system. */
+export interface ActionBy {
+  actor: string;
+  clientIp?: string;
+}
+
+/** The audit fields of an action: `actor` (the audit line's actor) and, from the admin plane, `clientIp`. */
+export function byFields(by: ActionBy | undefined, fallback = 'system'): { actor: string; clientIp?: string } {
+  return by?.clientIp === undefined ? { actor: by?.actor ?? fallback } : { actor: by.actor, clientIp: by.clientIp };
+}
+
+export type SecurityEventInput = Omit<SecurityEvent, 'at'> & { at?: number };
+
+/** What a service needs to speak: emit (throttled or not) and the shared counters. Reporter is the default. */
+export interface SecurityEventSink {
+  readonly counters: SecurityCounters;
+  emit(event: SecurityEventInput): void;
+  emitThrottled(key: string, event: Omit<SecurityEvent, 'at'>): void;
+}
+
+export class Reporter implements SecurityEventSink {
   readonly counters = emptyCounters();
   private readonly throttle = new LRUCache<string, { at: number; folded: number }>({ max: 20_000 });
 
@@ -55,7 +75,7 @@ export class Reporter {
   private second = 0;
   private inSecond = 0;
 
-  emit(event: Omit<SecurityEvent, 'at'> & { at?: number }): void {
+  emit(event: SecurityEventInput): void {
     this.counters.eventsEmitted++;
     this.bus.emit('security.event', { ...event, at: event.at ?? this.clock.now() });
   }

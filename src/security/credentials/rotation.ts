@@ -7,10 +7,10 @@
  */
 import { appendFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { formatSecret, generateSecret } from '../protocol/secrets.js';
-import { proxyLinks, type ProxyLinks } from '../protocol/links.js';
-import type { SecretMode } from '../events.js';
-import { SecurityError } from './errors.js';
+import { formatSecret, generateSecret } from '../../protocol/secrets.js';
+import { proxyLinks, type ProxyLinks } from '../../protocol/links.js';
+import type { SecretMode } from '../../events.js';
+import { SecurityError } from '../errors.js';
 import type { TokenStore } from './tokens.js';
 import type { SessionManager } from './sessions.js';
 

@@ -4,8 +4,8 @@
  * public `handle` (first 16 hex of that hash) names a session for listing and revocation.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Clock } from './clock.js';
-import { SecurityError } from './errors.js';
+import type { Clock } from '../clock.js';
+import { SecurityError } from '../errors.js';
 import type { AccessLevel } from './levels.js';
 
 export const SESSION_PREFIX = 'mss_';

@@ -7,8 +7,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Clock } from './clock.js';
-import { SecurityError, invalid } from './errors.js';
+import type { Clock } from '../clock.js';
+import { SecurityError, invalid } from '../errors.js';
 import { AccessLevel, levelName, parseLevel, type LevelName } from './levels.js';
 
 export const TOKEN_PREFIX = 'mts_';

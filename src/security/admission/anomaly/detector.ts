@@ -14,9 +14,9 @@
  * A threat stays active until `threat_ttl` after its last sighting; a repeat only updates it (one event per
  * threat, plus one if its severity rises). What happens next (report or block) is the caller's policy.
  */
-import type { EventBus, Severity } from '../../events.js';
-import type { Clock } from '../clock.js';
-import type { AnomalyConfig } from '../config.js';
+import type { EventBus, Severity } from '../../../events.js';
+import type { Clock } from '../../clock.js';
+import type { AnomalyConfig } from '../../config.js';
 import { normaliseIp, subnetOf } from '../ip.js';
 import { EwmaBaseline } from './baseline.js';
 import { DistinctWindow, SlidingCounter } from './windows.js';

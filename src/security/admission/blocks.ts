@@ -3,10 +3,13 @@
  * or a FireHOL netset file. Membership goes through a prefix-indexed CidrSet (rebuilt on change), expiry is lazy on
  * lookup plus `sweep()` on a timer. Runtime blocks are written to the StateStore (with their TTL) so a
  * restart — or another process on the same Redis — sees them. The admin plane never consults this list.
+ * Each change is one `block.added` / `block.removed` / `block.expired` event carrying who asked for it.
  */
-import type { StateStore } from '../state/store.js';
-import type { Clock } from './clock.js';
-import { SecurityError, invalid } from './errors.js';
+import { parseDuration } from '../../config/units.js';
+import type { StateStore } from '../../state/store.js';
+import { byFields, type ActionBy, type SecurityEventSink } from '../audit/reporter.js';
+import type { Clock } from '../clock.js';
+import { SecurityError, invalid } from '../errors.js';
 import { cidrContains, CidrSet, parseCidr, type Cidr } from './ip.js';
 
 export type BlockSource = 'api' | 'anomaly' | 'file' | 'config';
@@ -20,6 +23,16 @@ export interface BlockEntry {
   createdAt: number;
   /** Epoch ms; undefined = until removed. */
   expiresAt?: number;
+}
+
+export interface BlockOptions {
+  /** Milliseconds or a duration text ("10m"); none = until removed. */
+  ttl?: number | string;
+  ttlMs?: number;
+  source?: BlockSource;
+  actor?: string;
+  /** The admin client's address, for the audit line. */
+  clientIp?: string;
 }
 
 export interface BlockMatch {
@@ -39,7 +52,7 @@ export class BlockManager {
   constructor(
     private readonly clock: Clock,
     private readonly store: StateStore | undefined,
-    private readonly onExpired: (entry: BlockEntry) => void = () => {},
+    private readonly events?: SecurityEventSink,
   ) {}
 
   /** Load runtime blocks persisted by an earlier run (or another process). */
@@ -69,10 +82,15 @@ export class BlockManager {
     this.dynamicSet = new CidrSet([...this.entries.values()].map((e) => e.cidr));
   }
 
-  /** `ttlMs` 0 or undefined = permanent. Re-blocking the same CIDR replaces its reason and expiry. */
-  add(ipOrCidr: string, reason: string, options: { ttlMs?: number; source?: BlockSource; actor?: string } = {}): BlockEntry {
+  /** block_ip_address: a TTL of 0 or none = permanent. Re-blocking the same CIDR replaces its reason and expiry. */
+  add(ipOrCidr: string, reason: string, options: BlockOptions = {}): BlockEntry {
+    let ttlMs = options.ttlMs;
+    if (options.ttl !== undefined) {
+      ttlMs = typeof options.ttl === 'number' ? options.ttl : parseDuration(options.ttl);
+      if (ttlMs === undefined) throw invalid('ttl', `"${options.ttl}" is not a duration (use e.g. "10m", "1h")`);
+    }
     if (typeof reason !== 'string' || reason.length === 0 || reason.length > 500) throw invalid('reason', 'a reason of 1–500 characters is required');
-    if (options.ttlMs !== undefined && (!Number.isFinite(options.ttlMs) || options.ttlMs < 0)) throw invalid('ttl', 'must be a positive duration');
+    if (ttlMs !== undefined && (!Number.isFinite(ttlMs) || ttlMs < 0)) throw invalid('ttl', 'must be a positive duration');
     const cidr = parseCidr(ipOrCidr, 'ip');
     const now = this.clock.now();
     const entry: BlockEntry = {
@@ -81,19 +99,28 @@ export class BlockManager {
       source: options.source ?? 'api',
       actor: options.actor,
       createdAt: now,
-      expiresAt: options.ttlMs ? now + options.ttlMs : undefined,
+      expiresAt: ttlMs ? now + ttlMs : undefined,
     };
     this.entries.set(cidr.text, { entry, cidr });
     this.rebuild();
     if (this.store) {
-      const ttl = options.ttlMs || undefined;
+      const ttl = ttlMs || undefined;
       void this.store.set(`block:${cidr.text}`, JSON.stringify(entry), ttl).catch(() => {});
       void this.store.sadd(INDEX_KEY, cidr.text).catch(() => {});
+    }
+    if (this.events) {
+      this.events.counters.blocksAdded++;
+      // An anomaly block is reported by its threat event (action "blocked"): one line per action.
+      if (entry.source !== 'anomaly') {
+        const by = byFields({ actor: options.actor ?? 'system', clientIp: options.clientIp });
+        const expiresAt = entry.expiresAt && new Date(entry.expiresAt).toISOString();
+        this.events.emit({ type: 'block.added', severity: 'medium', message: `blocked ${entry.cidr}: ${reason}`, ip: entry.cidr, details: { reason, source: entry.source, ...by, expiresAt } });
+      }
     }
     return { ...entry };
   }
 
-  remove(ipOrCidr: string): BlockEntry {
+  remove(ipOrCidr: string, by?: ActionBy): BlockEntry {
     const cidr = parseCidr(ipOrCidr, 'ip');
     const found = this.entries.get(cidr.text);
     if (!found) throw new SecurityError('ERR_SECURITY_NOT_FOUND', `no block for ${cidr.text}`, { field: 'ip' });
@@ -103,7 +130,9 @@ export class BlockManager {
       void this.store.del(`block:${cidr.text}`).catch(() => {});
       void this.store.srem(INDEX_KEY, cidr.text).catch(() => {});
     }
-    return found.entry;
+    const entry = found.entry;
+    this.events?.emit({ type: 'block.removed', severity: 'medium', message: `unblocked ${entry.cidr}`, ip: entry.cidr, details: { ...byFields(by), reason: entry.reason } });
+    return entry;
   }
 
   list(): BlockEntry[] {
@@ -113,10 +142,6 @@ export class BlockManager {
 
   get size(): number {
     return this.entries.size + this.fileEntries;
-  }
-
-  get fileSize(): number {
-    return this.fileEntries;
   }
 
   setFileList(set: CidrSet, entries: number): void {
@@ -143,7 +168,7 @@ export class BlockManager {
     return undefined;
   }
 
-  /** Drops expired blocks; returns them (the layer audits each). */
+  /** Drops expired blocks, reporting each; returns them. */
   sweep(): BlockEntry[] {
     const now = this.clock.now();
     const gone: BlockEntry[] = [];
@@ -156,7 +181,9 @@ export class BlockManager {
     }
     if (gone.length > 0) {
       this.rebuild();
-      for (const entry of gone) this.onExpired(entry);
+      for (const entry of gone) {
+        this.events?.emit({ type: 'block.expired', severity: 'info', message: `block on ${entry.cidr} expired`, ip: entry.cidr, details: { reason: entry.reason, source: entry.source } });
+      }
     }
     return gone;
   }

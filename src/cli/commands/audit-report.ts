@@ -1,27 +1,16 @@
 /**
- * audit_security() with the admin plane's own findings merged in (remote exposure without TLS, wide allow
- * lists), for `mtshield audit [--config FILE] [--json] [--fail-on SEVERITY]` and POST /api/v1/audit/run.
+ * The body of `mtshield audit [--config FILE] [--json] [--fail-on SEVERITY]`: builds the security layer over a
+ * config without timers, runs audit_security() with the admin plane's own findings merged in, prints it.
  */
 import pino from 'pino';
-import { buildConfig, loadConfigFile } from '../config/index.js';
-import type { MtShieldConfig } from '../config/types.js';
-import { EventBus, type Severity } from '../events.js';
-import { loadKernels } from '../kernels/index.js';
-import { renderText, type ReportFinding } from '../security/report.js';
-import { createSecurityLayer, type SecurityReport } from '../security/index.js';
-import type { AdminConfig } from './config.js';
-import { adminFindings } from './findings.js';
+import { buildConfig, loadConfigFile } from '../../config/index.js';
+import type { MtShieldConfig } from '../../config/types.js';
+import { EventBus, type Severity } from '../../events.js';
+import { loadKernels } from '../../kernels/index.js';
+import { createSecurityLayer, type SecurityReport } from '../../security/index.js';
+import { withAdminFindings } from '../../admin/findings.js';
 
 const SEVERITIES: Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
-
-export function withAdminFindings(report: SecurityReport, admin: AdminConfig): SecurityReport {
-  const extra: ReportFinding[] = adminFindings(admin);
-  const findings = [...report.findings, ...extra];
-  const counts = { ...report.counts };
-  for (const finding of extra) counts[finding.severity]++;
-  const merged = { ...report, findings, counts };
-  return { ...merged, text: renderText(merged) };
-}
 
 /** Runs the report over a config file (or the built-in defaults); returns the process exit code. */
 export async function runAuditReport(options: { config?: string; json?: boolean; failOn?: string }): Promise<number> {

@@ -3,7 +3,7 @@
  * CIDR sets, and the aggregation subnets the anomaly detector counts by (/24 for v4, /64 for v6).
  */
 import ipaddr from 'ipaddr.js';
-import { invalid } from './errors.js';
+import { invalid } from '../errors.js';
 
 export type IpFamily = 'ipv4' | 'ipv6';
 

@@ -1,7 +1,8 @@
 /**
- * pino logger for the data plane: NDJSON to stdout (or a given stream), secrets redacted by path. One child
- * logger per connection carries its id; per-connection lines are at debug level (info at 10k connections is
- * noise).
+ * The process logger: pino, NDJSON to stdout (or a given stream), secrets redacted by path — proxy secrets and
+ * links, and the admin plane's credentials (bearer headers, token hashes, session ids, passphrases). Every part
+ * takes a `Logger` handed down from the process entry (src/service.ts, the CLI); the data plane keeps one child
+ * per connection with per-connection lines at debug level (info at 10k connections is noise).
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
 

@@ -5,10 +5,12 @@
  *   enforce(v?)     makes the latest staged version — or any version in the history — the active one.
  * Version 1 is the config file's [policy]; a reload (SIGHUP) sets the file's document as a new version.
  * Readers call `mode(rule)` / `rule(name)` on every decision, so a change applies to the next connection.
+ * Each set is one `policy.set` event and each enforce one `policy.enforced` event, naming who did it.
  */
-import type { Clock } from './clock.js';
-import { invalid } from './errors.js';
-import { policyRulesInputSchema, type PolicyMode, type PolicyRuleName, type PolicyRules, type PolicyRulesInput } from './policy-schema.js';
+import { byFields, type ActionBy, type SecurityEventSink } from '../audit/reporter.js';
+import type { Clock } from '../clock.js';
+import { invalid } from '../errors.js';
+import { policyRulesInputSchema, type PolicyMode, type PolicyRuleName, type PolicyRules, type PolicyRulesInput } from './schema.js';
 
 export interface PolicyVersion {
   version: number;
@@ -43,6 +45,18 @@ export function policyDocumentOf(rules: PolicyRules): PolicyRulesInput {
   return out as PolicyRulesInput;
 }
 
+export interface PolicySetOptions {
+  actor?: string;
+  /** The admin client's address, for the audit line. */
+  clientIp?: string;
+  /** false: store the version without making it active. */
+  enforce?: boolean;
+}
+
+function modes(rules: PolicyRules): Record<string, string> {
+  return Object.fromEntries(Object.entries(rules).map(([name, rule]) => [name, rule.mode]));
+}
+
 export class PolicyStore {
   private readonly versions: PolicyVersion[] = [];
   private activeIndex = 0;
@@ -52,6 +66,7 @@ export class PolicyStore {
   constructor(
     initial: PolicyRules | undefined,
     private readonly clock: Clock,
+    private readonly events?: SecurityEventSink,
     private readonly keep = 50,
   ) {
     const rules = initial ?? parsePolicyDocument({});
@@ -62,13 +77,6 @@ export class PolicyStore {
   onChange(listener: (active: PolicyVersion, previous: PolicyVersion | undefined) => void): void {
     this.listeners.push(listener);
   }
-
-  /** Called when a new version is stored (before it is enforced). */
-  onSet(listener: (stored: PolicyVersion) => void): void {
-    this.setListeners.push(listener);
-  }
-
-  private readonly setListeners: ((stored: PolicyVersion) => void)[] = [];
 
   active(): PolicyVersion {
     return this.versions[this.activeIndex]!;
@@ -91,16 +99,16 @@ export class PolicyStore {
   }
 
   /** Validates and stores a new version; enforces it too unless `enforce: false`. */
-  set(document: unknown, options: { actor?: string; enforce?: boolean } = {}): PolicyVersion {
+  set(document: unknown, options: PolicySetOptions = {}): PolicyVersion {
     return this.store(parsePolicyDocument(document), structuredClone(document ?? {}) as PolicyRulesInput, options);
   }
 
   /** Stores rules parsed elsewhere (the config schema on SIGHUP). */
-  setRules(rules: PolicyRules, options: { actor?: string; enforce?: boolean } = {}): PolicyVersion {
+  setRules(rules: PolicyRules, options: PolicySetOptions = {}): PolicyVersion {
     return this.store(rules, policyDocumentOf(rules), options);
   }
 
-  private store(rules: PolicyRules, document: PolicyRulesInput, options: { actor?: string; enforce?: boolean }): PolicyVersion {
+  private store(rules: PolicyRules, document: PolicyRulesInput, options: PolicySetOptions): PolicyVersion {
     const last = this.versions.at(-1)!;
     const entry: PolicyVersion = {
       version: last.version + 1,
@@ -115,18 +123,22 @@ export class PolicyStore {
       this.versions.splice(0, drop);
       this.activeIndex = Math.max(0, this.activeIndex - drop);
     }
-    for (const listener of this.setListeners) listener(entry);
-    if (options.enforce !== false) this.enforce(entry.version);
+    const by = byFields({ actor: entry.actor, clientIp: options.clientIp });
+    const staged = options.enforce === false ? ' (staged)' : '';
+    this.events?.emit({ type: 'policy.set', severity: 'medium', message: `policy version ${entry.version} stored by ${entry.actor}${staged}`, details: { ...by, version: entry.version, modes: modes(rules), document } });
+    if (options.enforce !== false) this.enforce(entry.version, by);
     return { ...entry };
   }
 
   /** Activates `version` (default: the newest). */
-  enforce(version?: number): PolicyVersion {
+  enforce(version?: number, by?: ActionBy): PolicyVersion {
     const index = version === undefined ? this.versions.length - 1 : this.versions.findIndex((v) => v.version === version);
     if (index < 0) throw invalid('version', `no policy version ${version} (kept: ${this.versions.map((v) => v.version).join(', ')})`);
     const previous = this.active();
     this.activeIndex = index;
     const active = this.active();
+    const was = active === previous ? 'already active' : `was ${previous.version}`;
+    this.events?.emit({ type: 'policy.enforced', severity: 'medium', message: `policy version ${active.version} active (${was})`, details: { ...byFields(by), version: active.version, previous: previous.version, modes: modes(active.rules) } });
     if (active !== previous) for (const listener of this.listeners) listener(active, previous);
     return { ...active };
   }
