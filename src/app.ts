@@ -1,14 +1,15 @@
 /**
- * The whole process as `mtshield run` assembles it: kernel registry → security layer (gate, shaper, shared
- * replay cache) → proxy service → admin plane. The data plane never imports the security or admin code;
- * this file is the one place that wires them together.
+ * The whole process as `mtshield run` assembles it: kernel registry → security layer → proxy service → admin
+ * plane. The proxy gets the layer's data port (gate, shaper, shared replay cache: src/security/ports.ts), the
+ * admin plane its admin port (the services themselves). The data plane never imports the security or admin
+ * code; this file is the one place that wires them together.
  */
 import type { Logger } from 'pino';
 import { adminEnabled, startAdmin, type AdminPlane } from './admin/index.js';
 import type { MtShieldConfig } from './config/types.js';
 import { EventBus } from './events.js';
 import { loadKernels, type KernelRegistry } from './kernels/index.js';
-import { createSecurityLayer, type SecurityLayer } from './security/index.js';
+import { createSecurityLayer, type SecurityDataPort, type SecurityLayer } from './security/index.js';
 import { startService, type Service } from './service.js';
 
 export interface App {
@@ -24,16 +25,10 @@ export async function startApp(config: MtShieldConfig, logger: Logger): Promise<
   const bus = new EventBus();
   const registry = await loadKernels({ logger: logger.child({ part: 'kernels' }) });
   const security = await createSecurityLayer({ config, bus, logger: logger.child({ part: 'security' }), kernels: registry });
+  const data: SecurityDataPort = security;
   let service: Service;
   try {
-    service = await startService(config, {
-      bus,
-      logger,
-      registry,
-      gate: security.gate,
-      shaper: security.shaper,
-      replay: security.replayCache,
-    });
+    service = await startService(config, { bus, logger, registry, gate: data.gate, shaper: data.shaper, replay: data.replayCache });
   } catch (err) {
     await security.close();
     throw err;

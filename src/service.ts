@@ -9,7 +9,7 @@ import { EventBus } from './events.js';
 import { loadKernels } from './kernels/index.js';
 import { nodeCipherSource, type StreamCipherSource } from './proxy/cipher.js';
 import type { BandwidthShaper, ConnectionGate } from './proxy/hooks.js';
-import { createLogger } from './proxy/logger.js';
+import { createLogger } from './log/logger.js';
 import { ProxyServer } from './proxy/server.js';
 import type { ReplayCache } from './protocol/replay.js';
 import type { UsageStore } from './proxy/usage-store.js';

@@ -1,5 +1,5 @@
 /**
- * Framing-scanner cases: the kernels behind src/kernels/framing.ts (frameScan for abridged, intermediate
+ * Framing-scanner cases: the kernels behind src/kernels/optional/framing.ts (frameScan for abridged, intermediate
  * and padded intermediate; tlsSplit for `17 03 03` records — docs/kernel-abi.md "framing") in both builds,
  * against the TypeScript codecs of src/protocol (FrameDecoder, TlsRecordReader) as the `js` line.
  * Each case scans a buffer of about 64 KiB filled with complete frames whose payload is the case's size
@@ -7,7 +7,7 @@
  * encoded before it is timed.
  */
 import { randomBytes } from 'node:crypto';
-import { loadFramingKernel, type FramingKernel } from '../../src/kernels/framing.js';
+import { loadFramingKernel, type FramingKernel } from '../../src/kernels/optional/framing.js';
 import { FrameDecoder, encodeFrame, type FramingKind } from '../../src/protocol/framing.js';
 import { MAX_RECORD_PAYLOAD, TlsRecordReader, wrapRecords } from '../../src/protocol/tls-records.js';
 import type { CaseResult } from './results.js';

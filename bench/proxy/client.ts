@@ -1,6 +1,6 @@
 /**
  * The load generator's client: the real client side of the handshake, built from src/protocol
- * (wire.md "Obfuscated2 header", "Fake TLS"), then an encrypted byte stream in both directions.
+ * (docs/protocol.md: obfuscated2 header, fake TLS), then an encrypted byte stream in both directions.
  *
  *   dd:  64-byte obfuscated2 header (tag dd dd dd dd, padded intermediate) ‖ AES-256-CTR payload
  *   ee:  ClientHello ─▶ ServerHello, CCS, app-data (HMAC'd server random) ─▶ CCS ‖ 17 03 03 records
@@ -145,7 +145,7 @@ function streamClient(
   return { client, feed };
 }
 
-/** A padded-intermediate frame: u32 LE length (payload + padding), payload, padding (wire.md "Framings"). */
+/** A padded-intermediate frame: u32 LE length (payload + padding), payload, padding (docs/protocol.md, framings). */
 export function paddedFrame(payload: Uint8Array, padding = 0): Uint8Array {
   const frame = new Uint8Array(4 + payload.length + padding);
   new DataView(frame.buffer).setUint32(0, payload.length + padding, true);

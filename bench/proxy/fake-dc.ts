@@ -1,6 +1,6 @@
 /**
  * An echo "data centre" for the proxy benchmark: accepts the proxy's obfuscated2 header with no secret
- * (wire.md "Proxy → DC": keys are the header's own key material), then decrypts what arrives and sends
+ * (docs/protocol.md "Proxy → DC": keys are the header's own key material), then decrypts what arrives and sends
  * it back re-encrypted with its own write keys, byte for byte, honouring backpressure. It never parses
  * frames: in direct mode the link is a byte stream.
  */

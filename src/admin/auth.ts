@@ -1,13 +1,13 @@
 /**
  * Admin API credentials (RFC 6750 bearer tokens): `Authorization: Bearer <token or session id>`. The
- * security layer's AuthService (src/security/auth.ts) decides — token store, sessions, strong_auth policy,
+ * security layer's AuthService (src/security/credentials/auth.ts) decides — token store, sessions, strong_auth policy,
  * failed attempts per IP (429 past `security.auth_failures_per_minute`), their counters and their audit;
  * this module only turns its answer into a principal or a typed error.
  */
 import { SecurityError } from '../security/errors.js';
 import { AdminRequestError } from './http.js';
-import type { AuthResult } from '../security/auth.js';
-import type { AccessLevel } from '../security/levels.js';
+import type { AuthResult } from '../security/credentials/auth.js';
+import type { AccessLevel } from '../security/credentials/levels.js';
 
 export interface Principal {
   /** The token's name (never the token). */

@@ -1,39 +1,13 @@
 /**
- * What the admin plane uses from the other parts (docs/contracts.md), as narrow structural types over their
- * real classes: the security layer's stores (src/security/*), the proxy service (src/service.ts) and the
- * kernel registry (src/kernels/). The admin plane adds no security logic of its own: it routes, validates,
- * authorises and audits.
+ * What the admin plane uses from the other parts (docs/architecture.md), as narrow structural types over their
+ * real classes: the security layer's admin port (src/security/ports.ts), the proxy service (src/service.ts) and
+ * the kernel registry (src/kernels/). The admin plane adds no security logic of its own: it routes, validates,
+ * authorises and audits what the services do not report themselves.
  */
 import type { MtShieldConfig } from '../config/types.js';
 import type { EventBus } from '../events.js';
 import type { UserInfo, UserSpec, UserUsage } from '../proxy/users.js';
-import type { AccessControl } from '../security/acl.js';
-import type { AuditEntry, AuditInput } from '../security/audit-log.js';
-import type { AuthService } from '../security/auth.js';
-import type { BlockEntry } from '../security/blocks.js';
-import type { PolicyStore } from '../security/policy.js';
-import type { SessionManager } from '../security/sessions.js';
-import type { TokenStore } from '../security/tokens.js';
-import type { SecurityCountersLike } from './metrics.js';
-import type { SecurityReport } from '../security/report.js';
-
-export interface SecurityPort {
-  acl: Pick<AccessControl, 'list' | 'add' | 'remove'> & { readonly defaultDecision: 'allow' | 'deny' };
-  blocks: {
-    add(ipOrCidr: string, reason: string, options?: { ttlMs?: number; source?: 'api'; actor?: string }): BlockEntry;
-    remove(ipOrCidr: string, actor?: string): BlockEntry;
-    list(): BlockEntry[];
-  };
-  policies: Pick<PolicyStore, 'active' | 'history' | 'set' | 'enforce'>;
-  auth: Pick<AuthService, 'authenticate' | 'createSession' | 'checkAdminListen'>;
-  tokens: Pick<TokenStore, 'create' | 'revoke' | 'list'>;
-  sessions: Pick<SessionManager, 'revoke' | 'revokeByToken' | 'list'>;
-  activeThreats(): unknown[];
-  counters(): SecurityCountersLike;
-  audit: { append(input: AuditInput): AuditEntry; recent(n?: number): AuditEntry[]; readonly file?: string };
-  auditSecurity(): Promise<SecurityReport>;
-  rotateEncryptionKeys(options: Record<string, unknown>): unknown;
-}
+import type { SecurityAdminPort } from '../security/ports.js';
 
 export interface UsersPort {
   list(): UserInfo[];
@@ -61,7 +35,7 @@ export interface KernelsPort {
 export interface AdminContext {
   config: Pick<MtShieldConfig, 'admin'> & Partial<Pick<MtShieldConfig, 'server' | 'users' | 'link'>>;
   bus: EventBus;
-  security: SecurityPort;
+  security: SecurityAdminPort;
   proxy?: ProxyPort;
   kernels?: KernelsPort;
 }

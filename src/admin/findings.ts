@@ -3,6 +3,7 @@
  * without TLS (the `allow_insecure_remote` override), allow lists that admit every address, no tokens.
  */
 import type { Severity } from '../events.js';
+import { renderText, type ReportFinding, type SecurityReport } from '../security/audit/report.js';
 import type { AdminConfig } from '../config/index.js';
 import { isLoopbackHost, parseListen } from './net.js';
 
@@ -36,3 +37,12 @@ export function adminFindings(admin: AdminConfig): AdminFinding[] {
   return findings;
 }
 
+/** audit_security() with the admin findings merged in (for `mtshield audit` and POST /api/v1/audit/run). */
+export function withAdminFindings(report: SecurityReport, admin: AdminConfig): SecurityReport {
+  const extra: ReportFinding[] = adminFindings(admin);
+  const findings = [...report.findings, ...extra];
+  const counts = { ...report.counts };
+  for (const finding of extra) counts[finding.severity]++;
+  const merged = { ...report, findings, counts };
+  return { ...merged, text: renderText(merged) };
+}

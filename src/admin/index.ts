@@ -8,7 +8,7 @@ import type pino from 'pino';
 import { packagePath } from '../util/paths.js';
 import { createAuthenticator } from './auth.js';
 import type { AdminConfig } from '../config/index.js';
-import type { AdminContext, KernelsPort, ProxyPort, SecurityPort } from './deps.js';
+import type { AdminContext, KernelsPort, ProxyPort } from './deps.js';
 import type { EventStream } from './event-stream.js';
 import { createMetrics, type AdminMetrics } from './metrics.js';
 import type { Route } from './router.js';
@@ -75,7 +75,6 @@ export async function startAdmin(options: StartAdminOptions): Promise<AdminPlane
     bus,
     version: options.version ?? packageVersion(),
     processMetrics: options.processMetrics,
-    activeThreats: () => security.activeThreats().length,
     securityCounters: () => security.counters(),
     kernelsInUse: () => kernelsInUse(options.kernels),
   });
@@ -122,7 +121,8 @@ function kernelsInUse(kernels: KernelsPort | undefined): { algorithm: string; ba
   return Object.keys(status.chosen ?? {}).map((algorithm) => ({ algorithm, backend: kernels.chosen(algorithm, KERNEL_INFO_SIZE) }));
 }
 
-export type { AdminContext, SecurityPort, ProxyPort, KernelsPort };
+export type { AdminContext, ProxyPort, KernelsPort };
+export type { SecurityAdminPort } from '../security/ports.js';
 export { adminFindings } from './findings.js';
-export { withAdminFindings } from './audit-report.js';
+export { withAdminFindings } from './findings.js';
 export { defaultAdminConfig, type AdminConfig } from '../config/index.js';

@@ -2,7 +2,8 @@
  * Prometheus metrics (text exposition format 0.0.4, https://prometheus.io/docs/instrumenting/exposition_formats/)
  * via prom-client on a Registry of our own, every name prefixed `mtshield_`, counters ending `_total`, base
  * units (`_bytes`, `_seconds`), build facts in `mtshield_build_info`. Fed from the EventBus (src/events.ts)
- * and, at scrape time, from the security layer (active threats) and the kernel registry (kernel in use).
+ * and, at scrape time, from the security layer's counter snapshot (the same one /api/v1/stats reads) and the
+ * kernel registry (kernel in use).
  * Labels come from bounded sets only: user names from the operator's config, reasons from enums — never a
  * client IP and never a secret.
  */
@@ -12,11 +13,9 @@ import type { EventBus, MtShieldEvents } from '../events.js';
 export interface MetricsSources {
   bus: EventBus;
   version: string;
-  /** Number of threats the anomaly detector currently holds. */
-  activeThreats?: () => number;
   /** Backend in use per algorithm, read at scrape time. */
   kernelsInUse?: () => { algorithm: string; backend: string }[];
-  /** The security layer's running counters (src/security/reporter.ts SecurityCounters), read at scrape time. */
+  /** The security layer's counter snapshot (SecurityAdminPort.counters(), src/security/ports.ts), read at scrape time. */
   securityCounters?: () => SecurityCountersLike;
   /** Process metrics (heap, CPU, event loop lag); off in tests that count families. */
   processMetrics?: boolean;
@@ -28,6 +27,8 @@ export interface SecurityCountersLike {
   authAttempts: { ok: number; failed: number; rateLimited: number };
   threatsTotal: number;
   blocksAdded: number;
+  /** Threats the anomaly detector holds now. */
+  threatsActive: number;
 }
 
 export const PENDING_USER = '_unidentified';
@@ -131,7 +132,7 @@ export function createMetrics(sources: MetricsSources): AdminMetrics {
     help: 'Threats the anomaly detector currently holds.',
     registers,
     collect() {
-      this.set(sources.activeThreats?.() ?? 0);
+      this.set(counters()?.threatsActive ?? 0);
     },
   });
   new Gauge({

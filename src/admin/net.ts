@@ -4,7 +4,7 @@
  * and never consults the proxy's blocks, so a block can never lock the operator out.
  */
 import { MtShieldError } from '../errors.js';
-import { CidrSet, parseCidr } from '../security/ip.js';
+import { CidrSet, parseCidr } from '../security/admission/ip.js';
 import { normaliseIp as normaliseSecurityIp, parseHostPort, type HostPort } from '../vocabulary/index.js';
 
 export class AdminConfigError extends MtShieldError {

@@ -10,7 +10,7 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { z } from 'zod';
 import { isMtShieldError } from '../errors.js';
-import { AccessLevel, levelName } from '../security/levels.js';
+import { AccessLevel, levelName } from '../security/credentials/levels.js';
 import { AdminRequestError, Reply, parseJsonBody, readBody, snapshotRequest, type RequestSnapshot } from './http.js';
 import type { AdminAuthenticator, Principal } from './auth.js';
 import type { AllowList } from './net.js';

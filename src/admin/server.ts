@@ -14,7 +14,7 @@ import { accessSync, constants } from 'node:fs';
 import uWS, { type TemplatedApp, type us_listen_socket } from 'uWebSockets.js';
 import type pino from 'pino';
 import type { EventBus } from '../events.js';
-import { AccessLevel } from '../security/levels.js';
+import { AccessLevel } from '../security/credentials/levels.js';
 import type { AdminConfig } from '../config/index.js';
 import type { AdminAuthenticator, Principal } from './auth.js';
 import { EventStream, type SubscriberData } from './event-stream.js';

@@ -36,12 +36,6 @@ export class KernelAuthFailedError extends KernelError {
   }
 }
 
-export class KernelSelfTestFailedError extends KernelError {
-  constructor(message: string) {
-    super('ERR_KERNEL_SELFTEST_FAILED', message);
-  }
-}
-
 export type SwapRefusal = 'read' | 'hash' | 'invalid' | 'abi' | 'selftest' | 'coverage';
 
 export class KernelSwapRefusedError extends KernelError {

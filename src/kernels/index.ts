@@ -12,21 +12,21 @@ import { pino, type Logger } from 'pino';
 import type { Algorithm, BackendName } from './types.js';
 import { createNativeBackend } from './backends/native.js';
 import { createJsBackend } from './backends/js.js';
-import { loadWasmEntry, shippedBuildPath, shippedHashes, testedEntry, type BackendEntry } from './load.js';
+import { loadWasmEntry, shippedBuildPath, shippedHashes, testedEntry, type BackendEntry } from './verify/load.js';
 import { Registry, type KernelRegistry } from './registry.js';
-import { createSwapper } from './swap.js';
-import { forcedBackends } from './config.js';
-import { calibrate, type Calibration } from './calibrate.js';
-import { cacheFile, cacheKey, defaultCacheDir, needsRemeasure, quieterCalibration, readCalibration, writeCalibration } from './cache.js';
-import { cpuInfo } from './cpu.js';
+import { createSwapper } from './verify/swap.js';
+import { forcedBackends } from './choose/config.js';
+import { calibrate, type Calibration } from './choose/calibrate.js';
+import { cacheFile, cacheKey, defaultCacheDir, needsRemeasure, quieterCalibration, readCalibration, writeCalibration } from './choose/cache.js';
+import { cpuInfo } from './choose/cpu.js';
 
 export * from './types.js';
 export * from './errors.js';
 export type { KernelRegistry } from './registry.js';
 export { constantTimeEqual } from './validate.js';
-export { cpuInfo } from './cpu.js';
+export { cpuInfo } from './choose/cpu.js';
 export { wasmSimdSupported } from './wasm/build.js';
-export { envName } from './config.js';
+export { envName } from './choose/config.js';
 
 export interface LoadKernelsOptions {
   /** Force a backend per algorithm (config `kernels.backend`); env MTSHIELD_KERNEL[_<ALG>] also forces. */

@@ -24,14 +24,14 @@ import type {
 } from './types.js';
 import { AEAD_ALGORITHMS, ALGORITHMS, BACKEND_NAMES, SIZE_CLASSES } from './types.js';
 import { KernelUnsupportedError } from './errors.js';
-import { costAt, costRow, sizeClassIndex } from './costs.js';
-import { AdaptiveCtr, planAdaptive, type AdaptivePlan } from './adaptive-ctr.js';
-import { DispatchAead, type ChoiceBoard } from './aead-dispatch.js';
-import { AdaptiveCbc } from './adaptive-cbc.js';
-import type { BackendEntry } from './load.js';
+import { costAt, costRow, sizeClassIndex } from './choose/costs.js';
+import { AdaptiveCtr, planAdaptive, type AdaptivePlan } from './streams/adaptive-ctr.js';
+import { DispatchAead, type ChoiceBoard } from './streams/aead-dispatch.js';
+import { AdaptiveCbc } from './streams/adaptive-cbc.js';
+import type { BackendEntry } from './verify/load.js';
 import type { WasmBackend } from './wasm/backend.js';
 import { wasmSimdSupported } from './wasm/build.js';
-import { cpuInfo } from './cpu.js';
+import { cpuInfo } from './choose/cpu.js';
 
 export interface KernelRegistry {
   backends(alg: Algorithm): BackendName[];

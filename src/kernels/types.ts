@@ -36,11 +36,25 @@ export const BACKEND_NAMES: readonly BackendName[] = ['wasm-simd', 'wasm', 'nati
 /** Message-size classes the registry calibrates and chooses for (bytes). */
 export const SIZE_CLASSES: readonly number[] = [64, 256, 1024, 4096, 16384, 65536];
 
-/** A keyed stream cipher (AES-256-CTR): XORs keystream, state carried across calls. */
+/**
+ * A keyed stream cipher (AES-256-CTR): XORs keystream, state carried across calls. Everything the relay uses is
+ * declared here, and every backend implements all of it (docs/kernels.md "Streams").
+ */
 export interface StreamCipher {
   /** Returns `data.length` bytes; writes into `out` when given (`out === data` works in place). */
   update(data: Uint8Array, out?: Uint8Array): Uint8Array;
-  /** Wipes the key material; any later call throws ERR_KERNEL_DESTROYED. */
+  /**
+   * Encrypts `data` wherever it is cheapest: in place on WASM and js, into node:crypto's fresh output on native
+   * (which cannot write in place; copying back would cost a second pass). The caller uses the returned bytes and
+   * no longer relies on `data`.
+   */
+  transform(data: Uint8Array): Uint8Array;
+  /**
+   * Drops per-stream cipher contexts while the stream is idle (a WASM arena slot, a node:crypto cipher); the next
+   * call re-creates them at the current position. A no-op where there is nothing to drop. Safe after destroy().
+   */
+  release(): void;
+  /** Wipes the key material; any later update/transform throws ERR_KERNEL_DESTROYED. */
   destroy(): void;
 }
 

@@ -158,8 +158,3 @@ export function generateSecret(mode: SecretMode = 'ee', domain?: string): Parsed
   validateDomain(domain);
   return Object.freeze({ mode, key, domain });
 }
-
-/** Human-safe description for logs: mode and domain, never the key. */
-export function describeSecret(secret: ParsedSecret): string {
-  return secret.mode === 'ee' ? `ee (${secret.domain})` : secret.mode;
-}

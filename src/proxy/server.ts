@@ -13,7 +13,7 @@ import { cryptoCounters } from './codecs.js';
 import type { SessionContext, SessionSettings } from './context.js';
 import type { DialTarget } from './dial.js';
 import { allowAllGate, unlimitedShaper, type BandwidthShaper, type ConnectionGate } from './hooks.js';
-import { createLogger } from './logger.js';
+import { createLogger } from '../log/logger.js';
 import { Session } from './session.js';
 import { normaliseAddress } from '../vocabulary/index.js';
 import { FileUsageStore, MemoryUsageStore, type UsageStore } from './usage-store.js';

@@ -1,6 +1,9 @@
 /**
- * The security layer assembled: one object owning the stores, the gate, the shaper, the detector, the audit
- * log and the timers, wired to the event bus. `createSecurityLayer` (index.ts) builds it; see there for the API.
+ * The security layer's composition root: builds the services (stores, gate, shaper, detector, audit log,
+ * key rotation), wires them to the event bus and runs their timers. The object it makes is both ports
+ * (ports.ts): the data plane gets its gate, shaper and replay cache; the admin plane gets the services
+ * themselves. Each service reports its own changes; this file only wires, schedules and reloads.
+ * `createSecurityLayer` (index.ts) fills in defaults and opens the state store, then builds it.
  */
 import { join } from 'node:path';
 import type pino from 'pino';
@@ -8,29 +11,30 @@ import type { EventBus, SecurityEvent } from '../events.js';
 import type { StateStore } from '../state/store.js';
 import { StoreReplayCache } from '../state/replay.js';
 import { MemoryReplayCache, type ReplayCache } from '../protocol/replay.js';
-import { parseDuration } from '../vocabulary/index.js';
-import { AccessControl } from './acl.js';
-import { AuditLog } from './audit-log.js';
-import { verifyAuditFile } from './audit-verify.js';
-import { AuthService } from './auth.js';
-import { TokenBucketShaper } from './bandwidth.js';
-import { BlockManager, type BlockEntry, type BlockSource } from './blocks.js';
+import { AccessControl } from './admission/acl.js';
+import { AnomalyDetector } from './admission/anomaly/detector.js';
+import { respondToThreat } from './admission/anomaly/response.js';
+import { TokenBucketShaper } from './admission/bandwidth.js';
+import { BlockManager } from './admission/blocks.js';
+import { SecurityGate } from './admission/gate.js';
+import { noGeo, openGeoResolver, type GeoResolver } from './admission/geo.js';
+import { CidrSet } from './admission/ip.js';
+import { limiterFactoryFor } from './admission/limiter-factory.js';
+import { IpRateLimits } from './admission/limits.js';
+import { NetsetWatcher } from './admission/netset.js';
+import { AuditLog } from './audit/log.js';
+import { buildReport, type KernelStatusLike, type SecurityReport } from './audit/report.js';
+import { Reporter } from './audit/reporter.js';
 import type { Clock } from './clock.js';
 import type { SecurityConfig, StateConfig } from '../config/index.js';
-import { AnomalyDetector, severityAtLeast, type Threat } from './anomaly/detector.js';
-import { invalid } from './errors.js';
-import { SecurityGate } from './gate.js';
-import { noGeo, openGeoResolver, type GeoResolver } from './geo.js';
-import { CidrSet } from './ip.js';
-import { limiterFactoryFor } from './limiter-factory.js';
-import { IpRateLimits } from './limits.js';
-import { NetsetWatcher } from './netset.js';
-import { PolicyStore } from './policy.js';
-import { buildReport, type KernelStatusLike, type SecurityReport } from './report.js';
-import { Reporter } from './reporter.js';
-import { rotateKeys, rotationSummary, writeRotationLinks, type RotatableUsers, type RotationOptions, type RotationResult } from './rotation.js';
-import { SessionManager } from './sessions.js';
-import { TokenStore, type AdminTokenConfig } from './tokens.js';
+import { AuthService } from './credentials/auth.js';
+import { KeyRotation } from './credentials/key-rotation.js';
+import type { RotatableUsers } from './credentials/rotation.js';
+import { SessionManager } from './credentials/sessions.js';
+import { TokenStore, type AdminTokenConfig } from './credentials/tokens.js';
+import { PolicyStore } from './policy/store.js';
+import { layerConfigFrom, type SecurityLayerConfigInput } from './layer-config.js';
+import type { SecurityAdminPort, SecurityCountersSnapshot, SecurityDataPort } from './ports.js';
 
 export interface LayerConfig {
   security: SecurityConfig;
@@ -53,83 +57,75 @@ export interface LayerDeps {
   timers: boolean;
 }
 
-export class SecurityLayerCore {
+export class SecurityLayer implements SecurityDataPort, SecurityAdminPort {
+  /** The one set of security counters (fed by the services as they act), read by /metrics and /api/v1/stats. */
   readonly reporter: Reporter;
   readonly policies: PolicyStore;
   readonly acl: AccessControl;
-  readonly blockManager: BlockManager;
+  readonly blocks: BlockManager;
   readonly tokens: TokenStore;
   readonly sessions: SessionManager;
   readonly auth: AuthService;
-  readonly detector: AnomalyDetector;
+  readonly threats: AnomalyDetector;
   readonly ipLimits: IpRateLimits;
   readonly gate: SecurityGate;
   readonly shaper: TokenBucketShaper;
   readonly audit: AuditLog;
+  readonly keys: KeyRotation;
   readonly replayCache: ReplayCache;
   private geo: GeoResolver = noGeo;
   private netset?: NetsetWatcher;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly detach: (() => void)[] = [];
-  private lastRotationAt: number;
-  users?: RotatableUsers;
-  kernels?: { status(): KernelStatusLike };
+  private users?: RotatableUsers;
+  private kernels?: { status(): KernelStatusLike };
 
   constructor(
     private config: LayerConfig,
-    readonly deps: LayerDeps,
+    private readonly deps: LayerDeps,
   ) {
     const { bus, clock, store } = deps;
     const sec = config.security;
     this.users = deps.users;
     this.kernels = deps.kernels;
-    this.lastRotationAt = clock.now();
-    this.reporter = new Reporter(bus, clock);
+    const events = (this.reporter = new Reporter(bus, clock));
     this.audit = new AuditLog(sec.audit.file, clock, sec.audit.recent);
     const onEvent = (event: SecurityEvent) => this.onSecurityEvent(event);
     bus.on('security.event', onEvent);
     this.detach.push(() => bus.off('security.event', onEvent));
 
-    this.policies = new PolicyStore(sec.policy, clock);
-    this.policies.onSet((v) => this.reporter.emit({ type: 'policy.set', severity: 'medium', message: `policy version ${v.version} stored by ${v.actor}`, details: { version: v.version, actor: v.actor, modes: modes(v.rules) } }));
-    this.policies.onChange((active, previous) => {
-      this.reporter.emit({ type: 'policy.enforced', severity: 'medium', message: `policy version ${active.version} active (was ${previous?.version})`, details: { version: active.version, previous: previous?.version, modes: modes(active.rules) } });
-      this.refreshGeo();
-    });
-    this.acl = new AccessControl(sec.access.default, sec.access.rules, clock);
-    this.blockManager = new BlockManager(clock, store, (entry) =>
-      this.reporter.emit({ type: 'block.expired', severity: 'info', message: `block on ${entry.cidr} expired`, ip: entry.cidr, details: { reason: entry.reason, source: entry.source } }),
-    );
+    this.policies = new PolicyStore(sec.policy, clock, events);
+    this.policies.onChange(() => this.refreshGeo());
+    this.acl = new AccessControl(sec.access.default, sec.access.rules, clock, events);
+    this.blocks = new BlockManager(clock, store, events);
     this.tokens = new TokenStore(config.adminTokens, sec.tokensFile ?? (config.stateDir ? join(config.stateDir, 'admin-tokens.json') : undefined), clock);
     this.sessions = new SessionManager(clock);
     const factory = limiterFactoryFor(store, config.state.prefix);
-    this.auth = new AuthService(this.tokens, this.sessions, this.policies, clock, factory, sec.authFailuresPerMinute, sec.sessionTtlMs, (r) => {
-      if (r.ok) {
-        this.reporter.counters.authAttempts.ok++;
-        if (r.wouldRefuse) this.reporter.emitThrottled(`auth.weak:${r.principal}`, { type: 'policy.would_refuse.strong_auth', severity: 'low', message: `strong_auth (monitor) would refuse ${r.principal}: ${r.wouldRefuse}`, ip: r.ip, details: { principal: r.principal } });
-        return;
-      }
-      if (r.reason === 'rate_limited') this.reporter.counters.authAttempts.rateLimited++;
-      else this.reporter.counters.authAttempts.failed++;
-      this.reporter.emitThrottled(`auth.failed:${r.ip}:${r.reason}`, { type: r.reason === 'rate_limited' ? 'auth.rate_limited' : 'auth.failed', severity: 'medium', message: `admin authentication failed from ${r.ip}: ${r.reason}`, ip: r.ip, details: { reason: r.reason } });
-    });
+    this.auth = new AuthService(this.tokens, this.sessions, this.policies, clock, factory, sec.authFailuresPerMinute, sec.sessionTtlMs, events);
     this.ipLimits = new IpRateLimits(factory, sec.limits);
-    this.detector = new AnomalyDetector(sec.anomaly, clock, (threat, change) => this.onThreat(threat, change));
-    this.detector.attach(bus);
-    this.detach.push(() => this.detector.close());
+    this.threats = new AnomalyDetector(sec.anomaly, clock, (threat, change) => respondToThreat(threat, change, { policies: this.policies, blocks: this.blocks, events }));
+    this.threats.attach(bus);
+    this.detach.push(() => this.threats.close());
     this.gate = new SecurityGate({
-      blocks: this.blockManager,
+      blocks: this.blocks,
       acl: this.acl,
       policies: this.policies,
       geo: () => this.geo,
       ipLimits: this.ipLimits,
       limits: () => this.config.security.limits,
-      report: (r) => this.reporter.gate(r),
+      report: (r) => events.gate(r),
     });
     this.detach.push(this.gate.attach(bus));
-    this.shaper = new TokenBucketShaper(sec.limits, clock, () => this.policies.mode('rate_limits'), (user, direction, delayMs, enforced) => {
-      if (enforced) this.reporter.counters.rateLimited++;
-      this.reporter.emitThrottled(`shaper:${user}:${direction}:${enforced}`, { type: enforced ? 'ratelimit.bandwidth' : 'policy.would_refuse.bandwidth', severity: 'info', message: `user ${user} over its ${direction} bandwidth (${enforced ? 'slowed' : 'monitor'}) by ${delayMs} ms`, user, details: { direction, delayMs, enforced } });
+    this.shaper = new TokenBucketShaper(sec.limits, clock, () => this.policies.mode('rate_limits'), events);
+    this.keys = new KeyRotation({
+      tokens: this.tokens,
+      sessions: this.sessions,
+      policies: this.policies,
+      clock,
+      events,
+      logger: deps.logger,
+      users: () => this.users,
+      settings: () => ({ link: this.config.link, linksFile: this.config.security.rotationLinksFile }),
     });
     // Redis shares one replay window across a fleet and bounds it by expiry (and its maxmemory); in this
     // process a Map of every hello seen in 10 minutes would grow with a flood of valid handshakes, so the
@@ -138,8 +134,25 @@ export class SecurityLayerCore {
     this.refreshGeo();
   }
 
+  /** Hands the layer the proxy's user directory (rotation, audit) and the kernel registry (audit) once they exist. */
+  attach(parts: { users?: RotatableUsers; kernels?: { status(): KernelStatusLike } }): void {
+    if (parts.users) this.users = parts.users;
+    if (parts.kernels) this.kernels = parts.kernels;
+  }
+
+  counters(): SecurityCountersSnapshot {
+    return {
+      ...structuredClone(this.reporter.counters),
+      blocksActive: this.blocks.size,
+      threatsActive: this.threats.activeThreats().length,
+      policyVersion: this.policies.active().version,
+      connectionsTracked: this.gate.perIp.total,
+      shaper: { ...this.shaper.counters },
+    };
+  }
+
   async start(): Promise<void> {
-    await this.blockManager.load();
+    await this.blocks.load();
     await this.startNetset();
     if (!this.deps.timers) return;
     const every = (ms: number, job: () => void) => {
@@ -154,11 +167,11 @@ export class SecurityLayerCore {
       timer.unref();
       this.timers.push(timer);
     };
-    every(5_000, () => this.blockManager.sweep());
+    every(5_000, () => this.blocks.sweep());
     every(60_000, () => this.sessions.sweep());
-    every(this.config.security.anomaly.baselineIntervalMs, () => this.detector.tick());
+    every(this.config.security.anomaly.baselineIntervalMs, () => this.threats.tick());
     every(this.config.security.audit.intervalMs, () => void this.auditSecurity().catch(() => {}));
-    every(Math.min(this.policies.rule('key_rotation').interval, 3_600_000), () => this.runRotationSchedule());
+    every(Math.min(this.policies.rule('key_rotation').interval, 3_600_000), () => this.keys.runSchedule());
   }
 
   private async startNetset(): Promise<void> {
@@ -166,14 +179,14 @@ export class SecurityLayerCore {
     this.netset = undefined;
     const { file, pollMs: poll } = this.config.security.blocklist;
     if (!file) {
-      this.blockManager.setFileList(new CidrSet([]), 0);
+      this.blocks.setFileList(new CidrSet([]), 0);
       return;
     }
     this.netset = new NetsetWatcher(
       file,
       this.deps.timers ? poll : 0,
       (load) => {
-        this.blockManager.setFileList(load.set, load.entries);
+        this.blocks.setFileList(load.set, load.entries);
         this.reporter.emit({ type: 'blocklist.loaded', severity: 'info', message: `blocklist ${file}: ${load.entries} entries${load.badLines.length ? `, ${load.badLines.length} bad lines skipped` : ''}`, details: { file, entries: load.entries, badLines: load.badLines.slice(0, 20) } });
       },
       (error) => this.reporter.emitThrottled(`blocklist.error:${file}`, { type: 'blocklist.error', severity: 'medium', message: `blocklist ${file} not loaded: ${error.message}`, details: { file } }),
@@ -216,46 +229,6 @@ export class SecurityLayerCore {
     else log.warn(fields, event.message);
   }
 
-  private onThreat(threat: Threat, change: 'new' | 'escalated'): void {
-    this.reporter.counters.threatsTotal++;
-    const rule = this.policies.rule('anomaly_actions');
-    const blockable = threat.subject.kind !== 'user' && rule.mode !== 'off' && severityAtLeast(threat.severity, rule.min_severity);
-    if (blockable && rule.mode === 'enforce') {
-      this.blockManager.add(threat.subject.value, `${threat.type}: ${threat.message}`, { ttlMs: rule.block_ttl, source: 'anomaly', actor: 'anomaly' });
-      this.reporter.counters.blocksAdded++;
-      threat.action = 'blocked';
-    } else {
-      threat.action = blockable ? 'would_block' : 'reported';
-    }
-    this.reporter.emit({
-      type: threat.type,
-      severity: threat.severity,
-      message: `${threat.message}${change === 'escalated' ? ' (escalated)' : ''}; action: ${threat.action}`,
-      ip: threat.subject.kind === 'user' ? undefined : threat.subject.value,
-      user: threat.subject.kind === 'user' ? threat.subject.value : undefined,
-      details: { ...threat.details, threat: threat.id, action: threat.action, actor: 'anomaly', blockTtlMs: threat.action === 'blocked' ? rule.block_ttl : undefined },
-    });
-  }
-
-  /** block_ip_address: `ttl` as milliseconds or a duration text ("10m"); none = until removed. */
-  addBlock(ipOrCidr: string, reason: string, options: { ttl?: number | string; ttlMs?: number; source?: BlockSource; actor?: string } = {}): BlockEntry {
-    let ttlMs = options.ttlMs;
-    if (options.ttl !== undefined) {
-      ttlMs = typeof options.ttl === 'number' ? options.ttl : parseDuration(options.ttl);
-      if (ttlMs === undefined) throw invalid('ttl', `"${options.ttl}" is not a duration (use e.g. "10m", "1h")`);
-    }
-    const entry = this.blockManager.add(ipOrCidr, reason, { ttlMs, source: options.source ?? 'api', actor: options.actor });
-    this.reporter.counters.blocksAdded++;
-    this.reporter.emit({ type: 'block.added', severity: 'medium', message: `blocked ${entry.cidr}: ${reason}`, ip: entry.cidr, details: { reason, source: entry.source, actor: options.actor, expiresAt: entry.expiresAt && new Date(entry.expiresAt).toISOString() } });
-    return entry;
-  }
-
-  removeBlock(ipOrCidr: string, actor?: string): BlockEntry {
-    const entry = this.blockManager.remove(ipOrCidr);
-    this.reporter.emit({ type: 'block.removed', severity: 'medium', message: `unblocked ${entry.cidr}`, ip: entry.cidr, details: { actor, reason: entry.reason } });
-    return entry;
-  }
-
   async auditSecurity(): Promise<SecurityReport> {
     const sec = this.config.security;
     let kernels: KernelStatusLike | undefined;
@@ -272,58 +245,25 @@ export class SecurityLayerCore {
       policies: this.policies.rules,
       limits: sec.limits,
       kernels,
-      staleTimeFailures: this.detector.staleTimeFailures,
-      topFailingSources: this.detector.topFailingSources(10),
-      activeThreats: this.detector.activeThreats().length,
-      blocks: this.blockManager.size,
+      staleTimeFailures: this.threats.staleTimeFailures,
+      topFailingSources: this.threats.topFailingSources(10),
+      activeThreats: this.threats.activeThreats().length,
+      blocks: this.blocks.size,
     });
     this.reporter.emit({ type: 'audit.report', severity: report.counts.high + report.counts.critical > 0 ? 'medium' : 'info', message: `security audit: ${report.findings.length} findings`, details: { counts: report.counts } });
     return report;
   }
 
-  rotateEncryptionKeys(options: RotationOptions & { actor?: string; writeLinks?: boolean } = {}): RotationResult {
-    const now = this.deps.clock.now();
-    const result = rotateKeys(
-      { users: this.users, tokens: this.tokens, sessions: this.sessions, now, link: this.config.link },
-      options,
-      this.policies.rule('key_rotation').grace,
-    );
-    const linksFile = this.config.security.rotationLinksFile;
-    if (options.writeLinks && result.users.length > 0) writeRotationLinks(linksFile, result);
-    this.reporter.emit({ type: 'keys.rotated', severity: 'medium', message: `rotated ${result.users.length} user secret(s) and ${result.tokens.length} token(s)`, details: { ...rotationSummary(result), actor: options.actor ?? 'system' } });
-    return result;
-  }
-
-  /** The key_rotation policy's schedule: enforce rotates every user and writes the links file; monitor reports. */
-  runRotationSchedule(): RotationResult | undefined {
-    const rule = this.policies.rule('key_rotation');
-    const now = this.deps.clock.now();
-    if (rule.mode === 'off' || now - this.lastRotationAt < rule.interval || !this.users) return undefined;
-    this.lastRotationAt = now;
-    if (rule.mode === 'monitor') {
-      this.reporter.emit({ type: 'keys.rotation_due', severity: 'low', message: `key rotation due for ${this.users.list().length} user(s) (key_rotation in monitor mode)` });
-      return undefined;
-    }
-    const result = this.rotateEncryptionKeys({ users: 'all', actor: 'policy:key_rotation', writeLinks: true });
-    this.deps.logger?.info({ users: result.users.map((u) => u.name), linksFile: this.config.security.rotationLinksFile }, 'scheduled key rotation done; new links written to the links file');
-    return result;
-  }
-
-  async verifyAuditFile(path?: string) {
-    const file = path ?? this.audit.file;
-    if (!file) throw invalid('path', 'no audit file configured');
-    return verifyAuditFile(file);
-  }
-
   /** SIGHUP: apply a new config (validated by the caller's schema). API-made rules and blocks survive. */
-  async reload(config: LayerConfig): Promise<void> {
+  async reload(input: SecurityLayerConfigInput): Promise<void> {
+    const config = layerConfigFrom(input);
     const previous = this.config;
     this.config = config;
     const sec = config.security;
     this.acl.replaceConfigRules(sec.access.default, sec.access.rules);
     this.ipLimits.configure(sec.limits);
     this.shaper.configure(sec.limits);
-    this.detector.configure(sec.anomaly);
+    this.threats.configure(sec.anomaly);
     this.tokens.reloadConfig(config.adminTokens);
     this.auth.configure(sec.authFailuresPerMinute, sec.sessionTtlMs);
     if (JSON.stringify(sec.policy) !== JSON.stringify(previous.security.policy)) this.policies.setRules(sec.policy, { actor: 'config' });
@@ -342,8 +282,4 @@ export class SecurityLayerCore {
     this.audit.close();
     if (this.deps.ownsStore) await this.deps.store.close();
   }
-}
-
-function modes(rules: Record<string, { mode: string }>): Record<string, string> {
-  return Object.fromEntries(Object.entries(rules).map(([k, v]) => [k, v.mode]));
 }

@@ -89,11 +89,30 @@ describe('audit of changes', () => {
     h = await startHarness();
     expect((await h.call('POST', '/api/v1/blocks', { token: h.tokens.admin, body: { ip: '203.0.113.0/24', reason: 'abuse', ttl: '10m' } })).status).toBe(201);
     expect((await h.call('DELETE', `/api/v1/blocks/${encodeURIComponent('203.0.113.0/24')}`, { token: h.tokens.admin })).status).toBe(204);
-    const entries = h.security.audit.recent(50).filter((e) => e.type.startsWith('admin.block'));
-    expect(entries.map((e) => [e.type, e.actor, e.ip])).toEqual([
-      ['admin.block.added', 'token:operator', '203.0.113.0/24'],
-      ['admin.block.removed', 'token:operator', '203.0.113.0/24'],
+    // One line per action, written by the service that made the change, naming the principal and its address.
+    const entries = h.security.audit.recent(50).filter((e) => e.type.includes('block.'));
+    expect(entries.map((e) => [e.type, e.actor, e.ip, e.details?.clientIp])).toEqual([
+      ['block.added', 'token:operator', '203.0.113.0/24', '127.0.0.1'],
+      ['block.removed', 'token:operator', '203.0.113.0/24', '127.0.0.1'],
     ]);
     expect(JSON.stringify(h.security.audit.recent(100))).not.toContain(h.tokens.admin);
+  });
+
+  it('writes one audit line per ACL, policy and key action', async () => {
+    h = await startHarness();
+    const added = await h.call('POST', '/api/v1/acl', { token: h.tokens.admin, body: { action: 'deny', cidr: '198.51.100.0/24' } });
+    expect(added.status).toBe(201);
+    expect((await h.call('DELETE', `/api/v1/acl/${(added.json as { id: string }).id}`, { token: h.tokens.admin })).status).toBe(204);
+    expect((await h.call('PUT', '/api/v1/policies', { token: h.tokens.superuser, body: { rules: { geo: { mode: 'monitor' } }, enforce: false } })).status).toBe(200);
+    expect((await h.call('POST', '/api/v1/policies/enforce', { token: h.tokens.superuser, body: {} })).status).toBe(200);
+    expect((await h.call('POST', '/api/v1/keys/rotate', { token: h.tokens.superuser, body: {} })).status).toBe(200);
+    const actions = h.security.audit.recent(100).filter((e) => /^(admin\.)?(acl\.|policy\.(set|enforced)$|keys\.)/.test(e.type));
+    expect(actions.map((e) => [e.type, e.actor])).toEqual([
+      ['acl.rule_added', 'token:operator'],
+      ['acl.rule_removed', 'token:operator'],
+      ['policy.set', 'token:root'],
+      ['policy.enforced', 'token:root'],
+      ['keys.rotated', 'token:root'],
+    ]);
   });
 });

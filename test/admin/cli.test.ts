@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildProgram } from '../../src/cli/index.js';
-import { entryHash, GENESIS } from '../../src/security/audit-chain.js';
+import { entryHash, GENESIS } from '../../src/security/audit/chain.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -53,7 +53,7 @@ let intact: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'mtshield-admin-cli-'));
   intact = join(dir, 'audit.jsonl');
-  // A chain written to the spec of src/security/audit-chain.ts (seq, prev, hash over the canonical entry).
+  // A chain written to the spec of src/security/audit/chain.ts (seq, prev, hash over the canonical entry).
   let prev = GENESIS;
   const lines: string[] = [];
   for (let seq = 1; seq <= 5; seq++) {

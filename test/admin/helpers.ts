@@ -8,7 +8,7 @@ import { EventBus } from '../../src/events.js';
 import { startAdmin, type AdminPlane, type ProxyPort } from '../../src/admin/index.js';
 import type { AdminConfigInput } from '../../src/config/index.js';
 import { createSecurityLayer, type SecurityLayer } from '../../src/security/index.js';
-import { generateAdminToken } from '../../src/security/tokens.js';
+import { generateAdminToken } from '../../src/security/credentials/tokens.js';
 import { ManualClock } from '../../src/security/clock.js';
 import { loadKernels, type KernelRegistry } from '../../src/kernels/index.js';
 import { formatSecret, generateSecret } from '../../src/protocol/secrets.js';

@@ -4,7 +4,7 @@
  * success status — over a real uWS admin server with a real proxy service and kernel registry behind it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashToken } from '../../src/security/tokens.js';
+import { hashToken } from '../../src/security/credentials/tokens.js';
 import { startHarness, type Harness } from './helpers.js';
 
 type Caller = 'none' | 'wrong' | 'expired' | 'read_only' | 'admin' | 'superuser';

@@ -6,9 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { formatSecret, generateSecret } from '../../src/protocol/secrets.js';
-import { generateAdminToken } from '../../src/security/tokens.js';
+import { generateAdminToken } from '../../src/security/credentials/tokens.js';
 import { startApp } from '../../src/app.js';
-import { createLogger } from '../../src/proxy/logger.js';
+import { createLogger } from '../../src/log/logger.js';
 import { mtcuteClient } from '../helpers/clients.js';
 import { startFakeDc } from '../helpers/fake-dc.js';
 import { connectTo } from '../helpers/net.js';

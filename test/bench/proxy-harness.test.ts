@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/index.js';
 import { startService, type Service } from '../../src/service.js';
-import { createLogger } from '../../src/proxy/logger.js';
+import { createLogger } from '../../src/log/logger.js';
 import { formatSecret, generateSecret } from '../../src/protocol/secrets.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

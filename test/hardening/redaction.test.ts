@@ -1,15 +1,15 @@
 /**
- * The redaction itself, field by field: the pino logger every part uses (src/proxy/logger.ts REDACT_PATHS) and
- * the audit log's scrubber (src/security/audit-log.ts scrubSecrets) hide every credential-bearing field shape
+ * The redaction itself, field by field: the pino logger every part uses (src/log/logger.ts REDACT_PATHS) and
+ * the audit log's scrubber (src/security/audit/log.ts scrubSecrets) hide every credential-bearing field shape
  * a caller could plausibly log — secrets, keys, links, tokens, token hashes, bearer headers, session ids,
  * TLS passphrases — while public fields (names, modes, counts) stay readable.
  */
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/proxy/logger.js';
+import { createLogger } from '../../src/log/logger.js';
 import { formatSecret, generateSecret } from '../../src/protocol/secrets.js';
-import { generateAdminToken } from '../../src/security/tokens.js';
-import { scrubSecrets } from '../../src/security/audit-log.js';
+import { generateAdminToken } from '../../src/security/credentials/tokens.js';
+import { scrubSecrets } from '../../src/security/audit/log.js';
 
 const secret = formatSecret(generateSecret('ee', 'example.com'));
 const token = generateAdminToken();

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildClientHello } from '../../src/protocol/faketls.js';
 import { buildClientHeader } from '../../src/protocol/obfuscated2.js';
 import { formatSecret, generateSecret, parseSecret, secretBytes } from '../../src/protocol/secrets.js';
-import { hashToken } from '../../src/security/tokens.js';
+import { hashToken } from '../../src/security/credentials/tokens.js';
 import { call } from '../admin/helpers.js';
 import { mtcuteClient } from '../helpers/clients.js';
 import { connectTo } from '../helpers/net.js';
@@ -130,7 +130,7 @@ describe('secrets never reach the logs or the audit file', () => {
       }
     }
     // rotate_encryption_keys as the key_rotation schedule runs it: users and a token, links to the links file.
-    const direct = stack.app.security.rotateEncryptionKeys({ users: 'all', tokens: ['reader'], actor: 'test', writeLinks: true });
+    const direct = stack.app.security.keys.rotate({ users: 'all', tokens: ['reader'], actor: 'test', writeLinks: true });
     for (const u of direct.users) addSecret(u.secret);
     for (const t of direct.tokens) addToken(t.token);
     expect(direct.tokens).toHaveLength(1);

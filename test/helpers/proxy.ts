@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { buildConfig } from '../../src/config/load.js';
 import type { MtShieldConfig } from '../../src/config/types.js';
 import { EventBus, type MtShieldEvents } from '../../src/events.js';
-import { createLogger } from '../../src/proxy/logger.js';
+import { createLogger } from '../../src/log/logger.js';
 import { startService, type Service, type ServiceOptions } from '../../src/service.js';
 
 export type RecordedEvent = { [K in keyof MtShieldEvents]: { name: K; data: MtShieldEvents[K][0] } }[keyof MtShieldEvents];

@@ -4,8 +4,8 @@
  */
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { MATERIAL_BYTES, releaseSlot, slotBytes, takeSlot } from '../../src/kernels/material-slots.js';
-import { AdaptiveCtr } from '../../src/kernels/adaptive-ctr.js';
+import { MATERIAL_BYTES, releaseSlot, slotBytes, takeSlot } from '../../src/kernels/streams/material-slots.js';
+import { AdaptiveCtr } from '../../src/kernels/streams/adaptive-ctr.js';
 import { buildExportsAlgorithm, loadTestKernels } from './registry-helpers.js';
 
 describe('material slots', () => {

@@ -7,7 +7,7 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { BackendName, CbcDirection, KernelRegistry } from '../../src/kernels/index.js';
-import { AdaptiveCbc } from '../../src/kernels/adaptive-cbc.js';
+import { AdaptiveCbc } from '../../src/kernels/streams/adaptive-cbc.js';
 import type { Registry } from '../../src/kernels/registry.js';
 import { loadTestKernels } from './registry-helpers.js';
 

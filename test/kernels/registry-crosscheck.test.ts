@@ -6,9 +6,9 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AeadAlgorithm, Backend, KernelRegistry } from '../../src/kernels/index.js';
-import { selfTestAlgorithm } from '../../src/kernels/selftest.js';
-import { crossCheck, derivedBytes } from '../../src/kernels/crosscheck.js';
-import { testedEntry } from '../../src/kernels/load.js';
+import { selfTestAlgorithm } from '../../src/kernels/verify/selftest.js';
+import { crossCheck, derivedBytes } from '../../src/kernels/verify/crosscheck.js';
+import { testedEntry } from '../../src/kernels/verify/load.js';
 import type { Registry } from '../../src/kernels/registry.js';
 import { loadTestKernels } from './registry-helpers.js';
 
@@ -64,6 +64,10 @@ function faultyCtr(inner: Backend): Backend {
           if (offset > 65_536 && data.length > 0) result[data.length - 1]! ^= 0x80;
           return result;
         },
+        transform(data) {
+          return this.update(data, data);
+        },
+        release: () => real.release(),
         destroy: () => real.destroy(),
       };
     },

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BackendName } from '../../src/kernels/index.js';
 import { smoothChoices } from '../../src/kernels/registry.js';
-import { plausible } from '../../src/kernels/calibrate.js';
+import { plausible } from '../../src/kernels/choose/calibrate.js';
 
 function smooth(picks: BackendName[], costs: Partial<Record<BackendName, number[]>>): BackendName[] {
   const row = [...picks];

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SIZE_CLASSES } from '../../src/kernels/index.js';
 import { sha256Hex } from '../../src/kernels/wasm/build.js';
-import { AEAD_VECTORS, hex } from '../../src/kernels/vectors.js';
+import { AEAD_VECTORS, hex } from '../../src/kernels/verify/vectors.js';
 import { writeFileSync } from 'node:fs';
 import { buildExportsAlgorithm, corruptedBuild, hexOf, loadTestKernels, recordingLogger, SHIPPED, tempDir } from './registry-helpers.js';
 

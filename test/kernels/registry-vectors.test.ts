@@ -8,7 +8,7 @@
 import { createCipheriv } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chacha20 } from '@noble/ciphers/chacha.js';
-import { AEAD_VECTORS, CBC_VECTORS, CHACHA20_VECTOR, CTR_VECTORS, hex } from '../../src/kernels/vectors.js';
+import { AEAD_VECTORS, CBC_VECTORS, CHACHA20_VECTOR, CTR_VECTORS, hex } from '../../src/kernels/verify/vectors.js';
 import type { Algorithm, BackendName, KernelRegistry } from '../../src/kernels/index.js';
 import { isMtShieldError } from '../../src/errors.js';
 import { KernelPool } from '../../src/kernels/wasm/instance.js';

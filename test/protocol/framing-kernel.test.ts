@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadFramingKernel, type FramingKernel } from '../../src/kernels/framing.js';
+import { loadFramingKernel, type FramingKernel } from '../../src/kernels/optional/framing.js';
 import { ProtocolError } from '../../src/protocol/errors.js';
 import { encodeFrame, FrameDecoder, type Frame, type FramingKind } from '../../src/protocol/framing.js';
 import { CHANGE_CIPHER_SPEC, TlsRecordReader, wrapRecords } from '../../src/protocol/tls-records.js';

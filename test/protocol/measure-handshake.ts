@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { buildClientHeader, parseClientHeader, generateServerHeader } from '../../src/protocol/obfuscated2.js';
 import { buildClientHello, verifyClientHello, buildServerHello, ClientHelloReader } from '../../src/protocol/faketls.js';
 import { encodeFrame, FrameDecoder } from '../../src/protocol/framing.js';
-import { loadFramingKernel } from '../../src/kernels/framing.js';
+import { loadFramingKernel } from '../../src/kernels/optional/framing.js';
 import { MemoryReplayCache } from '../../src/protocol/replay.js';
 const rnd = (n: number) => new Uint8Array(randomBytes(n));
 function time(name: string, n: number, fn: () => void) {

@@ -7,7 +7,7 @@
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { AdaptiveCtr, planAdaptive } from '../../src/kernels/adaptive-ctr.js';
+import { AdaptiveCtr, planAdaptive } from '../../src/kernels/streams/adaptive-ctr.js';
 import { compileBuild } from '../../src/kernels/wasm/build.js';
 import { createWasmBackend } from '../../src/kernels/wasm/backend.js';
 import { ObfuscatedCodec } from '../../src/proxy/codecs.js';

@@ -2,7 +2,7 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatSecret, generateSecret } from '../../src/protocol/secrets.js';
-import { createLogger } from '../../src/proxy/logger.js';
+import { createLogger } from '../../src/log/logger.js';
 import { freePort, readUntilClose } from '../helpers/net.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
 import { obfuscatedClient } from '../helpers/raw-client.js';

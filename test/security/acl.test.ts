@@ -4,12 +4,12 @@
  * match wins, per-user rules, monitor-mode rules.
  */
 import { describe, expect, it } from 'vitest';
-import { AccessControl } from '../../src/security/acl.js';
+import { AccessControl } from '../../src/security/admission/acl.js';
 import { ManualClock } from '../../src/security/clock.js';
 import { accessRuleSchema } from '../../src/config/index.js';
 import fc from 'fast-check';
-import { CidrSet, cidrContains, normaliseIp, parseCidr, subnetOf } from '../../src/security/ip.js';
-import { inWindow, localTime } from '../../src/security/time-window.js';
+import { CidrSet, cidrContains, normaliseIp, parseCidr, subnetOf } from '../../src/security/admission/ip.js';
+import { inWindow, localTime } from '../../src/security/admission/time-window.js';
 import { isMtShieldError } from '../../src/errors.js';
 
 const rule = (input: Record<string, unknown>) => accessRuleSchema.parse(input);

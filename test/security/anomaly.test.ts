@@ -27,10 +27,10 @@ describe('anomaly detector', () => {
   it('a handshake-failure burst from one IP ends in a block that expires', async () => {
     t = await startLayer({ policy: enforce, anomaly: { handshake_failures_per_ip: 10, threat_ttl: '5m' } });
     fail(t, '203.0.113.50', 'protocol', 9);
-    expect(t.layer.activeThreats()).toHaveLength(0);
+    expect(t.layer.threats.activeThreats()).toHaveLength(0);
     expect(await t.layer.gate.onAccept(conn('203.0.113.50'))).toEqual({ allow: true });
     fail(t, '203.0.113.50', 'timeout', 1);
-    const [threat] = t.layer.activeThreats();
+    const [threat] = t.layer.threats.activeThreats();
     expect(threat).toMatchObject({ type: 'anomaly.handshake_burst', severity: 'high', subject: { kind: 'ip', value: '203.0.113.50' }, action: 'blocked' });
     expect(await t.layer.gate.onAccept(conn('203.0.113.50'))).toMatchObject({ allow: false, by: 'block' });
     expect(await t.layer.gate.onAccept(conn('203.0.113.51'))).toEqual({ allow: true });
@@ -41,13 +41,13 @@ describe('anomaly detector', () => {
     expect(await t.layer.gate.onAccept(conn('203.0.113.50'))).toEqual({ allow: true });
     expect(t.layer.blocks.list()).toHaveLength(0);
     expect(t.events.some((e) => e.type === 'block.expired' && e.ip === '203.0.113.50/32')).toBe(true);
-    expect(t.layer.activeThreats()).toHaveLength(0); // threat_ttl (5 min) passed too
+    expect(t.layer.threats.activeThreats()).toHaveLength(0); // threat_ttl (5 min) passed too
   });
 
   it('a burst spread over one /24 blocks the subnet', async () => {
     t = await startLayer({ policy: enforce, anomaly: { handshake_failures_per_ip: 50, handshake_failures_per_subnet: 20 } });
     for (let host = 1; host <= 20; host++) fail(t, `198.51.100.${host}`, 'protocol', 1);
-    expect(t.layer.activeThreats()[0]).toMatchObject({ type: 'anomaly.subnet_burst', subject: { kind: 'cidr', value: '198.51.100.0/24' }, action: 'blocked' });
+    expect(t.layer.threats.activeThreats()[0]).toMatchObject({ type: 'anomaly.subnet_burst', subject: { kind: 'cidr', value: '198.51.100.0/24' }, action: 'blocked' });
     expect(await t.layer.gate.onAccept(conn('198.51.100.200'))).toMatchObject({ allow: false, by: 'block' });
     expect(await t.layer.gate.onAccept(conn('198.51.101.1'))).toEqual({ allow: true });
   });
@@ -55,7 +55,7 @@ describe('anomaly detector', () => {
   it('IPv6 sources aggregate by /64', async () => {
     t = await startLayer({ policy: enforce, anomaly: { handshake_failures_per_ip: 50, handshake_failures_per_subnet: 5 } });
     for (let host = 1; host <= 5; host++) fail(t, `2001:db8:5:6::${host}`, 'protocol', 1);
-    expect(t.layer.activeThreats()[0]?.subject.value).toBe('2001:db8:5:6::/64');
+    expect(t.layer.threats.activeThreats()[0]?.subject.value).toBe('2001:db8:5:6::/64');
     expect(await t.layer.gate.onAccept(conn('2001:db8:5:6:ffff::1'))).toMatchObject({ allow: false, by: 'block' });
   });
 
@@ -64,10 +64,10 @@ describe('anomaly detector', () => {
     const first = conn('192.0.2.77');
     t.bus.emit('replay.detected', { ...first, kind: 'tls' });
     t.bus.emit('handshake.failed', { ...first, reason: 'replay', durationMs: 1 }); // the same replay: counted once
-    expect(t.layer.activeThreats()[0]).toMatchObject({ type: 'anomaly.replay', severity: 'medium', action: 'reported' });
+    expect(t.layer.threats.activeThreats()[0]).toMatchObject({ type: 'anomaly.replay', severity: 'medium', action: 'reported' });
     expect(t.layer.blocks.list()).toHaveLength(0);
     t.bus.emit('replay.detected', { ...conn('192.0.2.77'), kind: 'obfuscated2' });
-    expect(t.layer.activeThreats()[0]).toMatchObject({ type: 'anomaly.replay', severity: 'high', action: 'blocked' });
+    expect(t.layer.threats.activeThreats()[0]).toMatchObject({ type: 'anomaly.replay', severity: 'high', action: 'blocked' });
     expect(t.layer.blocks.match('192.0.2.77')?.source).toBe('anomaly');
   });
 
@@ -75,7 +75,7 @@ describe('anomaly detector', () => {
     t = await startLayer({ policy: enforce, anomaly: { wrong_secrets_per_ip: 6, handshake_failures_per_ip: 100 } });
     fail(t, '192.0.2.9', 'bad_secret', 3);
     fail(t, '192.0.2.9', 'bad_hmac', 3);
-    expect(t.layer.activeThreats()[0]).toMatchObject({ type: 'anomaly.secret_scan', severity: 'high', action: 'blocked' });
+    expect(t.layer.threats.activeThreats()[0]).toMatchObject({ type: 'anomaly.secret_scan', severity: 'high', action: 'blocked' });
   });
 
   it('failures spread beyond the window do not add up', async () => {
@@ -84,13 +84,13 @@ describe('anomaly detector', () => {
       t.bus.emit('handshake.failed', { ...conn('192.0.2.10'), reason: 'protocol', durationMs: 1 });
       t.clock.advance(3_000);
     }
-    expect(t.layer.activeThreats()).toHaveLength(0);
+    expect(t.layer.threats.activeThreats()).toHaveLength(0);
   });
 
   it('monitor mode: the same burst is reported as would_block and nothing is blocked', async () => {
     t = await startLayer({ anomaly: { handshake_failures_per_ip: 5 } });
     fail(t, '203.0.113.60', 'protocol', 5);
-    expect(t.layer.activeThreats()[0]).toMatchObject({ type: 'anomaly.handshake_burst', action: 'would_block' });
+    expect(t.layer.threats.activeThreats()[0]).toMatchObject({ type: 'anomaly.handshake_burst', action: 'would_block' });
     expect(t.layer.blocks.list()).toHaveLength(0);
     expect(await t.layer.gate.onAccept(conn('203.0.113.60'))).toEqual({ allow: true });
   });
@@ -101,7 +101,7 @@ describe('anomaly detector', () => {
       t.bus.emit('handshake.ok', { ...conn(`100.64.${host}.1`), user: 'alice', mode: 'ee', dc: 2, framing: 'padded', durationMs: 5 });
     }
     t.bus.emit('handshake.ok', { ...conn('100.64.99.1'), user: 'bob', mode: 'ee', dc: 2, framing: 'padded', durationMs: 5 });
-    const threats = t.layer.activeThreats();
+    const threats = t.layer.threats.activeThreats();
     expect(threats).toHaveLength(1);
     expect(threats[0]).toMatchObject({ type: 'anomaly.shared_secret', severity: 'medium', subject: { kind: 'user', value: 'alice' }, action: 'reported' });
     expect(t.events.find((e) => e.type === 'anomaly.shared_secret')?.user).toBe('alice');
@@ -114,13 +114,13 @@ describe('anomaly detector', () => {
     for (let i = 0; i < 8; i++) {
       bytes('alice', 2_000_000 + (i % 3) * 100_000);
       bytes('heavy', 50_000_000);
-      t.layer.anomaly.tick();
+      t.layer.threats.tick();
     }
-    expect(t.layer.activeThreats()).toHaveLength(0);
+    expect(t.layer.threats.activeThreats()).toHaveLength(0);
     bytes('alice', 30_000_000); // ~14× her baseline
     bytes('heavy', 60_000_000); // 1.2× its own: normal for that user
-    t.layer.anomaly.tick();
-    const threats = t.layer.activeThreats();
+    t.layer.threats.tick();
+    const threats = t.layer.threats.activeThreats();
     expect(threats.map((x) => [x.type, x.subject.value])).toEqual([['anomaly.traffic_spike', 'alice']]);
   });
 
@@ -131,10 +131,10 @@ describe('anomaly detector', () => {
     };
     for (let i = 0; i < 6; i++) {
       open(3);
-      t.layer.anomaly.tick();
+      t.layer.threats.tick();
     }
     open(40);
-    t.layer.anomaly.tick();
-    expect(t.layer.activeThreats()[0]).toMatchObject({ type: 'anomaly.connection_spike', subject: { value: 'carol' } });
+    t.layer.threats.tick();
+    expect(t.layer.threats.activeThreats()[0]).toMatchObject({ type: 'anomaly.connection_spike', subject: { value: 'carol' } });
   });
 });

@@ -6,8 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AuditLog } from '../../src/security/audit-log.js';
-import { verifyAuditFile } from '../../src/security/audit-verify.js';
+import { AuditLog } from '../../src/security/audit/log.js';
+import { verifyAuditFile } from '../../src/security/audit/verify.js';
 import { ManualClock } from '../../src/security/clock.js';
 
 let dir: string;

@@ -1,9 +1,9 @@
 /**
- * block_ip_address as a unit: input validation with the field named, canonical CIDRs, re-blocking,
+ * block_ip_address (blocks.add) as a unit: input validation with the field named, canonical CIDRs, re-blocking,
  * removal, expiry on lookup and on sweep, the file list beside the runtime list.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { CidrSet, parseCidr } from '../../src/security/ip.js';
+import { CidrSet, parseCidr } from '../../src/security/admission/ip.js';
 import { conn, startLayer, type TestLayer } from './helpers/layer.js';
 
 let t: TestLayer | undefined;
@@ -38,8 +38,8 @@ describe('blocks', () => {
 
   it('stores canonical CIDRs, replaces on re-block, removes by any spelling', async () => {
     t = await startLayer();
-    t.layer.block_ip_address('::ffff:203.0.113.7', 'first');
-    t.layer.block_ip_address('203.0.113.7/32', 'second', '1h');
+    t.layer.blocks.add('::ffff:203.0.113.7', 'first');
+    t.layer.blocks.add('203.0.113.7/32', 'second', { ttl: '1h' });
     const [entry] = t.layer.blocks.list();
     expect(entry).toMatchObject({ cidr: '203.0.113.7/32', reason: 'second', expiresAt: t.clock.now() + 3_600_000 });
     expect(t.layer.blocks.match('203.0.113.7')?.reason).toBe('second');

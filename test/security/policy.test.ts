@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../src/config/load.js';
-import { POLICY_RULE_NAMES } from '../../src/security/policy-schema.js';
+import { POLICY_RULE_NAMES } from '../../src/config/index.js';
 import { startLayer, type TestLayer } from './helpers/layer.js';
 
 let t: TestLayer | undefined;

@@ -9,10 +9,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { formatSecret, generateSecret } from '../../src/protocol/secrets.js';
 import { UserDirectory } from '../../src/proxy/users.js';
 import { MemoryUsageStore } from '../../src/proxy/usage-store.js';
-import { parseNetset } from '../../src/security/netset.js';
+import { parseNetset } from '../../src/security/admission/netset.js';
 import { parseSecurityConfig } from '../../src/config/index.js';
 import { generateAdminToken } from '../../src/security/index.js';
-import { GeoipLiteResolver } from '../../src/security/geo.js';
+import { GeoipLiteResolver } from '../../src/security/admission/geo.js';
 import { conn, startLayer, type TestLayer } from './helpers/layer.js';
 
 let t: TestLayer | undefined;
@@ -88,9 +88,9 @@ describe('key_rotation schedule', () => {
 
   it('monitor: a due rotation is reported, nothing changes', async () => {
     const { users, secret } = await withDirectory('monitor');
-    expect(t!.layer.runRotationSchedule()).toBeUndefined();
+    expect(t!.layer.keys.runSchedule()).toBeUndefined();
     t!.clock.advance(7 * DAY);
-    expect(t!.layer.runRotationSchedule()).toBeUndefined();
+    expect(t!.layer.keys.runSchedule()).toBeUndefined();
     expect(users.get('alice')!.secret).toBe(secret);
     expect(t!.events.some((e) => e.type === 'keys.rotation_due')).toBe(true);
   });
@@ -98,7 +98,7 @@ describe('key_rotation schedule', () => {
   it('enforce: rotates every user when due, with the grace period, and no secret in the audit log', async () => {
     const { users, secret } = await withDirectory('enforce');
     t!.clock.advance(7 * DAY);
-    const result = t!.layer.runRotationSchedule();
+    const result = t!.layer.keys.runSchedule();
     expect(result?.users[0]).toMatchObject({ name: 'alice', mode: 'ee' });
     const fresh = users.get('alice')!;
     expect(fresh.secret).not.toBe(secret);
@@ -107,7 +107,7 @@ describe('key_rotation schedule', () => {
     const audit = JSON.stringify(t!.layer.audit.recent(50));
     expect(audit).toContain('keys.rotated');
     expect(audit).not.toContain(fresh.secret);
-    expect(t!.layer.runRotationSchedule()).toBeUndefined(); // not due again yet
+    expect(t!.layer.keys.runSchedule()).toBeUndefined(); // not due again yet
   });
 
   it('writes the links file with mode 0600 when configured', async () => {
@@ -117,7 +117,7 @@ describe('key_rotation schedule', () => {
     users.upsert({ name: 'bob', secret: formatSecret(generateSecret('ee', 'example.com')) });
     t.layer.attach({ users });
     t.clock.advance(DAY);
-    t.layer.runRotationSchedule();
+    t.layer.keys.runSchedule();
     const text = readFileSync(file, 'utf8');
     expect(text).toContain(`bob\ttg://proxy?server=proxy.example.net&port=443&secret=${users.get('bob')!.secret}`);
     expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -128,7 +128,7 @@ describe('key_rotation schedule', () => {
     t = await startLayer();
     const { token } = t.layer.tokens.create({ name: 'ops', level: 'superuser' });
     const session = await t.layer.auth.createSession(token, '127.0.0.1');
-    const result = t.layer.rotateEncryptionKeys({ tokens: ['ops'] });
+    const result = t.layer.keys.rotate({ tokens: ['ops'] });
     expect(result.tokens[0]!.token).not.toBe(token);
     expect((await t.layer.auth.authenticate(token, '127.0.0.1')).ok).toBe(false);
     expect((await t.layer.auth.authenticate(session.id, '127.0.0.1')).ok).toBe(false);

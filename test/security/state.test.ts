@@ -7,8 +7,8 @@ import { MemoryStateStore } from '../../src/state/memory.js';
 import { RedisStateStore } from '../../src/state/redis.js';
 import { StoreReplayCache } from '../../src/state/replay.js';
 import type { StateStore } from '../../src/state/store.js';
-import { limiterFactoryFor, isOverLimit } from '../../src/security/limiter-factory.js';
-import { BlockManager } from '../../src/security/blocks.js';
+import { limiterFactoryFor, isOverLimit } from '../../src/security/admission/limiter-factory.js';
+import { BlockManager } from '../../src/security/admission/blocks.js';
 import { ManualClock } from '../../src/security/clock.js';
 import { startRedis, type RedisServer } from './helpers/redis.js';
 

@@ -35,7 +35,7 @@ describe('blocks over the wire', () => {
   it('a blocked address is closed before any byte; unblocking lets it in', async () => {
     p = await startSecuredProxy(dc);
     expect(await roundTrip(p.proxy.port, secrets.ee)).toBe(true);
-    p.layer.block_ip_address('127.0.0.0/8', 'test block', '10m');
+    p.layer.blocks.add('127.0.0.0/8', 'test block', { ttl: '10m' });
     const attempt = await rawAttempt(p.proxy.port);
     expect(attempt).toMatchObject({ closed: true });
     expect(attempt.data.length).toBe(0);
@@ -135,7 +135,7 @@ describe('anomaly actions over the wire', () => {
       await p.proxy.waitFor('handshake.failed', () => p!.proxy.events.filter((e) => e.name === 'handshake.failed').length >= i + 1);
     }
     expect(p.proxy.events.filter((e) => e.name === 'handshake.failed').map((e) => (e.data as { reason: string }).reason)).toEqual(['bad_hmac', 'bad_hmac', 'bad_hmac', 'bad_hmac']);
-    expect(p.layer.activeThreats()[0]).toMatchObject({ type: 'anomaly.secret_scan', action: 'blocked' });
+    expect(p.layer.threats.activeThreats()[0]).toMatchObject({ type: 'anomaly.secret_scan', action: 'blocked' });
     expect(await roundTrip(p.proxy.port, secrets.ee)).toBe(false);
     for (const socket of sockets) socket.destroy();
   });
@@ -150,11 +150,11 @@ describe('anomaly actions over the wire', () => {
     await readAtLeast(sockets[0]!, 5, 5_000); // the ServerHello: the proxy has seen (and remembered) this hello
     sockets.push(await sendGarbage(p.proxy.port, hello));
     await p.proxy.waitFor('replay.detected');
-    expect(p.layer.activeThreats()[0]).toMatchObject({ type: 'anomaly.replay', severity: 'medium', action: 'reported' });
+    expect(p.layer.threats.activeThreats()[0]).toMatchObject({ type: 'anomaly.replay', severity: 'medium', action: 'reported' });
     expect(await roundTrip(p.proxy.port, secrets.ee)).toBe(true);
     sockets.push(await sendGarbage(p.proxy.port, hello));
     await p.proxy.waitFor('replay.detected', () => p!.proxy.events.filter((e) => e.name === 'replay.detected').length >= 2);
-    expect(p.layer.activeThreats()[0]).toMatchObject({ type: 'anomaly.replay', severity: 'high', action: 'blocked' });
+    expect(p.layer.threats.activeThreats()[0]).toMatchObject({ type: 'anomaly.replay', severity: 'high', action: 'blocked' });
     expect(await roundTrip(p.proxy.port, secrets.ee)).toBe(false);
     for (const socket of sockets) socket.destroy();
   });
@@ -170,7 +170,7 @@ describe('anomaly actions over the wire', () => {
       await p.proxy.waitFor('handshake.failed', () => p!.proxy.events.filter((e) => e.name === 'handshake.failed').length >= i + 1);
     }
     for (const socket of sockets) socket.destroy();
-    expect(p.layer.activeThreats().map((t) => [t.type, t.action])).toContainEqual(['anomaly.handshake_burst', 'blocked']);
+    expect(p.layer.threats.activeThreats().map((t) => [t.type, t.action])).toContainEqual(['anomaly.handshake_burst', 'blocked']);
     expect(await roundTrip(p.proxy.port, secrets.ee)).toBe(false);
     expect(p.layer.blocks.list()[0]).toMatchObject({ cidr: '127.0.0.1/32', source: 'anomaly' });
     p.clock.advance(5 * 60_000 + 1);

@@ -146,13 +146,13 @@ describe('rate_limits', () => {
 describe('key rotation through the proxy', () => {
   it('a rotated user connects with the new secret; the old one works only during the grace period', async () => {
     p = await startSecuredProxy(dc, { server: { public_host: 'proxy.example.net' }, security: { link_port: 443 } });
-    const withGrace = p.layer.rotateEncryptionKeys({ users: ['alice'], graceMs: 60_000 });
+    const withGrace = p.layer.keys.rotate({ users: ['alice'], graceMs: 60_000 });
     const fresh = withGrace.users[0]!;
     expect(fresh).toMatchObject({ name: 'alice', mode: 'ee' });
     expect(fresh.links?.tg).toContain('server=proxy.example.net');
     expect(await roundTrip(p.proxy.port, fresh.secret)).toBe(true);
     expect(await roundTrip(p.proxy.port, secrets.ee)).toBe(true); // grace
-    const noGrace = p.layer.rotateEncryptionKeys({ users: ['alice'], graceMs: 0 });
+    const noGrace = p.layer.keys.rotate({ users: ['alice'], graceMs: 0 });
     expect(await roundTrip(p.proxy.port, noGrace.users[0]!.secret)).toBe(true);
     expect(await roundTrip(p.proxy.port, fresh.secret)).toBe(false);
     const audit = JSON.stringify(p.layer.audit.recent(100));

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildConfig, ConfigError } from '../../src/config/index.js';
-import { emptyCounters } from '../../src/security/reporter.js';
+import { emptyCounters } from '../../src/security/audit/reporter.js';
 import { parseListen } from '../../src/admin/net.js';
 import { UserDirectory } from '../../src/proxy/users.js';
 import { MemoryUsageStore } from '../../src/proxy/usage-store.js';

@@ -1,12 +1,12 @@
 /**
- * Access rules for proxy clients (src/security/acl.ts):
+ * Access rules for proxy clients (src/security/admission/acl.ts):
  *   GET    /api/v1/acl       READ_ONLY  → 200 {"default": "allow" | "deny", "rules": [...]}
  *   POST   /api/v1/acl       ADMIN      a rule ([[access.rules]] fields) + optional "position" → 201 with its id
  *   DELETE /api/v1/acl/:id   ADMIN      → 204
  */
 import { z } from 'zod';
 import { accessRuleSchema } from '../../config/index.js';
-import { AccessLevel } from '../../security/levels.js';
+import { AccessLevel } from '../../security/credentials/levels.js';
 import type { AdminContext } from '../deps.js';
 import { route, type Route } from '../router.js';
 
@@ -25,23 +25,19 @@ export function aclRoutes(ctx: AdminContext): Route[] {
       pattern: '/api/v1/acl',
       level: AccessLevel.ADMIN,
       body: addBody,
-      handler: ({ body }) => {
+      // AccessControl reports the change (acl.rule_added, with the principal and client address): one audit line.
+      handler: ({ body, principal, request }) => {
         const { position, ...rule } = body;
-        const added = ctx.security.acl.add(rule, position);
-        return {
-          status: 201,
-          body: added,
-          audit: { type: 'acl.added', user: added.user, message: `access rule ${added.id} added (${added.action})`, details: { rule: added } },
-        };
+        return { status: 201, body: ctx.security.acl.add(rule, position, { actor: principal.actor, clientIp: request.ip }) };
       },
     }),
     route({
       method: 'del',
       pattern: '/api/v1/acl/:id',
       level: AccessLevel.ADMIN,
-      handler: ({ request }) => {
-        ctx.security.acl.remove(request.params[0]!);
-        return { status: 204, audit: { type: 'acl.removed', message: `access rule ${request.params[0]} removed` } };
+      handler: ({ request, principal }) => {
+        ctx.security.acl.remove(request.params[0]!, { actor: principal.actor, clientIp: request.ip });
+        return { status: 204 };
       },
     }),
   ];

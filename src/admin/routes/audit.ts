@@ -6,12 +6,11 @@
  *   POST /api/v1/keys/rotate     SUPERUSER  {"users": [...]?, "grace": "1d"?} → 200 rotate_encryption_keys() result
  */
 import { z } from 'zod';
-import { verifyAuditFile } from '../../security/audit-verify.js';
-import { AccessLevel } from '../../security/levels.js';
+import { AccessLevel } from '../../security/credentials/levels.js';
 import type { AdminContext } from '../deps.js';
 import { AdminRequestError } from '../http.js';
 import { route, type Route } from '../router.js';
-import { withAdminFindings } from '../audit-report.js';
+import { withAdminFindings } from '../findings.js';
 import { durationField, emptyBody } from './common.js';
 
 const rotateBody = z.strictObject({
@@ -43,7 +42,7 @@ export function auditRoutes(ctx: AdminContext): Route[] {
       handler: async () => {
         const file = ctx.security.audit.file;
         if (!file) return { status: 200, body: { ok: true, file: null, message: 'no [audit] file configured; the chain lives in memory only' } };
-        return { status: 200, body: { file, ...(await verifyAuditFile(file)) } };
+        return { status: 200, body: { file, ...(await ctx.security.audit.verifyFile(file)) } };
       },
     }),
     route({
@@ -60,10 +59,11 @@ export function auditRoutes(ctx: AdminContext): Route[] {
       pattern: '/api/v1/keys/rotate',
       level: AccessLevel.SUPERUSER,
       body: rotateBody,
-      handler: async ({ body, principal }) => {
-        const result = await ctx.security.rotateEncryptionKeys({ users: body.users, graceMs: body.grace, actor: principal.actor });
-        return { status: 200, body: result, audit: { type: 'keys.rotated', message: 'rotate_encryption_keys run', details: { users: body.users ?? 'all' } } };
-      },
+      // KeyRotation reports keys.rotated with the principal (names and modes, never secrets): one audit line.
+      handler: ({ body, principal, request }) => ({
+        status: 200,
+        body: ctx.security.keys.rotate({ users: body.users, graceMs: body.grace, actor: principal.actor, clientIp: request.ip }),
+      }),
     }),
   ];
 }

@@ -1,11 +1,11 @@
 /**
- * Blocks on proxy clients (src/security/blocks.ts; they never apply to the admin plane):
+ * Blocks on proxy clients (src/security/admission/blocks.ts; they never apply to the admin plane):
  *   GET    /api/v1/blocks        READ_ONLY  → 200 {"blocks": [...]}
  *   POST   /api/v1/blocks        ADMIN      {"ip": "203.0.113.7" | CIDR, "reason": "…", "ttl": "10m"?} → 201
  *   DELETE /api/v1/blocks/:ip    ADMIN      (a CIDR URL-encoded: 203.0.113.0%2F24) → 204
  */
 import { z } from 'zod';
-import { AccessLevel } from '../../security/levels.js';
+import { AccessLevel } from '../../security/credentials/levels.js';
 import type { AdminContext } from '../deps.js';
 import { route, type Route } from '../router.js';
 import { durationField } from './common.js';
@@ -29,13 +29,10 @@ export function blockRoutes(ctx: AdminContext): Route[] {
       pattern: '/api/v1/blocks',
       level: AccessLevel.ADMIN,
       body: addBody,
-      handler: ({ body, principal }) => {
-        const entry = ctx.security.blocks.add(body.ip, body.reason, { ttlMs: body.ttl, source: 'api', actor: principal.actor });
-        return {
-          status: 201,
-          body: entry,
-          audit: { type: 'block.added', ip: entry.cidr, message: `blocked ${entry.cidr}: ${body.reason}`, details: { ttlMs: body.ttl ?? 0 } },
-        };
+      // The block manager reports the change (block.added, with the principal and client address): one audit line.
+      handler: ({ body, principal, request }) => {
+        const entry = ctx.security.blocks.add(body.ip, body.reason, { ttlMs: body.ttl, source: 'api', actor: principal.actor, clientIp: request.ip });
+        return { status: 201, body: entry };
       },
     }),
     route({
@@ -43,8 +40,8 @@ export function blockRoutes(ctx: AdminContext): Route[] {
       pattern: '/api/v1/blocks/:ip',
       level: AccessLevel.ADMIN,
       handler: ({ request, principal }) => {
-        const entry = ctx.security.blocks.remove(request.params[0]!, principal.actor);
-        return { status: 204, audit: { type: 'block.removed', ip: entry.cidr, message: `unblocked ${entry.cidr}` } };
+        ctx.security.blocks.remove(request.params[0]!, { actor: principal.actor, clientIp: request.ip });
+        return { status: 204 };
       },
     }),
   ];

@@ -5,7 +5,7 @@
  *     (load, verify the pinned hash, self-test, switch; the registry rolls back on any failure → 400)
  */
 import { z } from 'zod';
-import { AccessLevel } from '../../security/levels.js';
+import { AccessLevel } from '../../security/credentials/levels.js';
 import type { AdminContext, KernelsPort } from '../deps.js';
 import { AdminRequestError } from '../http.js';
 import { route, type Route } from '../router.js';

@@ -1,11 +1,11 @@
 /**
- * The security policy (src/security/policy.ts), versioned:
+ * The security policy (src/security/policy/store.ts), versioned:
  *   GET  /api/v1/policies          READ_ONLY  → 200 {"active": {version, document, rules, …}, "versions": [...]}
  *   PUT  /api/v1/policies          SUPERUSER  {"rules": {rule: {mode, …}}, "enforce": true?} → 200 the new version
  *   POST /api/v1/policies/enforce  SUPERUSER  {"version": N?} (default: the newest) → 200 the active version
  */
 import { z } from 'zod';
-import { AccessLevel } from '../../security/levels.js';
+import { AccessLevel } from '../../security/credentials/levels.js';
 import type { AdminContext } from '../deps.js';
 import { route, type Route } from '../router.js';
 
@@ -35,28 +35,18 @@ export function policyRoutes(ctx: AdminContext): Route[] {
       pattern: '/api/v1/policies',
       level: AccessLevel.SUPERUSER,
       body: setBody,
-      handler: ({ body, principal }) => {
-        const version = policies.set(body.rules, { actor: principal.actor, enforce: body.enforce });
-        return {
-          status: 200,
-          body: version,
-          audit: { type: 'policy.set', message: `policy version ${version.version} set${body.enforce === false ? ' (staged)' : ''}`, details: { version: version.version, document: version.document } },
-        };
-      },
+      // The policy store reports policy.set (and policy.enforced) with the principal: one audit line each.
+      handler: ({ body, principal, request }) => ({
+        status: 200,
+        body: policies.set(body.rules, { actor: principal.actor, clientIp: request.ip, enforce: body.enforce }),
+      }),
     }),
     route({
       method: 'post',
       pattern: '/api/v1/policies/enforce',
       level: AccessLevel.SUPERUSER,
       body: enforceBody,
-      handler: ({ body }) => {
-        const active = policies.enforce(body.version);
-        return {
-          status: 200,
-          body: active,
-          audit: { type: 'policy.enforced', message: `policy version ${active.version} enforced`, details: { version: active.version } },
-        };
-      },
+      handler: ({ body, principal, request }) => ({ status: 200, body: policies.enforce(body.version, { actor: principal.actor, clientIp: request.ip }) }),
     }),
   ];
 }

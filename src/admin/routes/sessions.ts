@@ -1,5 +1,5 @@
 /**
- * Sessions and tokens (src/security/sessions.ts, tokens.ts):
+ * Sessions and tokens (src/security/credentials/sessions.ts, tokens.ts):
  *   POST   /api/v1/sessions          READ_ONLY (with a token)  {"ttl": "10m"?} → 201 {"session": "mss_…", …}
  *   GET    /api/v1/sessions          ADMIN      → 200 handles, names, levels, expiry (never ids)
  *   DELETE /api/v1/sessions/:handle  READ_ONLY for its own session ("current" = the one presented), ADMIN for others → 204
@@ -8,7 +8,7 @@
  *   DELETE /api/v1/tokens/:name      SUPERUSER  revokes the token and its sessions → 204
  */
 import { z } from 'zod';
-import { AccessLevel, levelName } from '../../security/levels.js';
+import { AccessLevel, levelName } from '../../security/credentials/levels.js';
 import type { AdminContext } from '../deps.js';
 import { AdminRequestError } from '../http.js';
 import { route, type Route } from '../router.js';

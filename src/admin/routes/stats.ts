@@ -1,5 +1,8 @@
-/** GET /api/v1/stats (READ_ONLY): proxy counters, security state and admin stream figures in one object. */
-import { AccessLevel } from '../../security/levels.js';
+/**
+ * GET /api/v1/stats (READ_ONLY): proxy counters, security state and admin stream figures in one object. The
+ * security figures come from the layer's counter snapshot, the one /metrics reads, so the two always agree.
+ */
+import { AccessLevel } from '../../security/credentials/levels.js';
 import type { AdminContext } from '../deps.js';
 import { route, type Route } from '../router.js';
 import type { EventStream } from '../event-stream.js';
@@ -12,6 +15,7 @@ export function statsRoutes(ctx: AdminContext, events: () => EventStream | undef
       level: AccessLevel.READ_ONLY,
       handler: () => {
         const stream = events()?.stats();
+        const counts = ctx.security.counters();
         return {
           status: 200,
           body: {
@@ -21,9 +25,9 @@ export function statsRoutes(ctx: AdminContext, events: () => EventStream | undef
             security: {
               blocks: ctx.security.blocks.list().length,
               accessRules: ctx.security.acl.list().length,
-              activeThreats: ctx.security.activeThreats().length,
+              activeThreats: counts.threatsActive,
               sessions: ctx.security.sessions.list().length,
-              policyVersion: ctx.security.policies.active().version,
+              policyVersion: counts.policyVersion,
             },
             admin: { eventSubscribers: stream?.subscribers ?? 0, eventsDropped: stream?.dropped.reduce((a, b) => a + b, 0) ?? 0 },
           },
@@ -34,7 +38,7 @@ export function statsRoutes(ctx: AdminContext, events: () => EventStream | undef
       method: 'get',
       pattern: '/api/v1/threats',
       level: AccessLevel.READ_ONLY,
-      handler: () => ({ status: 200, body: { threats: ctx.security.activeThreats() } }),
+      handler: () => ({ status: 200, body: { threats: ctx.security.threats.activeThreats() } }),
     }),
   ];
 }

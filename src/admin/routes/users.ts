@@ -12,7 +12,7 @@ import type { UserInfo } from '../../proxy/users.js';
 import { proxyLinks } from '../../protocol/links.js';
 import { formatSecret, generateSecret, parseSecret } from '../../protocol/secrets.js';
 import { SECRET_MODES, USER_NAME_PATTERN, USER_NAME_RULE, type SecretMode } from '../../vocabulary/index.js';
-import { AccessLevel } from '../../security/levels.js';
+import { AccessLevel } from '../../security/credentials/levels.js';
 import type { AdminContext } from '../deps.js';
 import { AdminRequestError } from '../http.js';
 import { route, type Route } from '../router.js';

@@ -1,13 +1,13 @@
 /**
  * `mtshield audit verify FILE [--expect-head SEQ:HASH] [--json]`: checks the hash chain of an audit log
- * (src/security/audit-chain.ts). Exit 0 when intact; 1 naming the first bad line when not; 2 when the file
+ * (src/security/audit/chain.ts). Exit 0 when intact; 1 naming the first bad line when not; 2 when the file
  * cannot be read.
  * `mtshield audit [--config FILE] [--json] [--fail-on SEVERITY]`: runs audit_security() over the config (plus the
  * admin plane's own findings) and prints the report; exit 0, or 1 with --fail-on when a finding reaches it.
  */
 import type { Command } from 'commander';
-import { verifyAuditFile } from '../../security/audit-verify.js';
-import { runAuditReport } from '../../admin/audit-report.js';
+import { verifyAuditFile } from '../../security/audit/verify.js';
+import { runAuditReport } from './audit-report.js';
 
 function parseHead(text: string): { seq: number; hash: string } {
   const match = /^(\d+):([0-9a-f]{64})$/i.exec(text);

@@ -2,12 +2,16 @@
  * `mtshield bench`: the cipher benchmark (default) or, with `--proxy`, the proxy benchmark. Progress goes
  * to stderr, the result table to stdout, and the full results to `--json` / `--svg` files. Targets that
  * fail are printed, never hidden; `--strict` turns a FAIL into exit status 1.
+ *
+ * The seam: this file declares what the command needs (`BenchEntry`); bench/index.ts implements it and is
+ * loaded only when the command runs (docs/benchmarks.md). The product never imports bench code, and an
+ * install without bench/ says so instead of failing at start-up.
  */
 import type { Command } from 'commander';
-import { ALGORITHMS, isAlgorithm, isBenchBackend, parseSizes, type BenchBackend } from '../../../bench/cipher/catalog.js';
-import { renderCipherReport, runCipherBench } from '../../../bench/cipher/run.js';
+import { ALGORITHMS } from '../../kernels/types.js';
 
-interface BenchFlags {
+/** The flags as commander parsed them; the bench entry validates the lists against its catalog. */
+export interface BenchFlags {
   algorithms?: string;
   sizes?: string;
   backends?: string;
@@ -22,6 +26,35 @@ interface BenchFlags {
   connections?: string;
   idle?: string;
   kernel?: string;
+}
+
+export interface BenchOutcome {
+  /** The result table for stdout. */
+  text: string;
+  /** A target failed (`--strict` turns this into exit status 1). */
+  failed: boolean;
+}
+
+/** What bench/index.ts exports as `benchEntry`. */
+export interface BenchEntry {
+  run(flags: BenchFlags): Promise<BenchOutcome>;
+}
+
+/** bench/index.ts beside src/ in the checkout and in dist/ alike (tsconfig.build.json compiles both, rootDir "."). */
+const BENCH_ENTRY = new URL('../../../bench/index.js', import.meta.url);
+
+export async function loadBenchEntry(): Promise<BenchEntry> {
+  let module: { benchEntry?: BenchEntry };
+  try {
+    module = (await import(BENCH_ENTRY.href)) as { benchEntry?: BenchEntry };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes(BENCH_ENTRY.pathname)) {
+      throw new Error('the benchmark is not part of this install (bench/ is missing); run it from a source checkout');
+    }
+    throw err;
+  }
+  if (typeof module.benchEntry?.run !== 'function') throw new Error(`${BENCH_ENTRY.pathname} does not export benchEntry`);
+  return module.benchEntry;
 }
 
 export function register(program: Command): void {
@@ -43,54 +76,10 @@ export function register(program: Command): void {
     .option('--idle <n>', 'alias of --connections')
     .option('--kernel <backend>', "with --proxy: force the proxy's AES-256-CTR backend (wasm-simd, wasm, native, js)")
     .action(async (flags: BenchFlags) => {
-      if (flags.proxy) {
-        await runProxy(flags);
-        return;
-      }
-      const report = await runCipherBench({
-        algorithms: flags.algorithms ? parseList(flags.algorithms, isAlgorithm, 'algorithm') : undefined,
-        sizes: flags.sizes ? parseSizes(flags.sizes) : undefined,
-        backends: flags.backends ? parseList<BenchBackend>(flags.backends, isBenchBackend, 'backend') : undefined,
-        quick: flags.quick,
-        framing: flags.framing,
-        progress: flags.progress,
-        jsonPath: flags.json,
-        svgPath: flags.svg,
-      });
-      process.stdout.write(renderCipherReport(report));
+      const outcome = await (await loadBenchEntry()).run(flags);
+      process.stdout.write(outcome.text);
       if (flags.json) process.stdout.write(`\nJSON: ${flags.json}\n`);
       if (flags.svg) process.stdout.write(`SVG: ${flags.svg}\n`);
-      if (flags.strict && report.targets.some((t) => t.status === 'FAIL')) process.exitCode = 1;
+      if (flags.strict && outcome.failed) process.exitCode = 1;
     });
-}
-
-async function runProxy(flags: BenchFlags): Promise<void> {
-  const { runProxyBench, renderProxyReport } = await import('../../../bench/proxy/run.js');
-  const soakSeconds = flags.soak === undefined || flags.soak === false ? undefined : flags.soak === true ? 300 : Number(flags.soak);
-  if (soakSeconds !== undefined && !(soakSeconds > 0)) throw new Error(`--soak expects seconds, got ${String(flags.soak)}`);
-  const idle = flags.connections ?? flags.idle;
-  if (flags.kernel !== undefined && (!isBenchBackend(flags.kernel) || flags.kernel === 'auto')) {
-    throw new Error(`--kernel expects one of wasm-simd, wasm, native, js; got "${flags.kernel}"`);
-  }
-  const report = await runProxyBench({
-    jsonPath: flags.json,
-    svgPath: flags.svg,
-    soakSeconds,
-    idleConnections: idle ? Number(idle) : undefined,
-    quick: flags.quick,
-    progress: flags.progress,
-    kernel: flags.kernel,
-  });
-  process.stdout.write(renderProxyReport(report));
-  if (flags.json) process.stdout.write(`\nJSON: ${flags.json}\n`);
-  if (flags.svg) process.stdout.write(`SVG: ${flags.svg}\n`);
-  if (flags.strict && report.targets.some((t) => t.status === 'FAIL')) process.exitCode = 1;
-}
-
-function parseList<T extends string>(text: string, valid: (s: string) => s is T, what: string): T[] {
-  return text.split(',').map((raw) => {
-    const item = raw.trim();
-    if (!valid(item)) throw new Error(`unknown ${what} "${item}"`);
-    return item;
-  });
 }

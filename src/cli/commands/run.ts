@@ -11,7 +11,7 @@ import { userLinks } from '../../config/links.js';
 import { configFromFlags } from '../../config/from-flags.js';
 import { loadConfigFile } from '../../config/load.js';
 import type { MtShieldConfig } from '../../config/types.js';
-import { createLogger, type Logger } from '../../proxy/logger.js';
+import { createLogger, type Logger } from '../../log/logger.js';
 import { startApp, type App } from '../../app.js';
 import { applyGcMode } from '../../util/gc-mode.js';
 import { missingLaunchSettings } from '../../util/launch.js';

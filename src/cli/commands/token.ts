@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { adminTokenLevels, type AdminTokenLevel } from '../../config/index.js';
-import { generateAdminToken, tokenTomlBlock } from '../../security/tokens.js';
+import { generateAdminToken, tokenTomlBlock } from '../../security/credentials/tokens.js';
 import { parseDuration } from '../../vocabulary/index.js';
 
 function parseLevelOption(text: string): AdminTokenLevel {

@@ -10,7 +10,7 @@ import { chacha20poly1305, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import type { AeadAlgorithm, Aead, Backend, CbcCipher, CbcDirection, StreamCipher } from '../types.js';
 import { KernelAuthFailedError, KernelDestroyedError } from '../errors.js';
 import { checkAeadArgs, checkAes256Args, checkCbcLength, checkSealedLength, outputFor } from '../validate.js';
-import { counterAt } from '../counter.js';
+import { counterAt } from '../streams/counter.js';
 
 class JsCtr implements StreamCipher {
   private key: Uint8Array | undefined;
@@ -52,6 +52,14 @@ class JsCtr implements StreamCipher {
     }
     return dst;
   }
+
+  /** In place: @noble's output is copied into `data` either way. */
+  transform(data: Uint8Array): Uint8Array {
+    return this.update(data, data);
+  }
+
+  /** Nothing to drop: @noble keeps no context between calls (only the key copy and the partial block here). */
+  release(): void {}
 
   destroy(): void {
     this.key?.fill(0);

@@ -9,6 +9,8 @@ import { ALGORITHMS, type AeadAlgorithm, type Algorithm, type Aead, type Backend
 import { KernelAuthFailedError, KernelDestroyedError } from '../errors.js';
 import { allocOutput, checkAeadArgs, checkAes256Args, checkCbcLength, checkSealedLength, outputFor, TAG_LENGTH } from '../validate.js';
 import { nativeXChaChaSeal, nativeXChaChaOpen } from './native-xchacha.js';
+import { counterAt } from '../streams/counter.js';
+import { releaseSlot, slotBytes, takeSlot } from '../streams/material-slots.js';
 
 const OPENSSL_AEAD: Record<Exclude<AeadAlgorithm, 'xchacha20-poly1305'>, string> = {
   'chacha20-poly1305': 'chacha20-poly1305',
@@ -24,22 +26,62 @@ function deliver(result: Uint8Array, data: Uint8Array, out: Uint8Array | undefin
 }
 
 export class NativeCtr implements StreamCipher {
+  /** key ‖ IV in the shared slabs (streams/material-slots.ts), kept so release() can drop the cipher; -1 once destroyed. */
+  private material: number;
+  /** Bytes of keystream used so far: where a re-created cipher must start. */
+  private offset = 0;
   private cipher: Cipher | undefined;
 
   constructor(key: Uint8Array, iv: Uint8Array) {
     checkAes256Args('aes-256-ctr', key, iv);
     this.cipher = createCipheriv('aes-256-ctr', key, iv);
+    const material = takeSlot();
+    slotBytes(material).set(key);
+    slotBytes(material, 32).set(iv);
+    this.material = material;
   }
 
   update(data: Uint8Array, out?: Uint8Array): Uint8Array {
-    const cipher = this.cipher;
-    if (cipher === undefined) throw new KernelDestroyedError('aes-256-ctr');
-    return deliver(cipher.update(data), data, out);
+    return deliver(this.advance(data.length).update(data), data, out);
+  }
+
+  /** node:crypto cannot write in place: its fresh output is the result (no copy back). */
+  transform(data: Uint8Array): Uint8Array {
+    return this.advance(data.length).update(data);
+  }
+
+  /** Drops the OpenSSL context (freed and cleansed when collected); the next call re-creates it at the offset. */
+  release(): void {
+    this.cipher = undefined;
   }
 
   destroy(): void {
-    this.cipher = undefined; // OpenSSL frees (and cleanses) the context when the object is collected
+    if (this.material < 0) return;
+    this.cipher = undefined;
+    releaseSlot(this.material);
+    this.material = -1;
   }
+
+  /** The live cipher (re-created after release()), with the offset moved past `length` bytes. */
+  private advance(length: number): Cipher {
+    let cipher = this.cipher;
+    if (cipher === undefined) {
+      if (this.material < 0) throw new KernelDestroyedError('aes-256-ctr');
+      this.cipher = cipher = nativeCtrAt(slotBytes(this.material, 0, 32), slotBytes(this.material, 32), this.offset);
+    }
+    this.offset += length;
+    return cipher;
+  }
+}
+
+const ZEROS = new Uint8Array(16);
+
+/** A node:crypto AES-256-CTR cipher positioned at byte `offset`: counter IV + floor(offset/16), then offset mod 16 bytes burnt. */
+export function nativeCtrAt(key: Uint8Array, iv: Uint8Array, offset: number): Cipher {
+  const cipher = createCipheriv('aes-256-ctr', key, counterAt(iv, Math.floor(offset / 16)));
+  const skip = offset % 16;
+  if (skip > 0) cipher.update(ZEROS.subarray(0, skip));
+  return cipher;
 }
 
 export class NativeCbc implements CbcCipher {

@@ -4,7 +4,7 @@
  * Key and counter pass through the instance's param slot only for the duration of the call and are wiped
  * after it, success or not.
  */
-import { counterAt } from '../counter.js';
+import { counterAt } from '../streams/counter.js';
 import { PARAM_KEY, PARAM_NONCE, type KernelFn, type KernelPool, type Slot } from './instance.js';
 import { check } from './status.js';
 

@@ -24,8 +24,7 @@ export const PARAM_SIZE = 128;
 /** Offsets inside the param slot. */
 export const PARAM_KEY = 0; // 32 bytes
 export const PARAM_NONCE = 32; // up to 24 bytes
-export const PARAM_TAG = 64; // 16 bytes (tag written by the kernel)
-export const PARAM_TAG2 = 80; // 16 bytes (spare)
+export const PARAM_TAG = 64; // 16 bytes (tag written by the kernel); 80…127 unused
 /** Offset of the CBC chaining value (16 bytes) inside an AES context (assembly/aes/core.ts AES_CHAIN). */
 export const AES_CTX_CHAIN = 16;
 

@@ -1,0 +1,60 @@
+/**
+ * The benchmark's one entry point (docs/benchmarks.md): what `mtshield bench` runs. The CLI declares the
+ * contract (`BenchEntry`, src/cli/commands/bench.ts) and loads this module only when the command runs, so the
+ * product never imports bench code and other commands start without it. Flags arrive as the operator typed
+ * them; this module knows the catalog (bench/cipher/catalog.ts) and turns them into options.
+ *
+ *   cipher (default): bench/cipher/run.ts — verify every backend against the oracle, then time it
+ *   proxy (--proxy):  bench/proxy/run.ts  — fake DC and load generator on loopback, loaded lazily
+ */
+import type { BenchEntry, BenchFlags, BenchOutcome } from '../src/cli/commands/bench.js';
+import { isAlgorithm, isBenchBackend, parseSizes, type BenchBackend } from './cipher/catalog.js';
+import { renderCipherReport, runCipherBench } from './cipher/run.js';
+
+export const benchEntry: BenchEntry = {
+  async run(flags: BenchFlags): Promise<BenchOutcome> {
+    return flags.proxy ? runProxy(flags) : runCipher(flags);
+  },
+};
+
+async function runCipher(flags: BenchFlags): Promise<BenchOutcome> {
+  const report = await runCipherBench({
+    algorithms: flags.algorithms ? parseList(flags.algorithms, isAlgorithm, 'algorithm') : undefined,
+    sizes: flags.sizes ? parseSizes(flags.sizes) : undefined,
+    backends: flags.backends ? parseList<BenchBackend>(flags.backends, isBenchBackend, 'backend') : undefined,
+    quick: flags.quick,
+    framing: flags.framing,
+    progress: flags.progress,
+    jsonPath: flags.json,
+    svgPath: flags.svg,
+  });
+  return { text: renderCipherReport(report), failed: report.targets.some((t) => t.status === 'FAIL') };
+}
+
+async function runProxy(flags: BenchFlags): Promise<BenchOutcome> {
+  const { runProxyBench, renderProxyReport } = await import('./proxy/run.js');
+  const soakSeconds = flags.soak === undefined || flags.soak === false ? undefined : flags.soak === true ? 300 : Number(flags.soak);
+  if (soakSeconds !== undefined && !(soakSeconds > 0)) throw new Error(`--soak expects seconds, got ${String(flags.soak)}`);
+  const idle = flags.connections ?? flags.idle;
+  if (flags.kernel !== undefined && (!isBenchBackend(flags.kernel) || flags.kernel === 'auto')) {
+    throw new Error(`--kernel expects one of wasm-simd, wasm, native, js; got "${flags.kernel}"`);
+  }
+  const report = await runProxyBench({
+    jsonPath: flags.json,
+    svgPath: flags.svg,
+    soakSeconds,
+    idleConnections: idle ? Number(idle) : undefined,
+    quick: flags.quick,
+    progress: flags.progress,
+    kernel: flags.kernel,
+  });
+  return { text: renderProxyReport(report), failed: report.targets.some((t) => t.status === 'FAIL') };
+}
+
+function parseList<T extends string>(text: string, valid: (s: string) => s is T, what: string): T[] {
+  return text.split(',').map((raw) => {
+    const item = raw.trim();
+    if (!valid(item)) throw new Error(`unknown ${what} "${item}"`);
+    return item;
+  });
+}

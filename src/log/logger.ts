@@ -1,0 +1,43 @@
+/**
+ * The process logger: pino, NDJSON to stdout (or a given stream), secrets redacted by path — proxy secrets and
+ * links, and the admin plane's credentials (bearer headers, token hashes, session ids, passphrases). Every part
+ * takes a `Logger` handed down from the process entry (src/service.ts, the CLI); the data plane keeps one child
+ * per connection with per-connection lines at debug level (info at 10k connections is noise).
+ */
+import { pino, type DestinationStream, type Logger } from 'pino';
+
+export const REDACT_PATHS = [
+  'secret',
+  '*.secret',
+  'secrets',
+  '*.secrets',
+  'token',
+  '*.token',
+  'key',
+  '*.key',
+  'link',
+  '*.link',
+  'links',
+  '*.links',
+  // Admin credentials: bearer headers, token hashes, session ids, TLS key passphrases.
+  'authorization',
+  '*.authorization',
+  '*.headers.authorization',
+  'sha256',
+  '*.sha256',
+  'tokens[*].sha256',
+  '*.tokens[*].sha256',
+  'session',
+  '*.session',
+  'passphrase',
+  '*.passphrase',
+  'password',
+  '*.password',
+];
+
+export function createLogger(level = 'info', destination?: DestinationStream): Logger {
+  const options = { level, base: { service: 'mtshield' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+export type { Logger };

@@ -1,0 +1,119 @@
+/**
+ * Access rules for proxy clients: allow or deny by address / subnet, globally or per user, optionally only in
+ * a time window. Rules are checked in order and the first match decides; `[access] default` decides when none
+ * matches. Global rules (no `user`) run at accept, before any byte is read; rules naming a user run when the
+ * handshake identified that user. A rule in `monitor` mode only counts and reports what it would have done.
+ * A rule added or removed at run time is one `acl.rule_added` / `acl.rule_removed` event naming who did it.
+ */
+import { randomUUID } from 'node:crypto';
+import { accessRuleSchema, type AccessRuleConfig, type AccessRuleInput } from '../../config/index.js';
+import { byFields, type ActionBy, type SecurityEventSink } from '../audit/reporter.js';
+import type { Clock } from '../clock.js';
+import { invalid, SecurityError } from '../errors.js';
+import { CidrSet, lookupAddress, parseCidr } from './ip.js';
+import { inWindow } from './time-window.js';
+
+export interface AccessRule extends AccessRuleConfig {
+  id: string;
+  /** Where it came from: the config file (replaced on reload) or the API (kept across reloads). */
+  source: 'config' | 'api';
+}
+
+interface CompiledRule {
+  rule: AccessRule;
+  /** undefined = any address. */
+  cidrs?: CidrSet;
+}
+
+export interface AccessDecision {
+  allow: boolean;
+  /** The deciding rule (undefined when the default decided). */
+  rule?: AccessRule;
+  /** Monitor-mode rules that matched before the decision (what they would have done). */
+  monitored: AccessRule[];
+}
+
+function compile(rule: AccessRule): CompiledRule {
+  const list = rule.cidr === undefined ? [] : Array.isArray(rule.cidr) ? rule.cidr : [rule.cidr];
+  if (list.length === 0) return { rule };
+  return { rule, cidrs: new CidrSet(list.map((text, index) => parseCidr(text, Array.isArray(rule.cidr) ? `cidr.${index}` : 'cidr'))) };
+}
+
+export class AccessControl {
+  private compiled: CompiledRule[] = [];
+
+  constructor(
+    private defaultAction: 'allow' | 'deny',
+    rules: AccessRuleConfig[],
+    private readonly clock: Clock,
+    private readonly events?: SecurityEventSink,
+  ) {
+    this.replaceConfigRules(defaultAction, rules);
+  }
+
+  /** On reload: config rules are replaced, API rules stay (after them). */
+  replaceConfigRules(defaultAction: 'allow' | 'deny', rules: AccessRuleConfig[]): void {
+    this.defaultAction = defaultAction;
+    const api = this.compiled.filter((c) => c.rule.source === 'api');
+    const fromConfig = rules.map((rule, index) => compile({ ...rule, id: `config-${index + 1}`, source: 'config' }));
+    this.compiled = [...fromConfig, ...api];
+  }
+
+  list(): AccessRule[] {
+    return this.compiled.map((c) => ({ ...c.rule }));
+  }
+
+  get defaultDecision(): 'allow' | 'deny' {
+    return this.defaultAction;
+  }
+
+  /** Validates (ERR_SECURITY_INVALID naming the field) and adds a rule at `position` (default: the end). */
+  add(input: AccessRuleInput, position?: number, by?: ActionBy): AccessRule {
+    const parsed = accessRuleSchema.safeParse(input);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw invalid(issue.path.join('.') || 'rule', issue.message);
+    }
+    const compiled = compile({ ...parsed.data, id: randomUUID(), source: 'api' });
+    const at = position === undefined ? this.compiled.length : Math.max(0, Math.min(position, this.compiled.length));
+    this.compiled.splice(at, 0, compiled);
+    const added = { ...compiled.rule };
+    this.events?.emit({ type: 'acl.rule_added', severity: 'medium', message: `access rule ${added.name ?? added.id} added: ${added.action}`, user: added.user, details: { ...byFields(by), rule: added } });
+    return added;
+  }
+
+  remove(id: string, by?: ActionBy): void {
+    const index = this.compiled.findIndex((c) => c.rule.id === id);
+    if (index < 0) throw new SecurityError('ERR_SECURITY_NOT_FOUND', `no access rule "${id}"`, { field: 'id' });
+    this.compiled.splice(index, 1);
+    this.events?.emit({ type: 'acl.rule_removed', severity: 'medium', message: `access rule ${id} removed`, details: { ...byFields(by), id } });
+  }
+
+  /** At accept: global rules only. */
+  checkAddress(ip: string): AccessDecision {
+    return this.evaluate(ip, undefined);
+  }
+
+  /** At identification: the rules naming this user (global ones already ran at accept). */
+  checkUser(ip: string, user: string): AccessDecision {
+    return this.evaluate(ip, user);
+  }
+
+  private evaluate(ip: string, user: string | undefined): AccessDecision {
+    const now = this.clock.now();
+    const monitored: AccessRule[] = [];
+    const address = lookupAddress(ip);
+    for (const { rule, cidrs } of this.compiled) {
+      if (user === undefined ? rule.user !== undefined : rule.user !== user) continue;
+      if (cidrs && (!address || !cidrs.has(address))) continue;
+      if (!inWindow(rule, now)) continue;
+      if (rule.mode === 'monitor') {
+        monitored.push(rule);
+        continue;
+      }
+      return { allow: rule.action === 'allow', rule, monitored };
+    }
+    // The default applies to addresses at accept; a user with no rule of its own is allowed (it passed accept).
+    return { allow: user === undefined ? this.defaultAction === 'allow' : true, monitored };
+  }
+}

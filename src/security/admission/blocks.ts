@@ -1,0 +1,190 @@
+/**
+ * Blocks on proxy clients: `block_ip_address(ip | cidr, reason, ttl?)` from the API, the anomaly detector
+ * or a FireHOL netset file. Membership goes through a prefix-indexed CidrSet (rebuilt on change), expiry is lazy on
+ * lookup plus `sweep()` on a timer. Runtime blocks are written to the StateStore (with their TTL) so a
+ * restart — or another process on the same Redis — sees them. The admin plane never consults this list.
+ * Each change is one `block.added` / `block.removed` / `block.expired` event carrying who asked for it.
+ */
+import { parseDuration } from '../../vocabulary/index.js';
+import type { StateStore } from '../../state/store.js';
+import { byFields, type ActionBy, type SecurityEventSink } from '../audit/reporter.js';
+import type { Clock } from '../clock.js';
+import { SecurityError, invalid } from '../errors.js';
+import { cidrContains, CidrSet, parseCidr, type Cidr } from './ip.js';
+
+export type BlockSource = 'api' | 'anomaly' | 'file' | 'config';
+
+export interface BlockEntry {
+  /** Canonical CIDR ("203.0.113.7/32"). */
+  cidr: string;
+  reason: string;
+  source: BlockSource;
+  actor?: string;
+  createdAt: number;
+  /** Epoch ms; undefined = until removed. */
+  expiresAt?: number;
+}
+
+export interface BlockOptions {
+  /** Milliseconds or a duration text ("10m"); none = until removed. */
+  ttl?: number | string;
+  ttlMs?: number;
+  source?: BlockSource;
+  actor?: string;
+  /** The admin client's address, for the audit line. */
+  clientIp?: string;
+}
+
+export interface BlockMatch {
+  cidr: string;
+  reason: string;
+  source: BlockSource;
+}
+
+const INDEX_KEY = 'blocks';
+
+export class BlockManager {
+  private readonly entries = new Map<string, { entry: BlockEntry; cidr: Cidr }>();
+  private dynamicSet = new CidrSet([]);
+  private fileSet = new CidrSet([]);
+  private fileEntries = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly store: StateStore | undefined,
+    private readonly events?: SecurityEventSink,
+  ) {}
+
+  /** Load runtime blocks persisted by an earlier run (or another process). */
+  async load(): Promise<number> {
+    if (!this.store) return 0;
+    let loaded = 0;
+    for (const key of await this.store.smembers(INDEX_KEY)) {
+      const text = await this.store.get(`block:${key}`);
+      if (!text) {
+        await this.store.srem(INDEX_KEY, key);
+        continue;
+      }
+      try {
+        const entry = JSON.parse(text) as BlockEntry;
+        if (entry.expiresAt !== undefined && entry.expiresAt <= this.clock.now()) continue;
+        this.entries.set(entry.cidr, { entry, cidr: parseCidr(entry.cidr) });
+        loaded++;
+      } catch {
+        await this.store.srem(INDEX_KEY, key);
+      }
+    }
+    this.rebuild();
+    return loaded;
+  }
+
+  private rebuild(): void {
+    this.dynamicSet = new CidrSet([...this.entries.values()].map((e) => e.cidr));
+  }
+
+  /** block_ip_address: a TTL of 0 or none = permanent. Re-blocking the same CIDR replaces its reason and expiry. */
+  add(ipOrCidr: string, reason: string, options: BlockOptions = {}): BlockEntry {
+    let ttlMs = options.ttlMs;
+    if (options.ttl !== undefined) {
+      ttlMs = typeof options.ttl === 'number' ? options.ttl : parseDuration(options.ttl);
+      if (ttlMs === undefined) throw invalid('ttl', `"${options.ttl}" is not a duration (use e.g. "10m", "1h")`);
+    }
+    if (typeof reason !== 'string' || reason.length === 0 || reason.length > 500) throw invalid('reason', 'a reason of 1–500 characters is required');
+    if (ttlMs !== undefined && (!Number.isFinite(ttlMs) || ttlMs < 0)) throw invalid('ttl', 'must be a positive duration');
+    const cidr = parseCidr(ipOrCidr, 'ip');
+    const now = this.clock.now();
+    const entry: BlockEntry = {
+      cidr: cidr.text,
+      reason,
+      source: options.source ?? 'api',
+      actor: options.actor,
+      createdAt: now,
+      expiresAt: ttlMs ? now + ttlMs : undefined,
+    };
+    this.entries.set(cidr.text, { entry, cidr });
+    this.rebuild();
+    if (this.store) {
+      const ttl = ttlMs || undefined;
+      void this.store.set(`block:${cidr.text}`, JSON.stringify(entry), ttl).catch(() => {});
+      void this.store.sadd(INDEX_KEY, cidr.text).catch(() => {});
+    }
+    if (this.events) {
+      this.events.counters.blocksAdded++;
+      // An anomaly block is reported by its threat event (action "blocked"): one line per action.
+      if (entry.source !== 'anomaly') {
+        const by = byFields({ actor: options.actor ?? 'system', clientIp: options.clientIp });
+        const expiresAt = entry.expiresAt && new Date(entry.expiresAt).toISOString();
+        this.events.emit({ type: 'block.added', severity: 'medium', message: `blocked ${entry.cidr}: ${reason}`, ip: entry.cidr, details: { reason, source: entry.source, ...by, expiresAt } });
+      }
+    }
+    return { ...entry };
+  }
+
+  remove(ipOrCidr: string, by?: ActionBy): BlockEntry {
+    const cidr = parseCidr(ipOrCidr, 'ip');
+    const found = this.entries.get(cidr.text);
+    if (!found) throw new SecurityError('ERR_SECURITY_NOT_FOUND', `no block for ${cidr.text}`, { field: 'ip' });
+    this.entries.delete(cidr.text);
+    this.rebuild();
+    if (this.store) {
+      void this.store.del(`block:${cidr.text}`).catch(() => {});
+      void this.store.srem(INDEX_KEY, cidr.text).catch(() => {});
+    }
+    const entry = found.entry;
+    this.events?.emit({ type: 'block.removed', severity: 'medium', message: `unblocked ${entry.cidr}`, ip: entry.cidr, details: { ...byFields(by), reason: entry.reason } });
+    return entry;
+  }
+
+  list(): BlockEntry[] {
+    this.sweep();
+    return [...this.entries.values()].map((e) => ({ ...e.entry })).sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  get size(): number {
+    return this.entries.size + this.fileEntries;
+  }
+
+  setFileList(set: CidrSet, entries: number): void {
+    this.fileSet = set;
+    this.fileEntries = entries;
+  }
+
+  /** The block covering `ip`, if any (an expired one is dropped on the way). */
+  match(ip: string): BlockMatch | undefined {
+    if (this.dynamicSet.has(ip)) {
+      const now = this.clock.now();
+      let expired = false;
+      for (const { entry, cidr } of this.entries.values()) {
+        if (!cidrContains(cidr, ip)) continue;
+        if (entry.expiresAt !== undefined && entry.expiresAt <= now) {
+          expired = true;
+          continue;
+        }
+        return { cidr: entry.cidr, reason: entry.reason, source: entry.source };
+      }
+      if (expired) this.sweep();
+    }
+    if (this.fileSet.has(ip)) return { cidr: ip, reason: 'blocklist file', source: 'file' };
+    return undefined;
+  }
+
+  /** Drops expired blocks, reporting each; returns them. */
+  sweep(): BlockEntry[] {
+    const now = this.clock.now();
+    const gone: BlockEntry[] = [];
+    for (const [key, { entry }] of this.entries) {
+      if (entry.expiresAt !== undefined && entry.expiresAt <= now) {
+        this.entries.delete(key);
+        gone.push(entry);
+        if (this.store) void this.store.srem(INDEX_KEY, key).catch(() => {});
+      }
+    }
+    if (gone.length > 0) {
+      this.rebuild();
+      for (const entry of gone) {
+        this.events?.emit({ type: 'block.expired', severity: 'info', message: `block on ${entry.cidr} expired`, ip: entry.cidr, details: { reason: entry.reason, source: entry.source } });
+      }
+    }
+    return gone;
+  }
+}
