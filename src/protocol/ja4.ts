@@ -19,6 +19,7 @@ const EXT_SNI = 0x0000;
 const EXT_ALPN = 0x0010;
 const EXT_SIG_ALGS = 0x000d;
 const EXT_VERSIONS = 0x002b;
+const EXT_KEY_SHARE = 0x0033;
 const VERSIONS: Record<number, string> = { 0x0304: '13', 0x0303: '12', 0x0302: '11', 0x0301: '10', 0x0300: 's3', 0x0002: 's2' };
 
 export interface Ja4Parts {
@@ -29,6 +30,8 @@ export interface Ja4Parts {
   readonly signatureAlgorithms: readonly number[];
   readonly version: number;
   readonly alpn?: Uint8Array;
+  /** Groups of the key_share entries, GREASE removed (not part of JA4: the answer's key share follows it). */
+  readonly keyShareGroups: readonly number[];
 }
 
 export interface Ja4 {
@@ -73,6 +76,7 @@ export function ja4Parts(hello: Uint8Array): Ja4Parts {
   const signatureAlgorithms: number[] = [];
   let version = legacy;
   let alpn: Uint8Array | undefined;
+  const keyShareGroups: number[] = [];
   if (at < end) {
     const extEnd = u16() + at;
     if (extEnd > end) bad('extensions run past the hello');
@@ -87,9 +91,20 @@ export function ja4Parts(hello: Uint8Array): Ja4Parts {
       if (type === EXT_SIG_ALGS) for (let i = 2; i + 1 < data.length; i += 2) signatureAlgorithms.push((data[i]! << 8) | data[i + 1]!);
       if (type === EXT_VERSIONS) version = highestVersion(data) ?? version;
       if (type === EXT_ALPN && data.length >= 3) alpn = data.subarray(3, Math.min(data.length, 3 + data[2]!));
+      if (type === EXT_KEY_SHARE) keyShareGroups.push(...shareGroups(data));
     }
   }
-  return { ciphers, extensions, signatureAlgorithms, version, alpn };
+  return { ciphers, extensions, signatureAlgorithms, version, alpn, keyShareGroups };
+}
+
+/** Groups of a key_share extension body: u16 list length, then (group, u16 key length, key) entries. */
+function shareGroups(data: Uint8Array): number[] {
+  const groups: number[] = [];
+  for (let i = 2; i + 4 <= data.length; i += 4 + ((data[i + 2]! << 8) | data[i + 3]!)) {
+    const g = (data[i]! << 8) | data[i + 1]!;
+    if (!isGrease(g)) groups.push(g);
+  }
+  return groups;
 }
 
 function highestVersion(data: Uint8Array): number | undefined {

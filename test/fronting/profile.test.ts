@@ -14,6 +14,7 @@ import {
 import { buildClientHello } from '../../src/protocol/faketls-client.js';
 import { buildServerHello, verifyServerAnswer } from '../../src/protocol/faketls-server.js';
 import { verifyClientHello } from '../../src/protocol/faketls-verify.js';
+import { ja4Parts } from '../../src/protocol/ja4.js';
 import { freePort } from '../helpers/net.js';
 import { makeChain, startTlsSite, type Chain, type TlsSite } from './tls-site.js';
 
@@ -35,7 +36,7 @@ function logSink(): ProfileLog & { lines: { level: string; fields: object; messa
 function answerFor(profile: SiteProfile, hello = buildClientHello(key, DOMAIN, Date.now())) {
   const verdict = verifyClientHello(hello.record, [{ user: 'u', key, domain: DOMAIN }], Date.now());
   if (!verdict.ok) throw new Error(verdict.reason);
-  const plan = planAnswer(profile, verdict.fields.cipherSuites);
+  const plan = planAnswer(profile, verdict.fields.cipherSuites, ja4Parts(hello.record).keyShareGroups);
   const answer = buildServerHello(key, verdict.fields.random, verdict.fields.sessionId, plan);
   return { hello, plan, answer };
 }
@@ -107,6 +108,18 @@ describe('fronting profile of a real TLS site on 127.0.0.1', () => {
     const { answer } = answerFor(profile, hello);
     expect(parseServerFlight(answer).extensionOrder).toEqual([0x0033, 0x002b]);
     expect(verifyServerAnswer(key, hello.random, answer).status).toBe('ok');
+  });
+
+  it('answers with an X25519MLKEM768 key share when the site picks it and the client offered one', () => {
+    const profile: SiteProfile = { ...fallbackProfile(DOMAIN, Date.now(), 'test'), keyShareGroup: 0x11ec, serverHelloLength: 1210 };
+    const { hello, plan, answer } = answerFor(profile); // the browser-shaped hello sends an X25519MLKEM768 share
+    expect(plan.keyShareGroup).toBe(0x11ec);
+    const flight = parseServerFlight(answer);
+    expect(flight.keyShareGroup).toBe(0x11ec);
+    expect(flight.serverHelloLength).toBe(profile.serverHelloLength);
+    expect(verifyServerAnswer(key, hello.random, answer).status).toBe('ok');
+    expect(planAnswer(profile, [0x1301], [0x001d]).keyShareGroup).toBe(0x001d); // not offered: x25519
+    expect(planAnswer({ ...profile, keyShareGroup: 0x001d }, [0x1301], [0x11ec, 0x001d]).keyShareGroup).toBe(0x001d);
   });
 
   it('a changed certificate on the site changes the profile at refresh', async () => {

@@ -75,6 +75,7 @@ describe('JA4 (FoxIO specification example)', () => {
     const { record } = buildClientHello(new Uint8Array(randomBytes(16)), 'example.com', Date.now());
     const fp = ja4(record).ja4;
     expect(fp).toMatch(/^t13d15(16|17)h2_8daaf6152771_[0-9a-f]{12}$/); // 16 extensions, or 17 with padding
+    expect(ja4Parts(record).keyShareGroups).toEqual([0x11ec, 0x001d]); // GREASE share left out
     expect(ja4(buildClientHello(new Uint8Array(randomBytes(16)), 'example.com', Date.now(), { padTo: 0 }).record).ja4).toBe(
       ja4(buildClientHello(new Uint8Array(randomBytes(16)), 'example.org', Date.now(), { padTo: 0 }).record).ja4,
     ); // shuffled extensions and GREASE do not change it
