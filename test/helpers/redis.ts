@@ -5,10 +5,9 @@
  * installs redis-server, so they run there.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { connect } from 'node:net';
-import { delimiter, join } from 'node:path';
 import { freePort } from './net.js';
+import { which } from './which.js';
 
 export interface RedisServer {
   url: string;
@@ -18,26 +17,11 @@ export interface RedisServer {
 
 const INSTALL_HINT = 'redis-server is not on PATH: the tests that need Redis are skipped (install it: apt-get install -y redis-server)';
 
-/** The redis-server executable on PATH, or undefined. */
-function findRedisServer(): string | undefined {
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, 'redis-server');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
-}
-
 let warned = false;
 
 /** True when redis-server can be started here; says once (per test file) how to install it when not. */
 export function redisAvailable(): boolean {
-  const found = findRedisServer() !== undefined;
+  const found = which('redis-server') !== undefined;
   if (!found && !warned) {
     warned = true;
     console.warn(INSTALL_HINT);
@@ -57,7 +41,7 @@ function canConnect(port: number): Promise<boolean> {
 }
 
 export async function startRedis(): Promise<RedisServer> {
-  const binary = findRedisServer();
+  const binary = which('redis-server');
   if (binary === undefined) throw new Error(INSTALL_HINT);
   const port = await freePort();
   const child: ChildProcess = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
