@@ -171,7 +171,9 @@ describe('the installed mtshield, outside the checkout', () => {
     const secret = (await finished(['generate-secret', '--mode', 'ee', '--domain', 'example.org'], dir)).stdout.trim();
     const config = await writeLoopbackConfig(dir, 'alice', secret);
     const child = mtshield(['run', '--config', config.file], dir);
-    await child.waitForLog((l) => l['msg'] === 'ready', 60_000);
+    const exitedEarly = child.exited(60_000).then((code) => Promise.reject(new Error(`run exited (${code}) before "ready": ${child.stdout.slice(-600)}`)));
+    await Promise.race([child.waitForLog((l) => l['msg'] === 'ready', 60_000), exitedEarly]);
+    exitedEarly.catch(() => undefined);
     expect(child.logs.filter((l) => l['msg'] === 'listening').map((l) => [l['address'], l['port']])).toEqual([['127.0.0.1', config.port]]);
     expect(child.stderr).toContain(`alice: tg://proxy?server=127.0.0.1&port=${config.port}&secret=${secret}`);
     // The shebang carries the launch settings, so run does not complain about them.
