@@ -1,14 +1,20 @@
 /**
- * Fake TLS, server side, step 3: the answer, exactly three records. [wire.md "Fake TLS"; mtg welcome.go]
+ * Fake TLS, server side, step 3: the answer, exactly three records. [docs/protocol.md "Fake TLS", "Server
+ * answer"; RFC 8446 §4.1.3]
  *
  *   0    16 03 03 LL LL                                   ServerHello record
  *   5    02 LL LL LL  03 03                               handshake header, legacy version
  *   11   server random (32)                               = HMAC-SHA256(S, client random ‖ answer with this zeroed)
  *   43   sid len | sid (echo)  | suite (2) | 00 (no compression)
  *        00 2e | 00 2b 00 02 03 04 (supported_versions: TLS 1.3) | 00 33 00 24 00 1d 00 20 x25519 key (32)
+ *        (the two extensions in the fronting site's order; with X25519MLKEM768, 04 8a | 00 33 04 64 11 ec
+ *        04 60 | ciphertext (1088) ‖ x25519 key (32))
  *   …    14 03 03 00 01 01                                change cipher spec
- *   …    17 03 03 LL LL  random bytes (1024..4095)         stands in for the encrypted certificate flight
+ *   …    17 03 03 LL LL  random bytes                     stands in for the encrypted certificate flight
  *
+ * Telegram apps authenticate exactly these three records and read every later record as data, so the
+ * certificate flight is always one record. Its size, the suite, the extension order and the key-share group come from the
+ * fronting site's profile (src/fronting/answer.ts: planAnswer); without one, 1024..4095 bytes at random.
  * The client side (tests, load generator) checks the same HMAC with verifyServerAnswer.
  */
 import { createHmac, generateKeyPairSync, randomBytes, randomInt, type JsonWebKey } from 'node:crypto';
@@ -31,6 +37,17 @@ export interface ServerHelloOptions {
   readonly appDataLength?: number;
   /** The x25519 public key to announce; default a fresh key pair's public half. */
   readonly keyShare?: Uint8Array;
+  /**
+   * Order of the two ServerHello extensions, as the fronting site sends them: supported_versions (0x002b)
+   * and key_share (0x0033); default [0x002b, 0x0033]. Other types are ignored.
+   */
+  readonly extensionOrder?: readonly number[];
+  /**
+   * Key-share group: 0x001d x25519 (default), or 0x11ec X25519MLKEM768 when the fronting site picks it and
+   * the client offered it: an ML-KEM-768 ciphertext (1088 bytes, random here: the app never decapsulates)
+   * followed by the x25519 key, as draft-ietf-tls-ecdhe-mlkem orders them.
+   */
+  readonly keyShareGroup?: number;
 }
 
 /**
@@ -49,11 +66,26 @@ export function x25519PublicKey(): Uint8Array {
   return new Uint8Array(Buffer.from(publicKey.x!, 'base64url'));
 }
 
-const SERVER_HELLO_EXTENSIONS = Uint8Array.of(
-  0x00, 0x2e, // extensions length 46
-  0x00, 0x2b, 0x00, 0x02, 0x03, 0x04, // supported_versions: TLS 1.3
-  0x00, 0x33, 0x00, 0x24, 0x00, 0x1d, 0x00, 0x20, // key_share: x25519, 32 bytes follow
-);
+const SUPPORTED_VERSIONS = Uint8Array.of(0x00, 0x2b, 0x00, 0x02, 0x03, 0x04); // TLS 1.3
+export const GROUP_X25519 = 0x001d;
+export const GROUP_X25519_MLKEM768 = 0x11ec;
+const MLKEM768_CIPHERTEXT = 1088;
+
+/** key_share extension header: type, length, group, key length (the key bytes follow). */
+function keyShareHead(group: number): Uint8Array {
+  const keyLength = group === GROUP_X25519_MLKEM768 ? MLKEM768_CIPHERTEXT + 32 : 32;
+  const h = new Uint8Array(8);
+  h.set([0x00, 0x33, (keyLength + 4) >>> 8, (keyLength + 4) & 0xff, group >>> 8, group & 0xff, keyLength >>> 8, keyLength & 0xff]);
+  return h;
+}
+
+/** True when the site puts key_share before supported_versions. */
+function keyShareFirst(order: readonly number[] | undefined): boolean {
+  if (!order) return false;
+  const ks = order.indexOf(0x0033);
+  const sv = order.indexOf(0x002b);
+  return ks >= 0 && (sv < 0 || ks < sv);
+}
 
 export function buildServerHello(
   key: Uint8Array,
@@ -70,7 +102,11 @@ export function buildServerHello(
   if (keyShare.length !== 32 || appLen < 1 || appLen > 16384) {
     throw new TlsError('ERR_PROTOCOL_TLS_SERVER_HELLO', 'key share must be 32 bytes and the data record 1..16384');
   }
-  const body = 2 + RANDOM_LENGTH + 1 + sessionId.length + 2 + 1 + SERVER_HELLO_EXTENSIONS.length + 32;
+  const group = options.keyShareGroup === GROUP_X25519_MLKEM768 ? GROUP_X25519_MLKEM768 : GROUP_X25519;
+  const head = keyShareHead(group);
+  const pqLength = group === GROUP_X25519_MLKEM768 ? MLKEM768_CIPHERTEXT : 0;
+  const extensionsLength = SUPPORTED_VERSIONS.length + head.length + pqLength + 32;
+  const body = 2 + RANDOM_LENGTH + 1 + sessionId.length + 2 + 1 + 2 + extensionsLength;
   const helloRecord = RECORD_HEADER_LENGTH + 4 + body;
   const total = helloRecord + CHANGE_CIPHER_SPEC.length + RECORD_HEADER_LENGTH + appLen;
   const out = new Uint8Array(total);
@@ -84,10 +120,22 @@ export function buildServerHello(
   out[at++] = suite >>> 8;
   out[at++] = suite & 0xff;
   out[at++] = 0x00;
-  out.set(SERVER_HELLO_EXTENSIONS, at);
-  at += SERVER_HELLO_EXTENSIONS.length;
+  out[at++] = extensionsLength >>> 8;
+  out[at++] = extensionsLength & 0xff;
+  if (!keyShareFirst(options.extensionOrder)) {
+    out.set(SUPPORTED_VERSIONS, at);
+    at += SUPPORTED_VERSIONS.length;
+  }
+  out.set(head, at);
+  at += head.length;
+  if (pqLength > 0) out.set(randomBytes(pqLength), at);
+  at += pqLength;
   out.set(keyShare, at);
   at += 32;
+  if (keyShareFirst(options.extensionOrder)) {
+    out.set(SUPPORTED_VERSIONS, at);
+    at += SUPPORTED_VERSIONS.length;
+  }
   out.set(CHANGE_CIPHER_SPEC, at);
   at += CHANGE_CIPHER_SPEC.length;
   writeRecordHeader(out, at, TYPE_APPLICATION_DATA, appLen);

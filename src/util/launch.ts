@@ -1,8 +1,8 @@
 /**
  * How the proxy process should be started: node flags and environment that only take effect when the process
  * starts (V8 sizes its heap and glibc reads its malloc settings once), so they are written where `mtshield run`
- * is launched: the `mtshield` bin's shebang, `npm start`, the proxy benchmark's child and the service examples
- * in docs/operations.md. test/proxy/launch.test.ts keeps those in step; `run` logs what is missing.
+ * is launched: the `mtshield` bin's shebang, `npm start`, the proxy benchmark's child, the systemd unit
+ * (contrib/systemd/mtshield.service) and the service examples in docs/operations.md. test/proxy/launch.test.ts keeps those in step; `run` logs what is missing.
  *
  * The relay allocates about 2.5 bytes of short-lived node:crypto output per byte relayed (node:crypto cannot
  * write in place). Measured side by side (bench/proxy, 2 vCPUs, alternating runs, median CPU-s per GB):

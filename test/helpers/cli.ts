@@ -1,6 +1,6 @@
 /**
- * Spawns `mtshield` as a child process (from source via tsx) for signal and CLI tests, with helpers to wait
- * for log lines and for the exit. Every child is killed in `stop()`.
+ * Spawns `mtshield` as a child process (from source via tsx, or any installed executable) for signal, CLI and
+ * install tests, with helpers to wait for log lines and for the exit. Every child is killed in `stop()`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -22,9 +22,14 @@ export interface CliProcess {
 }
 
 export function runCli(args: string[], cwd: string): CliProcess {
-  const child = spawn(process.execPath, ['--import', TSX, ENTRY, ...args], {
+  return runCommand(process.execPath, ['--import', TSX, ENTRY, ...args], cwd);
+}
+
+/** Any mtshield executable (e.g. an installed bin, started through its shebang), with the same helpers. */
+export function runCommand(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): CliProcess {
+  const child = spawn(command, args, {
     cwd,
-    env: { ...process.env, MTSHIELD_CACHE_DIR: cwd },
+    env: { ...process.env, MTSHIELD_CACHE_DIR: cwd, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const proc: CliProcess = {

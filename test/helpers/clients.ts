@@ -1,13 +1,12 @@
 /**
  * Real client transports, driven at the transport level (connect, send frames, receive frames):
- *   - mtcute 0.30.3 `MtProxyTcpTransport` (plain, dd, ee secrets) with its own packet codecs;
+ *   - mtcute 0.30.3 `MtProxyTcpTransport` (plain, dd, ee secrets) with its own packet codecs (from @mtcute/core:
+ *     mtcute-transport.ts);
  *   - GramJS `ConnectionTCPMTProxyAbridged` (plain and dd; it writes the DC id into one byte, so negative
  *     DC ids arrive mangled — a client bug, not ours).
  */
 import { Bytes } from '@fuman/io';
-import { LogManager } from '@mtcute/core/utils.js';
-import { MtProxyTcpTransport, NodePlatform } from '@mtcute/node';
-import { NodeCryptoProvider } from '@mtcute/node/utils.js';
+import { MtProxyTcpTransport, NodeCryptoProvider, silentLog } from './mtcute-transport.js';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -26,18 +25,9 @@ export interface DcChoice {
 
 let sharedCrypto: NodeCryptoProvider | undefined;
 
-async function mtcuteCrypto(): Promise<NodeCryptoProvider> {
-  if (!sharedCrypto) {
-    sharedCrypto = new NodeCryptoProvider();
-    await sharedCrypto.initialize();
-  }
-  return sharedCrypto;
-}
-
 export async function mtcuteClient(port: number, secret: string, dc: DcChoice = { id: 2 }): Promise<FrameClient> {
-  const crypto = await mtcuteCrypto();
-  const log = new LogManager(undefined, new NodePlatform());
-  log.level = LogManager.OFF;
+  const crypto = (sharedCrypto ??= new NodeCryptoProvider());
+  const log = silentLog();
   const transport = new MtProxyTcpTransport({ host: '127.0.0.1', port, secret });
   transport.setup(crypto, log);
   const dcOption = { id: dc.id, ipAddress: '127.0.0.1', port: 443, mediaOnly: dc.media, testMode: dc.test } as never;

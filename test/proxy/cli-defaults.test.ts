@@ -14,47 +14,19 @@
  * every child runs with a guard (--import) that refuses and reports any non-loopback outbound connection.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseSecret } from '../../src/protocol/secrets.js';
 import { RUN_ENV, RUN_NODE_FLAGS } from '../../src/util/launch.js';
+import { GUARD_MARK, writeLoopbackGuard } from '../helpers/loopback-guard.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'mtshield.js');
 const PROXY_PORT = 8443;
 const ADMIN_PORT = 9100;
-const GUARD_MARK = 'TEST-GUARD: blocked';
-
-/** Refuses (and reports on stderr) any outbound TCP connection that is not to loopback. */
-const GUARD = `import net from 'node:net';
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '::ffff:127.0.0.1']);
-const connect = net.Socket.prototype.connect;
-net.Socket.prototype.connect = function (...args) {
-  let first = args[0];
-  if (Array.isArray(first)) first = first[0];
-  let host;
-  let ipc = false;
-  if (first !== null && typeof first === 'object') {
-    host = first.host;
-    ipc = typeof first.path === 'string';
-  } else if (typeof first === 'string' && !/^\\d+$/.test(first)) {
-    ipc = true;
-  } else if (typeof args[1] === 'string') {
-    host = args[1];
-  }
-  if (!ipc && host !== undefined && !LOOPBACK.has(host)) {
-    process.stderr.write('${GUARD_MARK} an outbound connection to ' + host + '\\n');
-    process.nextTick(() => this.destroy(new Error('blocked by the test guard')));
-    return this;
-  }
-  return connect.apply(this, args);
-};
-`;
-
 let root: string;
 let guardUrl: string;
 const children: Child[] = [];
@@ -240,9 +212,7 @@ beforeAll(() => {
     throw new Error('dist/ is missing: this file runs the shipped bin (bin/mtshield.js loads dist/); run `npm run build` first');
   }
   root = mkdtempSync(join(tmpdir(), 'mtshield-cli-defaults-'));
-  const guard = join(root, 'guard.mjs');
-  writeFileSync(guard, GUARD);
-  guardUrl = pathToFileURL(guard).href;
+  guardUrl = writeLoopbackGuard(root);
 });
 
 afterEach(async () => {

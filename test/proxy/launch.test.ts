@@ -1,6 +1,6 @@
 /**
  * The launch settings of the proxy process (src/util/launch.ts) are written where `mtshield run` starts: the bin's
- * shebang, `npm start`, the benchmark's child and the operations guide; `run` names the ones it was started without.
+ * shebang, `npm start`, the benchmark's child, the systemd unit and the operations guide; `run` names the ones it was started without.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -22,6 +22,14 @@ describe('launch settings for mtshield run', () => {
     const child = read('bench/proxy/child.ts');
     expect(child).toContain('...RUN_NODE_FLAGS');
     expect(child).toContain('...RUN_ENV');
+  });
+
+  it('the systemd unit starts node with every flag and sets every variable', () => {
+    const unit = read('contrib/systemd/mtshield.service').split('\n');
+    const execStart = unit.find((l) => l.startsWith('ExecStart='))!.slice('ExecStart='.length).split(' ');
+    expect(execStart.slice(0, 1 + RUN_NODE_FLAGS.length)).toEqual(['/usr/bin/node', ...RUN_NODE_FLAGS]);
+    expect(execStart.slice(1 + RUN_NODE_FLAGS.length)).toEqual(['/usr/local/lib/node_modules/mtshield/bin/mtshield.js', 'run', '--config', '/etc/mtshield/mtshield.toml']);
+    for (const word of ENV_WORDS) expect(unit).toContain(`Environment=${word}`);
   });
 
   it('names what is missing: flags from the command line or NODE_OPTIONS (either spelling), and variables', () => {
