@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULTS } from '../../src/config/schema.js';
-import { parseDuration } from '../../src/config/units.js';
+import { DEFAULTS } from '../../src/config/index.js';
+import { parseDuration } from '../../src/vocabulary/index.js';
 import { packagePath } from '../../src/util/paths.js';
 import { which } from '../helpers/which.js';
 
@@ -93,11 +93,11 @@ describe('contrib/systemd/mtshield.service', () => {
     expect(s.get('ExecReload')).toEqual(['/bin/kill -HUP $MAINPID']);
     expect(s.get('KillSignal')).toEqual(['SIGTERM']);
     const stopMs = parseDuration(s.get('TimeoutStopSec')![0]!)!;
-    expect(stopMs).toBeGreaterThan(parseDuration(DEFAULTS.drainTimeout)!);
+    expect(stopMs).toBeGreaterThan(parseDuration(DEFAULTS.server.drainTimeout)!);
   });
 
   it('LimitNOFILE covers two descriptors per connection at the default connection cap', () => {
     const limit = Number(serviceSettings(UNIT).get('LimitNOFILE')![0]);
-    expect(limit).toBeGreaterThanOrEqual(2 * DEFAULTS.maxConnections + 1000);
+    expect(limit).toBeGreaterThanOrEqual(2 * DEFAULTS.server.maxConnections + 1000);
   });
 });
