@@ -40,6 +40,13 @@ export const SIZE_CLASSES: readonly number[] = [64, 256, 1024, 4096, 16384, 6553
 export interface StreamCipher {
   /** Returns `data.length` bytes; writes into `out` when given (`out === data` works in place). */
   update(data: Uint8Array, out?: Uint8Array): Uint8Array;
+  /**
+   * Encrypts wherever is cheapest: in place, or into a fresh buffer when the backend cannot work in place (as
+   * node:crypto cannot); the caller uses the result and no longer relies on `data`.
+   */
+  transform(data: Uint8Array): Uint8Array;
+  /** Drops per-stream state that the next update can re-create (a no-op where there is none). */
+  release(): void;
   /** Wipes the key material; any later call throws ERR_KERNEL_DESTROYED. */
   destroy(): void;
 }

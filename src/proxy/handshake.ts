@@ -108,10 +108,3 @@ export class Handshake {
   }
 }
 
-/** The failure reason for an error thrown while parsing a handshake (a ProtocolError code, or anything else). */
-export function failureReasonOf(err: unknown): HandshakeFailureReason {
-  const code = (err as { code?: unknown })?.code;
-  if (typeof code === 'string' && code.includes('TOO_LARGE')) return 'oversized';
-  if (code === 'ERR_PROTOCOL_TLS_NOT_TLS') return 'not_tls';
-  return 'protocol';
-}

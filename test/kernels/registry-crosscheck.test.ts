@@ -64,6 +64,10 @@ function faultyCtr(inner: Backend): Backend {
           if (offset > 65_536 && data.length > 0) result[data.length - 1]! ^= 0x80;
           return result;
         },
+        transform(data) {
+          return this.update(data, data);
+        },
+        release: () => real.release(),
         destroy: () => real.destroy(),
       };
     },

@@ -53,6 +53,14 @@ class JsCtr implements StreamCipher {
     return dst;
   }
 
+  /** In place. */
+  transform(data: Uint8Array): Uint8Array {
+    return this.update(data, data);
+  }
+
+  /** Nothing to drop: the context lives until destroy(). */
+  release(): void {}
+
   destroy(): void {
     this.key?.fill(0);
     this.partial.fill(0);

@@ -37,6 +37,16 @@ export class NativeCtr implements StreamCipher {
     return deliver(cipher.update(data), data, out);
   }
 
+  /** node:crypto cannot work in place: its fresh output is the result. */
+  transform(data: Uint8Array): Uint8Array {
+    const cipher = this.cipher;
+    if (cipher === undefined) throw new KernelDestroyedError('aes-256-ctr');
+    return cipher.update(data);
+  }
+
+  /** Nothing to drop: OpenSSL keeps the context until destroy(). */
+  release(): void {}
+
   destroy(): void {
     this.cipher = undefined; // OpenSSL frees (and cleanses) the context when the object is collected
   }

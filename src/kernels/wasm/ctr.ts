@@ -68,6 +68,14 @@ export class WasmCtr implements StreamCipher {
     seekCtr(slot, this.ctrInit, this.xor, this.iv, offset);
   }
 
+  /** In place (the kernel XORs in its own memory and copies back). */
+  transform(data: Uint8Array): Uint8Array {
+    return this.update(data, data);
+  }
+
+  /** Nothing to drop: the context lives until destroy(). */
+  release(): void {}
+
   destroy(): void {
     if (this.slot === undefined) return;
     this.pool.untrack(this);
