@@ -46,7 +46,8 @@ export class Relay {
     private readonly options: RelayOptions,
   ) {}
 
-  start(): void {
+  /** `held`: client bytes read before the relay existed, relayed before anything else (and before an end). */
+  start(held?: Buffer): void {
     const { client, upstream } = this;
     // Listeners are shared functions that find their relay on the stream: a proxy holds many idle relays,
     // and five closures each would cost more than the one property.
@@ -56,8 +57,9 @@ export class Relay {
     upstream.on('drain', onUpstreamDrain);
     upstream.on('error', onUpstreamError);
     upstream.on('close', onUpstreamClose);
-    client.resume();
-    upstream.resume();
+    if (held !== undefined) this.onData(client, held);
+    if (this.clientBlocked === 0) client.resume();
+    if (this.upstreamBlocked === 0) upstream.resume();
     if (client.readableEnded) this.onEnd(client);
     if (client.destroyed) this.onClose(client);
     if (upstream.destroyed) this.onClose(upstream);

@@ -296,7 +296,7 @@ export class Session implements RelayOwner {
   /** Hands the admitted client to the upstream; the client's fake-TLS record layer stays on this side. */
   private async connectUpstream(step: HandshakeDone, signal: AbortSignal): Promise<void> {
     this.state = 'dialing';
-    this.socket.resume(); // holdWhileDialing / onClientEnd
+    this.socket.resume(); // read while connecting: holdWhileDialing
     const client: AdmittedClient = { ref: this.ref, user: step.user.name, mode: step.mode, dc: step.dc, framing: step.tag, keys: step.keys };
     let link;
     try {
@@ -330,11 +330,10 @@ export class Session implements RelayOwner {
       user: this.user?.name,
     });
     this.socket.on('drain', onClientDrain);
-    this.relay.start();
-    // Bytes the client sent while its upstream connected, before anything read from now on.
+    // Bytes the client sent while its upstream connected go first (fronting passed its own on already).
     const held = this.buffered;
     this.buffered = undefined;
-    if (held !== undefined && codec !== undefined) this.relay.onData(this.socket, held);
+    this.relay.start(held);
   }
 
   /** A failed handshake: event, then fronting (before the proxy revealed itself) or a clean close. */

@@ -104,6 +104,23 @@ describe('a session with a loopback upstream', () => {
     await until(() => endpoint.receivedBytes === frames * (frame.length + 4), 20_000); // each frame: 4-byte length + payload
   }, 30_000);
 
+  it('what a client sends (and its end) while the upstream connects is relayed once it is connected', async () => {
+    const { proxy, upstream } = await proxyWithLoopback();
+    let connect!: () => void;
+    upstream.gate = new Promise((resolve) => (connect = resolve));
+    const client = await obfuscatedClient(proxy.port, dd.key, { kind: 'intermediate' });
+    cleanups.push(() => void client.socket.destroy());
+    await until(() => upstream.waiting.length === 1);
+    const payload = Buffer.alloc(1000, 5);
+    client.send(payload);
+    client.socket.end();
+    await new Promise((r) => setTimeout(r, 100)); // the proxy reads both while still connecting
+    connect();
+    expect(Buffer.from(await client.receive()).equals(payload)).toBe(true);
+    expect(upstream.endpoints[0]!.writableEnded).toBe(true);
+    expect(await waitForPeerClose(client.socket)).toBe(true);
+  });
+
   it('a client that resets while the upstream connects aborts the connect', async () => {
     const { proxy, upstream } = await proxyWithLoopback();
     upstream.gate = new Promise(() => {}); // never connects by itself
