@@ -1,5 +1,5 @@
 /**
- * The fake-TLS half of the handshake. [wire.md "Fake TLS"; src/protocol/faketls.ts]
+ * The fake-TLS half of the handshake (docs/protocol.md "Fake TLS"; src/protocol/faketls.ts).
  *
  *   hello phase:  16 03 01 LL LL … (any number of segments / handshake fragments) → verify HMAC, time, SNI
  *                 → 'identified' with the three-record answer to send
