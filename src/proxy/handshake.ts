@@ -84,8 +84,8 @@ export class Handshake {
   }
 
   private feedObfuscated2(buffered: Uint8Array): HandshakeStep {
-    // Clients redraw headers that start like another protocol (docs/protocol.md "Forbidden starts"), so such bytes are a prober or a
-    // browser: front them now rather than waiting for 64 bytes that will never come.
+    // Clients redraw headers that start like another protocol (docs/protocol.md "Forbidden starts"), so such
+    // bytes are a prober or a browser: front them now rather than waiting for 64 bytes that will never come.
     if (buffered.length >= 1 && buffered[0] === 0xef) return { kind: 'fail', reason: 'protocol' };
     if (buffered.length >= 4 && FOREIGN_STARTS.has(Buffer.from(buffered.subarray(0, 4)).toString('latin1'))) {
       return { kind: 'fail', reason: 'protocol' };
