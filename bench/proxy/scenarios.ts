@@ -17,18 +17,20 @@ export interface Target {
   pid: number;
   secret: ParsedSecret;
   dc: number;
+  /** The fake DC's port, for scenarios that compare with a direct connection to it. */
+  dcPort?: number;
 }
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
-function open(target: Target): Promise<LoadClient> {
+export function open(target: Target): Promise<LoadClient> {
   return connectClient({ host: target.host, port: target.port, secret: target.secret, dc: target.dc, timeoutMs: HANDSHAKE_TIMEOUT_MS });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Sends one small frame and waits until it comes back: the connection is then relayed end to end. */
-async function roundTrip(client: LoadClient): Promise<void> {
+export async function roundTrip(client: LoadClient): Promise<void> {
   const frame = paddedFrame(randomBytes(16));
   await new Promise<void>((resolve, reject) => {
     let got = 0;
@@ -48,8 +50,21 @@ async function roundTrip(client: LoadClient): Promise<void> {
   });
 }
 
+/** A client through the handshake and one round trip, or undefined when it failed (then already closed). */
+export async function admitted(target: Target): Promise<LoadClient | undefined> {
+  let client: LoadClient | undefined;
+  try {
+    client = await open(target);
+    await roundTrip(client);
+    return client;
+  } catch {
+    client?.close();
+    return undefined;
+  }
+}
+
 /** Runs `task` over `count` items with at most `concurrency` at a time; the first failure stops new tasks. */
-async function pool<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
+export async function pool<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
   const results: T[] = new Array(count);
   let next = 0;
   let failed = false;
@@ -223,16 +238,9 @@ export async function handshakes(target: Target, opts: { count: number; concurre
   const cpu0 = cpuSeconds(target.pid);
   const t0 = performance.now();
   const outcomes = await pool(opts.count, opts.concurrency, async () => {
-    let client: LoadClient | undefined;
-    try {
-      client = await open(target);
-      await roundTrip(client);
-      return true;
-    } catch {
-      return false;
-    } finally {
-      client?.close();
-    }
+    const client = await admitted(target);
+    client?.close();
+    return client !== undefined;
   });
   await sleep(200); // let the proxy finish closing what the clients closed
   const proxyCpuSeconds = cpuSeconds(target.pid) - cpu0;
@@ -260,6 +268,9 @@ export interface IdleMemoryResult {
   bytesPerConnection: number;
   /** RSS growth over the first batch / its connections: includes one-time growth (heap spaces, pools). */
   firstBatchBytesPerConnection: number;
+  /** Wall time to open each batch (handshake and first round trip of every connection). */
+  firstBatchSeconds: number;
+  secondBatchSeconds: number;
 }
 
 /**
@@ -288,10 +299,14 @@ export async function idleMemory(target: Target, opts: { connections: number; co
     });
   try {
     const baseline = await steadyRss(target.pid);
+    const t0 = performance.now();
     await openBatch();
+    const firstBatchSeconds = (performance.now() - t0) / 1000;
     await sleep(2000);
     const afterFirst = await steadyRss(target.pid);
+    const t1 = performance.now();
     await openBatch();
+    const secondBatchSeconds = (performance.now() - t1) / 1000;
     await sleep(2000);
     const afterSecond = await steadyRss(target.pid);
     const live = clients.filter((c) => !c.socket.destroyed).length;
@@ -303,6 +318,8 @@ export async function idleMemory(target: Target, opts: { connections: number; co
       rssAfterSecondBytes: afterSecond,
       bytesPerConnection: (afterSecond - afterFirst) / opts.connections,
       firstBatchBytesPerConnection: (afterFirst - baseline) / opts.connections,
+      firstBatchSeconds,
+      secondBatchSeconds,
     };
   } finally {
     for (const c of clients) c.close();

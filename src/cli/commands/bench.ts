@@ -22,6 +22,11 @@ interface BenchFlags {
   connections?: string;
   idle?: string;
   kernel?: string;
+  peerDir?: string;
+  peerPython?: string;
+  scenarios?: string;
+  runs?: string;
+  idleConnections?: string;
 }
 
 export function register(program: Command): void {
@@ -42,6 +47,11 @@ export function register(program: Command): void {
     .option('--connections <n>', 'with --proxy: idle handshaken connections for the memory figure')
     .option('--idle <n>', 'alias of --connections')
     .option('--kernel <backend>', "with --proxy: force the proxy's AES-256-CTR backend (wasm-simd, wasm, native, js)")
+    .option('--peer-dir <dir>', 'with --proxy: peer mode, side by side with alexbers/mtprotoproxy from this checkout')
+    .option('--peer-python <path>', 'with --peer-dir: the python3 to run the peer with (default /usr/bin/python3)')
+    .option('--scenarios <list>', 'with --proxy: peer-mode scenarios, subset of admission, rtt, throughput, idle, junk')
+    .option('--runs <n>', 'with --proxy: peer-mode runs per side, in alternating order (default 5)')
+    .option('--idle-connections <n>', 'with --proxy: peer mode, idle connections held at the end of the idle scenario')
     .action(async (flags: BenchFlags) => {
       if (flags.proxy) {
         await runProxy(flags);
@@ -65,6 +75,11 @@ export function register(program: Command): void {
 }
 
 async function runProxy(flags: BenchFlags): Promise<void> {
+  if (flags.peerDir !== undefined || flags.scenarios !== undefined || flags.runs !== undefined || flags.idleConnections !== undefined) {
+    const { runPeerBenchCommand } = await import('../../../bench/proxy/peer-command.js');
+    await runPeerBenchCommand(flags);
+    return;
+  }
   const { runProxyBench, renderProxyReport } = await import('../../../bench/proxy/run.js');
   const soakSeconds = flags.soak === undefined || flags.soak === false ? undefined : flags.soak === true ? 300 : Number(flags.soak);
   if (soakSeconds !== undefined && !(soakSeconds > 0)) throw new Error(`--soak expects seconds, got ${String(flags.soak)}`);
