@@ -55,6 +55,9 @@ export const FIGURES: readonly FigureDef[] = [
   { id: 'junk-faketls-2000', scenario: 'junk', description: 'junk fake-TLS hello (right SNI, wrong key), 2000 users', unit: 'CPU-ms', better: 'lower', get: junkCost('faketls', 2000) },
   { id: 'junk-obfuscated2-10', scenario: 'junk', description: 'junk obfuscated2 header (64 random bytes), 10 users', unit: 'CPU-ms', better: 'lower', get: junkCost('obfuscated2', 10) },
   { id: 'junk-obfuscated2-2000', scenario: 'junk', description: 'junk obfuscated2 header (64 random bytes), 2000 users', unit: 'CPU-ms', better: 'lower', get: junkCost('obfuscated2', 2000) },
+  { id: 'flood-rtt-added-p50-us', scenario: 'flood', description: 'round trip added during a junk-hello flood from 64 addresses, p50', unit: 'µs', better: 'lower', get: (r) => r.flood?.addedP50Us },
+  { id: 'flood-rtt-added-p99-us', scenario: 'flood', description: 'round trip added during a junk-hello flood from 64 addresses, p99', unit: 'µs', better: 'lower', get: (r) => r.flood?.addedP99Us },
+  { id: 'flood-hellos-per-s', scenario: 'flood', description: 'junk hellos the flood got through per second', unit: '/s', better: 'higher', get: (r) => r.flood?.hellosPerSecond },
 ];
 
 export function peerFigures(runs: readonly SideRun[], scenarios: readonly PeerScenario[]): PeerFigure[] {

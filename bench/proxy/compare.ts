@@ -15,6 +15,7 @@ import { createProgress } from '../report/progress.js';
 import { startProxy } from './child.js';
 import { startEchoDc } from './fake-dc.js';
 import { startFrontSink } from './front-sink.js';
+import { floodLatency, type FloodResult } from './flood.js';
 import type { ListeningProcess } from './launch.js';
 import { attempt, withProcess } from './guard.js';
 import { admission, junkHellos, latency, type AdmissionResult, type JunkKind, type JunkResult, type LatencyResult } from './per-connection.js';
@@ -24,7 +25,7 @@ import { idleMemory, throughput, type IdleMemoryResult, type Target, type Throug
 import { alternationOrder } from './stats.js';
 import { evaluatePeerTargets, peerFigures, type PeerFigure, type PeerTarget } from './compare-report.js';
 
-export const PEER_SCENARIOS = ['admission', 'rtt', 'throughput', 'idle', 'junk'] as const;
+export const PEER_SCENARIOS = ['admission', 'rtt', 'throughput', 'idle', 'junk', 'flood'] as const;
 export type PeerScenario = (typeof PEER_SCENARIOS)[number];
 export type SideName = 'mtshield' | 'peer';
 
@@ -55,6 +56,7 @@ export interface SideRun {
   throughput: { dd?: ThroughputResult; ee?: ThroughputResult };
   idle?: IdleMemoryResult & { handshakesPerSecond: number };
   junk: JunkResult[];
+  flood?: FloodResult;
   errors: string[];
 }
 
@@ -86,6 +88,8 @@ const FULL = {
   junkHellos: 200,
   junkConcurrency: 4,
   junkUsers: [10, 2000],
+  floodSamples: 1000,
+  floodWarmup: 100,
 };
 const QUICK: typeof FULL = {
   ...FULL,
@@ -96,6 +100,8 @@ const QUICK: typeof FULL = {
   throughputWarmupSeconds: 0.5,
   idleConnections: 400,
   junkHellos: 50,
+  floodSamples: 200,
+  floodWarmup: 20,
 };
 
 const FRONT_DOMAIN = 'www.example.com';
@@ -219,6 +225,13 @@ export async function runPeerBench(options: PeerBenchOptions = {}): Promise<Peer
               }, onError);
             }
           }
+        }
+        if (scenarios.includes('flood')) {
+          await withProcess(() => start(mainUsers, true), async (proc) => {
+            result.flood = await attempt(result, 'flood', () =>
+              floodLatency(target(proc, secrets.ee), { domain: FRONT_DOMAIN, samples: settings.floodSamples, warmup: settings.floodWarmup, frameBytes: settings.rttFrameBytes }),
+            );
+          }, onError);
         }
         for (const e of result.errors) log(`${side} run ${run + 1}: ${e.split('\n')[0]}`);
       }

@@ -189,10 +189,10 @@ export async function junkHellos(
   };
 }
 
-/** True when the proxy closed the connection within `waitMs`. */
-function sendAndDrop(target: Target, hello: Uint8Array, waitMs: number): Promise<boolean> {
+/** True when the proxy closed the connection within `waitMs`. `localAddress` picks the source address. */
+export function sendAndDrop(target: Target, hello: Uint8Array, waitMs: number, localAddress?: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host: target.host, port: target.port, noDelay: true });
+    const socket = connect({ host: target.host, port: target.port, noDelay: true, localAddress });
     const timer = setTimeout(() => {
       socket.destroy();
       resolve(false);

@@ -19,15 +19,13 @@ import { procAvailable } from './proc.js';
 import {
   handshakes,
   idleMemory,
-  soak,
   throughput,
-  SOAK_TOLERANCE,
   type HandshakeResult,
   type IdleMemoryResult,
-  type SoakResult,
   type Target,
   type ThroughputResult,
 } from './scenarios.js';
+import { soak, SOAK_TOLERANCE, type SoakResult } from './soak.js';
 import { evaluateProxyTargets, renderProxyTable, type ProxyTarget } from './report.js';
 
 export interface ProxyBenchOptions {

@@ -4,7 +4,7 @@
  *                check every echoed byte; CPU seconds per GB relayed (both directions) from /proc
  *   handshakes   full handshakes (client → proxy → DC dial → one echoed frame → close) per proxy CPU-second
  *   idle memory  RSS growth of the proxy over N handshaken, idle connections, per connection
- *   soak         steady load plus connection churn for S seconds, RSS sampled over time
+ * (soak.ts holds the soak: steady load plus connection churn, RSS over time.)
  */
 import { randomBytes } from 'node:crypto';
 import type { ParsedSecret } from '../../src/protocol/secrets.js';
@@ -114,7 +114,7 @@ export interface ThroughputResult extends ThroughputRound {
  * A pushing connection: keeps `window` frames in flight and checks the echo byte for byte; with a rate,
  * it also never gets ahead of `bytesPerSecond` (a steady load rather than as fast as possible).
  */
-class Pusher {
+export class Pusher {
   received = 0;
   mismatch = false;
   private sent = 0;
@@ -165,7 +165,7 @@ class Pusher {
 }
 
 /** Opens a connection and completes one small round trip, as a real client's first request is small. */
-async function established(target: Target): Promise<LoadClient> {
+export async function established(target: Target): Promise<LoadClient> {
   const client = await open(target);
   try {
     await roundTrip(client);
@@ -334,95 +334,4 @@ async function steadyRss(pid: number): Promise<number> {
     readings.push(rssBytes(pid));
   }
   return readings.sort((a, b) => a - b)[1]!;
-}
-
-export interface SoakSample {
-  seconds: number;
-  rssBytes: number;
-  relayedBytes: number;
-}
-
-export interface SoakResult {
-  seconds: number;
-  samples: SoakSample[];
-  churnConnections: number;
-  churnFailures: number;
-  echoVerified: boolean;
-  /** Median RSS of the first and last third of the samples after the first 10 % (warm-up). */
-  earlyRssBytes: number;
-  lateRssBytes: number;
-  growthBytes: number;
-  grows: boolean;
-}
-
-/** RSS may settle upward at first; growth means the late third exceeds the early third by 10 % + 4 MiB. */
-export const SOAK_TOLERANCE = { fraction: 0.1, bytes: 4 * 2 ** 20 };
-
-export async function soak(
-  target: Target,
-  opts: {
-    seconds: number;
-    connections: number;
-    frameBytes: number;
-    /** Per connection, client → proxy; the echo doubles what the proxy relays. */
-    bytesPerSecond: number;
-    sampleEverySeconds: number;
-    onSample?: (s: SoakSample) => void;
-  },
-): Promise<SoakResult> {
-  const unit = paddedFrame(randomBytes(opts.frameBytes));
-  const clients = await pool(opts.connections, opts.connections, () => established(target));
-  const pushers = clients.map((c) => new Pusher(c, unit, 2, opts.bytesPerSecond));
-  for (const p of pushers) p.pump();
-  const samples: SoakSample[] = [];
-  let churn = 0;
-  let churnFailures = 0;
-  let churning = true;
-  // Connection churn: one short-lived connection after another, so per-connection leaks would show.
-  const churner = (async () => {
-    while (churning) {
-      const r = await handshakes(target, { count: 1, concurrency: 1 });
-      churn += r.count;
-      churnFailures += r.failed;
-      await sleep(250);
-    }
-  })();
-  const t0 = performance.now();
-  try {
-    while ((performance.now() - t0) / 1000 < opts.seconds) {
-      await sleep(opts.sampleEverySeconds * 1000);
-      const sample = {
-        seconds: (performance.now() - t0) / 1000,
-        rssBytes: rssBytes(target.pid),
-        relayedBytes: 2 * pushers.reduce((n, p) => n + p.received, 0),
-      };
-      samples.push(sample);
-      opts.onSample?.(sample);
-    }
-  } finally {
-    churning = false;
-    await churner;
-    for (const p of pushers) p.stop();
-  }
-  const settled = samples.slice(Math.floor(samples.length * 0.1));
-  const third = Math.max(1, Math.floor(settled.length / 3));
-  const early = median(settled.slice(0, third).map((s) => s.rssBytes));
-  const late = median(settled.slice(-third).map((s) => s.rssBytes));
-  return {
-    seconds: (performance.now() - t0) / 1000,
-    samples,
-    churnConnections: churn,
-    churnFailures,
-    echoVerified: pushers.every((p) => !p.mismatch),
-    earlyRssBytes: early,
-    lateRssBytes: late,
-    growthBytes: late - early,
-    grows: late > early * (1 + SOAK_TOLERANCE.fraction) + SOAK_TOLERANCE.bytes,
-  };
-}
-
-function median(values: number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1]!;
 }

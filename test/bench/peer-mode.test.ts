@@ -16,6 +16,7 @@ import { peerUnavailable } from '../../bench/proxy/peer/start.js';
 import { evaluatePeerTargets, peerFigures, renderPeerTable } from '../../bench/proxy/compare-report.js';
 import { fdShortfall, type SideRun } from '../../bench/proxy/compare.js';
 import { parseScenarios } from '../../bench/proxy/peer-command.js';
+import { floodSources } from '../../bench/proxy/flood.js';
 
 describe('peer-mode statistics', () => {
   it('takes nearest-rank percentiles of unsorted samples', () => {
@@ -119,6 +120,16 @@ describe('peer-mode options', () => {
   it('parses scenario lists and refuses unknown names', () => {
     expect(parseScenarios('admission, rtt,junk')).toEqual(['admission', 'rtt', 'junk']);
     expect(() => parseScenarios('admission,latency')).toThrow(/unknown scenario "latency"/);
+  });
+
+  it('floods from 64 distinct loopback sources, 127.0.0.2 to 127.0.0.65, never 127.0.0.1', () => {
+    const sources = floodSources();
+    expect(sources).toHaveLength(64);
+    expect(new Set(sources).size).toBe(64);
+    expect(sources[0]).toBe('127.0.0.2');
+    expect(sources[63]).toBe('127.0.0.65');
+    expect(sources.every((a) => /^127\.0\.0\.\d+$/.test(a) && a !== '127.0.0.1')).toBe(true);
+    expect(() => floodSources(300)).toThrow(RangeError);
   });
 
   it('says how to raise the open-file limit when the idle scenario needs more', () => {
