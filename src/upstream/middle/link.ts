@@ -70,19 +70,19 @@ export class MiddleLink extends EventEmitter implements ClientLinkSide {
     const deadline = Date.now() + (options.handshakeTimeoutMs ?? 10_000);
     const socket = connect({ host: options.host, port: options.port, localAddress: options.localAddress, noDelay: true });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const settle = (err?: Error) => {
+        clearTimeout(timer);
+        socket.removeListener('error', settle);
+        if (err === undefined) return resolve();
         socket.destroy();
-        reject(new MiddleProtocolError('ERR_PROTOCOL_MIDDLE_HANDSHAKE_TIMEOUT', 'could not connect to the middle proxy in time'));
-      }, Math.max(0, deadline - Date.now()));
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        socket.removeListener('error', reject);
-        resolve();
-      });
-      socket.once('error', (err) => {
-        clearTimeout(timer);
         reject(err);
-      });
+      };
+      const timer = setTimeout(
+        () => settle(new MiddleProtocolError('ERR_PROTOCOL_MIDDLE_HANDSHAKE_TIMEOUT', 'could not connect to the middle proxy in time')),
+        Math.max(0, deadline - Date.now()),
+      );
+      socket.once('connect', () => settle());
+      socket.once('error', settle);
     });
     const channel = new RpcChannel(socket, { maxPayload: options.maxPayload });
     const link = new MiddleLink(socket, channel, options);

@@ -102,6 +102,11 @@ export class FakeMiddleProxy {
     for (const l of this.open()) l.channel.sendPayload(encodeProxyAns(connId, 0, packet));
   }
 
+  /** Writes raw bytes on every link, past the framing and cipher (garbage tests). */
+  sendRaw(bytes: Uint8Array): void {
+    for (const l of this.open()) l.socket.write(bytes);
+  }
+
   killLinks(): void {
     for (const l of this.links) l.socket.destroy();
   }

@@ -10,6 +10,7 @@ import { MiddleLink, PROXY_FLAG_HAS_AD_TAG, PROXY_FLAG_QUICKACK, PROXY_FLAG_ABRI
 import type { KernelRegistry } from '../../../src/kernels/index.js';
 import type { FramingKind } from '../../../src/protocol/framing.js';
 import { loadTestKernels } from '../../kernels/registry-helpers.js';
+import { freePort } from '../../helpers/net.js';
 import { FakeMiddleProxy, answerFor, quickAckToken, type FakeMiddleOptions } from './fake-middle-proxy.js';
 
 const SECRET = randomBytes(128);
@@ -100,6 +101,19 @@ describe('MiddleLink handshake', () => {
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
+  it('a refused connection rejects; garbage from the middle proxy closes the link with a typed error', async () => {
+    const port = await freePort();
+    await expect(MiddleLink.connect({ host: '127.0.0.1', port, proxySecret: SECRET, registry })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    // a small bound: random bytes decrypt to a plausible length with odds of about 1 in 4 million
+    const { link, fake } = await setup({}, { maxPayload: 1024 });
+    const s = open(link);
+    const reason = new Promise<unknown>((resolve) => s.once('close', resolve));
+    const closed = new Promise<unknown>((resolve) => link.once('close', resolve));
+    fake.sendRaw(randomBytes(64));
+    expect(await closed).toMatchObject({ code: expect.stringMatching(/^ERR_PROTOCOL_MIDDLE_FRAME_/) });
+    expect(await reason).toMatchObject({ code: expect.stringMatching(/^ERR_PROTOCOL_MIDDLE_FRAME_/) });
+  });
+
   it('works over IPv6 loopback (the IPv6 key derivation)', async (ctx) => {
     let fake: FakeMiddleProxy;
     try {
@@ -158,6 +172,19 @@ describe('MiddleLink traffic', () => {
     expect(fake.requests[0]!.clientIp16.toString('hex')).toBe('00000000000000000000ffffc6336417');
     expect(fake.requests[0]!.clientPort).toBe(40001);
     expect(fake.violations).toEqual([]);
+  });
+
+  it('write() reports a full link and the client gets drain once it empties', async () => {
+    const { link } = await setup();
+    const s = open(link);
+    const big = packet(256 * 1024);
+    let writes = 0;
+    while (s.write(big)) writes++;
+    writes++;
+    const drained = new Promise<void>((resolve) => s.once('drain', resolve));
+    const got = answers(s, writes, 30_000);
+    await drained;
+    expect((await got).every((b) => b.length === big.length)).toBe(true);
   });
 
   it('abridged clients get the abridged flag; a write of a partial word is a typed error', async () => {
