@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { deriveMiddleKey, deriveLinkKeys } from '../../../src/upstream/middle/key-derivation.js';
-import { crc32, crc32c } from '../../../src/upstream/middle/crc.js';
+import { randomBytes } from 'node:crypto';
+import { crc32, crc32ByTable, crc32c } from '../../../src/upstream/middle/crc.js';
 import { encodeFrame } from '../../../src/upstream/middle/frame-codec.js';
 import { fromHex, toHex } from '../../../src/protocol/bytes.js';
 
@@ -83,5 +84,13 @@ describe('full framing and checksums', () => {
     const data = new TextEncoder().encode('123456789');
     expect(crc32(data).toString(16).padStart(8, '0')).toBe(vectors.checksums.crc32_of_123456789);
     expect(crc32c(data).toString(16).padStart(8, '0')).toBe(vectors.checksums.crc32c_of_123456789);
+    expect(crc32ByTable(data).toString(16).padStart(8, '0')).toBe(vectors.checksums.crc32_of_123456789);
+  });
+
+  it('the table CRC32 (Node before 20.15) agrees with the one in use', () => {
+    for (const n of [0, 1, 15, 16, 1000, 65537]) {
+      const data = randomBytes(n);
+      expect(crc32ByTable(data)).toBe(crc32(data));
+    }
   });
 });
