@@ -146,7 +146,9 @@ export class FakeMiddleProxy {
     const message = parseMiddleMessage(payload);
     if (message.type === 'pong' && payload.readUInt32LE(0) === RPC_PONG) this.pongs.push(message.pingId);
     else if (message.type === 'close' && payload.readUInt32LE(0) === RPC_CLOSE_CONN) this.closedConns.push(message.connId);
-    else if (message.type === 'ping') link.channel.sendPayload(encodePongFor(payload));
+    else if (message.type === 'ping') {
+      if (!this.silent) link.channel.sendPayload(encodePongFor(payload));
+    }
     else this.violations.push(`link ${link.index}: unexpected ${message.type}`);
   }
 

@@ -255,6 +255,25 @@ describe('MiddleLink traffic', () => {
     expect(await pong).toBe(42n);
   });
 
+  it('a middle proxy that stops answering: requests still go out, no answer or pong comes back, the link stays up', async () => {
+    const { link, fake } = await setup();
+    const s = open(link);
+    s.write(packet(16));
+    await answers(s, 1);
+    fake.silent = true;
+    const late: Buffer[] = [];
+    s.on('data', (p: Buffer) => late.push(p));
+    let pong = false;
+    link.once('pong', () => (pong = true));
+    s.write(packet(16));
+    link.ping(7n);
+    await until(() => fake.requests.length === 2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(late).toHaveLength(0);
+    expect(pong).toBe(false); // what a pool's liveness check sees
+    expect(link.closed).toBe(false);
+  });
+
   it('a link killed mid-stream closes all its clients with the reason', async () => {
     const { link, fake } = await setup();
     const streams = Array.from({ length: 5 }, (_, i) => open(link, 'intermediate', undefined, i + 1));
