@@ -6,6 +6,8 @@
  *
  *   cipher (default): bench/cipher/run.ts — verify every backend against the oracle, then time it
  *   proxy (--proxy):  bench/proxy/run.ts  — fake DC and load generator on loopback, loaded lazily
+ *   peer (--proxy with --peer-dir/--scenarios/--runs/--idle-connections): bench/proxy/compare.ts, side by side
+ *                     with alexbers/mtprotoproxy
  */
 import type { BenchEntry, BenchFlags, BenchOutcome } from '../src/cli/commands/bench.js';
 import { isAlgorithm, isBenchBackend, parseSizes, type BenchBackend } from './cipher/catalog.js';
@@ -32,6 +34,11 @@ async function runCipher(flags: BenchFlags): Promise<BenchOutcome> {
 }
 
 async function runProxy(flags: BenchFlags): Promise<BenchOutcome> {
+  // Peer mode (docs/benchmarks.md "Peer mode"): side by side with alexbers/mtprotoproxy, per-connection scenarios.
+  if (flags.peerDir !== undefined || flags.scenarios !== undefined || flags.runs !== undefined || flags.idleConnections !== undefined) {
+    const { runPeerBenchCommand } = await import('./proxy/peer-command.js');
+    return runPeerBenchCommand(flags);
+  }
   const { runProxyBench, renderProxyReport } = await import('./proxy/run.js');
   const soakSeconds = flags.soak === undefined || flags.soak === false ? undefined : flags.soak === true ? 300 : Number(flags.soak);
   if (soakSeconds !== undefined && !(soakSeconds > 0)) throw new Error(`--soak expects seconds, got ${String(flags.soak)}`);

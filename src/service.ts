@@ -13,6 +13,7 @@ import { createLogger } from './log/logger.js';
 import { ProxyServer } from './proxy/server.js';
 import type { ReplayCache } from './protocol/replay.js';
 import type { UsageStore } from './proxy/usage-store.js';
+import type { Upstream, UpstreamFactory } from './upstream/types.js';
 
 export interface ServiceOptions {
   bus?: EventBus;
@@ -23,6 +24,8 @@ export interface ServiceOptions {
   usageStore?: UsageStore;
   /** A kernel registry already loaded (the CLI shares one); otherwise loadKernels() is called. */
   registry?: StreamCipherSource;
+  /** Where admitted clients go (default: direct to the DCs); see src/upstream/types.ts. */
+  upstream?: Upstream | UpstreamFactory;
   /** Skip the kernel registry and use node:crypto AES-CTR (tests of the data plane alone). */
   nodeCrypto?: boolean;
 }
@@ -50,6 +53,7 @@ export async function startService(config: MtShieldConfig, options: ServiceOptio
     ciphers: registry,
     replay: options.replay,
     usageStore: options.usageStore,
+    upstream: options.upstream,
   });
   await server.listen();
   let stopping: Promise<void> | undefined;

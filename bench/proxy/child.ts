@@ -4,13 +4,12 @@
  * generator's own work mixed in. The config points every DC at the fake DC and lifts the per-IP limits,
  * since all load comes from 127.0.0.1.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packagePath } from '../../src/util/paths.js';
 import { RUN_ENV, RUN_NODE_FLAGS } from '../../src/util/launch.js';
+import { freePort, launchListening, type ListeningProcess } from './launch.js';
 
 export interface ProxyUser {
   name: string;
@@ -25,15 +24,14 @@ export interface ProxyOptions {
   nodeArgs?: string[];
   /** Extra environment for the proxy process (e.g. MTSHIELD_KERNEL_AES_256_CTR to force a kernel). */
   env?: Record<string, string>;
+  /** Front clients that fail the handshake to this port on 127.0.0.1 (never to the secret's domain). */
+  frontPort?: number;
+  /** TOML appended to the config (e.g. the anomaly thresholds lifted for the junk-hello scenario). */
+  extraToml?: string;
 }
 
-export interface ProxyUnderTest {
-  pid: number;
-  port: number;
+export interface ProxyUnderTest extends ListeningProcess {
   configText: string;
-  /** The last lines the proxy wrote (for error messages). */
-  output(): string;
-  stop(): Promise<void>;
 }
 
 export function proxyConfig(port: number, stateDir: string, options: ProxyOptions): string {
@@ -47,7 +45,7 @@ idle_timeout = "30m"
 drain_timeout = "1s"
 max_connections = 100000
 
-${users}
+${users}${options.frontPort ? `\n[fronting]\nhost = "127.0.0.1"\nport = ${options.frontPort}\n` : ''}
 [upstream.dc]
 "2" = ["127.0.0.1:${options.dcPort}"]
 "-2" = ["127.0.0.1:${options.dcPort}"]
@@ -62,7 +60,7 @@ listen = "off"
 new_connections_per_second = 1000000
 failed_handshakes_per_minute = 1000000
 max_connections = 1000000
-`;
+${options.extraToml ?? ''}`;
 }
 
 export async function startProxy(options: ProxyOptions): Promise<ProxyUnderTest> {
@@ -71,72 +69,12 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyUnderTest>
   const configText = proxyConfig(port, join(dir, 'state'), options);
   const configPath = join(dir, 'proxy.toml');
   writeFileSync(configPath, configText);
-  const child: ChildProcess = spawn(process.execPath, [...RUN_NODE_FLAGS, ...(options.nodeArgs ?? []), packagePath('bin/mtshield.js'), 'run', '--config', configPath], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const proc = await launchListening({
+    command: process.execPath,
+    args: [...RUN_NODE_FLAGS, ...(options.nodeArgs ?? []), packagePath('bin/mtshield.js'), 'run', '--config', configPath],
     env: { ...process.env, NODE_ENV: 'production', ...RUN_ENV, ...options.env },
-  });
-  let tail = '';
-  const keep = (chunk: Buffer) => {
-    tail = (tail + chunk.toString('utf8')).slice(-4000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  let exited: number | null | undefined;
-  const exit = new Promise<void>((resolve) => child.once('exit', (code) => {
-    exited = code;
-    resolve();
-  }));
-  const cleanup = () => rmSync(dir, { recursive: true, force: true });
-  try {
-    await waitForListener(port, () => exited, 20_000);
-  } catch (err) {
-    child.kill('SIGKILL');
-    await exit;
-    cleanup();
-    throw new Error(`${(err as Error).message}\n--- proxy output ---\n${tail}`);
-  }
-  return {
-    pid: child.pid!,
     port,
-    configText,
-    output: () => tail,
-    async stop() {
-      if (exited === undefined) {
-        child.kill('SIGTERM');
-        const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        await exit;
-        clearTimeout(killer);
-      }
-      cleanup();
-    },
-  };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    dir,
   });
-}
-
-async function waitForListener(port: number, exited: () => number | null | undefined, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (exited() !== undefined) throw new Error(`the proxy exited with code ${exited()} before listening`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the proxy did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`);
+  return { ...proc, configText };
 }

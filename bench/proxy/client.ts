@@ -37,10 +37,7 @@ export async function connectClient(options: ClientOptions): Promise<LoadClient>
   const socket = connect({ host: options.host, port: options.port, noDelay: true });
   const timer = setTimeout(() => socket.destroy(new Error(`handshake timed out after ${options.timeoutMs} ms`)), options.timeoutMs);
   try {
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
-    });
+    await connected(socket);
     const client = options.secret.mode === 'ee' ? await fakeTlsHandshake(socket, options) : obfuscatedHandshake(socket, options);
     return client;
   } catch (err) {
@@ -51,9 +48,34 @@ export async function connectClient(options: ClientOptions): Promise<LoadClient>
   }
 }
 
+/**
+ * A client straight to the (fake) DC, as the proxy itself connects there: the obfuscated2 header with no
+ * secret, padded intermediate, then AES-256-CTR. The latency scenario's baseline: the same framing and
+ * crypto on the client, without the proxy in between.
+ */
+export async function connectDirect(options: { host: string; port: number; dc: number; timeoutMs: number }): Promise<LoadClient> {
+  const socket = connect({ host: options.host, port: options.port, noDelay: true });
+  const timer = setTimeout(() => socket.destroy(new Error(`connect timed out after ${options.timeoutMs} ms`)), options.timeoutMs);
+  await connected(socket).finally(() => clearTimeout(timer));
+  return headerClient(socket, undefined, 'padded', options.dc);
+}
+
+function connected(socket: Socket): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', (err) => {
+      socket.destroy();
+      reject(err);
+    });
+  });
+}
+
 function obfuscatedHandshake(socket: Socket, options: ClientOptions): LoadClient {
-  const tag = options.secret.mode === 'plain' ? 'abridged' : 'padded';
-  const built = buildClientHeader(options.secret.key, tag, options.dc);
+  return headerClient(socket, options.secret.key, options.secret.mode === 'plain' ? 'abridged' : 'padded', options.dc);
+}
+
+function headerClient(socket: Socket, key: Uint8Array | undefined, tag: 'abridged' | 'padded', dc: number): LoadClient {
+  const built = buildClientHeader(key, tag, dc);
   socket.write(built.header);
   const encrypt = createCtrStream(built.encrypt);
   const decrypt = createCtrStream(built.decrypt);

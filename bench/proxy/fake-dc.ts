@@ -5,6 +5,7 @@
  * frames: in direct mode the link is a byte stream.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { listenOnPort0 } from './launch.js';
 import { HEADER_LENGTH, parseDcHeader } from '../../src/protocol/obfuscated2.js';
 import { createCtrStream } from '../../src/protocol/ctr.js';
 
@@ -49,14 +50,9 @@ export async function startEchoDc(host = '127.0.0.1'): Promise<EchoDc> {
     };
     socket.on('data', onHeader);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, () => resolve());
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('fake DC has no TCP address');
+  const port = await listenOnPort0(server, host);
   return {
-    port: address.port,
+    port,
     accepted: () => accepted,
     rejected: () => rejected,
     close: () =>

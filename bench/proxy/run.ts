@@ -13,20 +13,19 @@ import { collectEnvironment, type Environment } from '../report/environment.js';
 import { createProgress } from '../report/progress.js';
 import { proxyChart } from '../report/proxy-chart.js';
 import { startEchoDc } from './fake-dc.js';
-import { startProxy, type ProxyOptions, type ProxyUnderTest } from './child.js';
+import { startProxy, type ProxyUnderTest } from './child.js';
+import { attempt, withProcess } from './guard.js';
 import { procAvailable } from './proc.js';
 import {
   handshakes,
   idleMemory,
-  soak,
   throughput,
-  SOAK_TOLERANCE,
   type HandshakeResult,
   type IdleMemoryResult,
-  type SoakResult,
   type Target,
   type ThroughputResult,
 } from './scenarios.js';
+import { soak, SOAK_TOLERANCE, type SoakResult } from './soak.js';
 import { evaluateProxyTargets, renderProxyTable, type ProxyTarget } from './report.js';
 
 export interface ProxyBenchOptions {
@@ -104,7 +103,7 @@ export async function runProxyBench(options: ProxyBenchOptions = {}): Promise<Pr
     for (const fastMode of [false, true]) {
       const here = KINDS.map((secret): ProxyScenario => ({ secret, fastMode, errors: [] }));
       scenarios.push(...here);
-      await withProxy({ dcPort: dc.port, users, fastMode, env }, async (proxy) => {
+      await withProcess(() => startProxy({ dcPort: dc.port, users, fastMode, env }), async (proxy) => {
         for (const scenario of here) {
           const target = targetOf(proxy, secrets[scenario.secret]);
           progress.tick(`throughput ${scenario.secret} fast_mode=${fastMode}`);
@@ -126,7 +125,7 @@ export async function runProxyBench(options: ProxyBenchOptions = {}): Promise<Pr
       // Memory is measured on a fresh process per scenario, so earlier bulk transfers do not pad the baseline.
       for (const scenario of here) {
         progress.tick(`idle memory ${scenario.secret} fast_mode=${fastMode}`);
-        await withProxy({ dcPort: dc.port, users, fastMode, env }, async (proxy) => {
+        await withProcess(() => startProxy({ dcPort: dc.port, users, fastMode, env }), async (proxy) => {
           scenario.idleMemory = await attempt(scenario, 'idle memory', () =>
             idleMemory(targetOf(proxy, secrets[scenario.secret]), { connections: settings.idleConnections, concurrency: settings.idleConcurrency }),
           );
@@ -135,7 +134,7 @@ export async function runProxyBench(options: ProxyBenchOptions = {}): Promise<Pr
     }
     if (options.soakSeconds) {
       progress.tick(`soak ${options.soakSeconds}s ee fast_mode=false`);
-      await withProxy({ dcPort: dc.port, users, fastMode: false, env }, async (proxy) => {
+      await withProcess(() => startProxy({ dcPort: dc.port, users, fastMode: false, env }), async (proxy) => {
         const result = await soak(targetOf(proxy, secrets.ee), {
           seconds: options.soakSeconds!,
           connections: settings.connections,
@@ -179,29 +178,4 @@ function writeFile(path: string, content: string): void {
 
 function targetOf(proxy: ProxyUnderTest, secret: ParsedSecret): Target {
   return { host: '127.0.0.1', port: proxy.port, pid: proxy.pid, secret, dc: 2 };
-}
-
-async function withProxy(
-  proxyOptions: ProxyOptions,
-  body: (proxy: ProxyUnderTest) => Promise<void>,
-  onError: (message: string) => void,
-): Promise<void> {
-  let proxy: ProxyUnderTest | undefined;
-  try {
-    proxy = await startProxy(proxyOptions);
-    await body(proxy);
-  } catch (err) {
-    onError(`${(err as Error).message ?? String(err)}${proxy ? `\n--- proxy output ---\n${proxy.output()}` : ''}`);
-  } finally {
-    await proxy?.stop();
-  }
-}
-
-async function attempt<T>(scenario: ProxyScenario, what: string, fn: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await fn();
-  } catch (err) {
-    scenario.errors.push(`${what}: ${(err as Error).message ?? String(err)}`);
-    return undefined;
-  }
 }

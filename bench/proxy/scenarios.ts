@@ -4,7 +4,7 @@
  *                check every echoed byte; CPU seconds per GB relayed (both directions) from /proc
  *   handshakes   full handshakes (client → proxy → DC dial → one echoed frame → close) per proxy CPU-second
  *   idle memory  RSS growth of the proxy over N handshaken, idle connections, per connection
- *   soak         steady load plus connection churn for S seconds, RSS sampled over time
+ * (soak.ts holds the soak: steady load plus connection churn, RSS over time.)
  */
 import { randomBytes } from 'node:crypto';
 import type { ParsedSecret } from '../../src/protocol/secrets.js';
@@ -17,18 +17,20 @@ export interface Target {
   pid: number;
   secret: ParsedSecret;
   dc: number;
+  /** The fake DC's port, for scenarios that compare with a direct connection to it. */
+  dcPort?: number;
 }
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
-function open(target: Target): Promise<LoadClient> {
+export function open(target: Target): Promise<LoadClient> {
   return connectClient({ host: target.host, port: target.port, secret: target.secret, dc: target.dc, timeoutMs: HANDSHAKE_TIMEOUT_MS });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Sends one small frame and waits until it comes back: the connection is then relayed end to end. */
-async function roundTrip(client: LoadClient): Promise<void> {
+export async function roundTrip(client: LoadClient): Promise<void> {
   const frame = paddedFrame(randomBytes(16));
   await new Promise<void>((resolve, reject) => {
     let got = 0;
@@ -48,8 +50,21 @@ async function roundTrip(client: LoadClient): Promise<void> {
   });
 }
 
+/** A client through the handshake and one round trip, or undefined when it failed (then already closed). */
+export async function admitted(target: Target): Promise<LoadClient | undefined> {
+  let client: LoadClient | undefined;
+  try {
+    client = await open(target);
+    await roundTrip(client);
+    return client;
+  } catch {
+    client?.close();
+    return undefined;
+  }
+}
+
 /** Runs `task` over `count` items with at most `concurrency` at a time; the first failure stops new tasks. */
-async function pool<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
+export async function pool<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
   const results: T[] = new Array(count);
   let next = 0;
   let failed = false;
@@ -99,7 +114,7 @@ export interface ThroughputResult extends ThroughputRound {
  * A pushing connection: keeps `window` frames in flight and checks the echo byte for byte; with a rate,
  * it also never gets ahead of `bytesPerSecond` (a steady load rather than as fast as possible).
  */
-class Pusher {
+export class Pusher {
   received = 0;
   mismatch = false;
   private sent = 0;
@@ -150,7 +165,7 @@ class Pusher {
 }
 
 /** Opens a connection and completes one small round trip, as a real client's first request is small. */
-async function established(target: Target): Promise<LoadClient> {
+export async function established(target: Target): Promise<LoadClient> {
   const client = await open(target);
   try {
     await roundTrip(client);
@@ -223,16 +238,9 @@ export async function handshakes(target: Target, opts: { count: number; concurre
   const cpu0 = cpuSeconds(target.pid);
   const t0 = performance.now();
   const outcomes = await pool(opts.count, opts.concurrency, async () => {
-    let client: LoadClient | undefined;
-    try {
-      client = await open(target);
-      await roundTrip(client);
-      return true;
-    } catch {
-      return false;
-    } finally {
-      client?.close();
-    }
+    const client = await admitted(target);
+    client?.close();
+    return client !== undefined;
   });
   await sleep(200); // let the proxy finish closing what the clients closed
   const proxyCpuSeconds = cpuSeconds(target.pid) - cpu0;
@@ -260,6 +268,9 @@ export interface IdleMemoryResult {
   bytesPerConnection: number;
   /** RSS growth over the first batch / its connections: includes one-time growth (heap spaces, pools). */
   firstBatchBytesPerConnection: number;
+  /** Wall time to open each batch (handshake and first round trip of every connection). */
+  firstBatchSeconds: number;
+  secondBatchSeconds: number;
 }
 
 /**
@@ -288,10 +299,14 @@ export async function idleMemory(target: Target, opts: { connections: number; co
     });
   try {
     const baseline = await steadyRss(target.pid);
+    const t0 = performance.now();
     await openBatch();
+    const firstBatchSeconds = (performance.now() - t0) / 1000;
     await sleep(2000);
     const afterFirst = await steadyRss(target.pid);
+    const t1 = performance.now();
     await openBatch();
+    const secondBatchSeconds = (performance.now() - t1) / 1000;
     await sleep(2000);
     const afterSecond = await steadyRss(target.pid);
     const live = clients.filter((c) => !c.socket.destroyed).length;
@@ -303,6 +318,8 @@ export async function idleMemory(target: Target, opts: { connections: number; co
       rssAfterSecondBytes: afterSecond,
       bytesPerConnection: (afterSecond - afterFirst) / opts.connections,
       firstBatchBytesPerConnection: (afterFirst - baseline) / opts.connections,
+      firstBatchSeconds,
+      secondBatchSeconds,
     };
   } finally {
     for (const c of clients) c.close();
@@ -317,95 +334,4 @@ async function steadyRss(pid: number): Promise<number> {
     readings.push(rssBytes(pid));
   }
   return readings.sort((a, b) => a - b)[1]!;
-}
-
-export interface SoakSample {
-  seconds: number;
-  rssBytes: number;
-  relayedBytes: number;
-}
-
-export interface SoakResult {
-  seconds: number;
-  samples: SoakSample[];
-  churnConnections: number;
-  churnFailures: number;
-  echoVerified: boolean;
-  /** Median RSS of the first and last third of the samples after the first 10 % (warm-up). */
-  earlyRssBytes: number;
-  lateRssBytes: number;
-  growthBytes: number;
-  grows: boolean;
-}
-
-/** RSS may settle upward at first; growth means the late third exceeds the early third by 10 % + 4 MiB. */
-export const SOAK_TOLERANCE = { fraction: 0.1, bytes: 4 * 2 ** 20 };
-
-export async function soak(
-  target: Target,
-  opts: {
-    seconds: number;
-    connections: number;
-    frameBytes: number;
-    /** Per connection, client → proxy; the echo doubles what the proxy relays. */
-    bytesPerSecond: number;
-    sampleEverySeconds: number;
-    onSample?: (s: SoakSample) => void;
-  },
-): Promise<SoakResult> {
-  const unit = paddedFrame(randomBytes(opts.frameBytes));
-  const clients = await pool(opts.connections, opts.connections, () => established(target));
-  const pushers = clients.map((c) => new Pusher(c, unit, 2, opts.bytesPerSecond));
-  for (const p of pushers) p.pump();
-  const samples: SoakSample[] = [];
-  let churn = 0;
-  let churnFailures = 0;
-  let churning = true;
-  // Connection churn: one short-lived connection after another, so per-connection leaks would show.
-  const churner = (async () => {
-    while (churning) {
-      const r = await handshakes(target, { count: 1, concurrency: 1 });
-      churn += r.count;
-      churnFailures += r.failed;
-      await sleep(250);
-    }
-  })();
-  const t0 = performance.now();
-  try {
-    while ((performance.now() - t0) / 1000 < opts.seconds) {
-      await sleep(opts.sampleEverySeconds * 1000);
-      const sample = {
-        seconds: (performance.now() - t0) / 1000,
-        rssBytes: rssBytes(target.pid),
-        relayedBytes: 2 * pushers.reduce((n, p) => n + p.received, 0),
-      };
-      samples.push(sample);
-      opts.onSample?.(sample);
-    }
-  } finally {
-    churning = false;
-    await churner;
-    for (const p of pushers) p.stop();
-  }
-  const settled = samples.slice(Math.floor(samples.length * 0.1));
-  const third = Math.max(1, Math.floor(settled.length / 3));
-  const early = median(settled.slice(0, third).map((s) => s.rssBytes));
-  const late = median(settled.slice(-third).map((s) => s.rssBytes));
-  return {
-    seconds: (performance.now() - t0) / 1000,
-    samples,
-    churnConnections: churn,
-    churnFailures,
-    echoVerified: pushers.every((p) => !p.mismatch),
-    earlyRssBytes: early,
-    lateRssBytes: late,
-    growthBytes: late - early,
-    grows: late > early * (1 + SOAK_TOLERANCE.fraction) + SOAK_TOLERANCE.bytes,
-  };
-}
-
-function median(values: number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1]!;
 }

@@ -37,7 +37,6 @@ export class HeaderError extends ProtocolError {
 
 /** Stable codes for fake-TLS records and hellos. */
 export type TlsErrorCode =
-  | 'ERR_PROTOCOL_TLS_NOT_TLS'
   | 'ERR_PROTOCOL_TLS_RECORD'
   | 'ERR_PROTOCOL_TLS_RECORD_TYPE'
   | 'ERR_PROTOCOL_TLS_RECORD_TOO_LARGE'
@@ -83,4 +82,23 @@ export class LinkError extends ProtocolError {
   constructor(code: LinkErrorCode, message: string) {
     super(code, message);
   }
+}
+
+/** Every stable code a protocol error can carry. */
+export type ProtocolErrorCode = SecretErrorCode | HeaderErrorCode | TlsErrorCode | FramingErrorCode | DcErrorCode | LinkErrorCode;
+
+/** What bad input from a client ends as: a handshake failure reason, or the reason a relay closes. */
+export type BadInputReason = 'oversized' | 'protocol';
+
+/** The one table from protocol error codes to bad-input reasons; a code not listed (or any other error) is 'protocol'. */
+const BAD_INPUT_REASONS: { readonly [C in ProtocolErrorCode]?: BadInputReason } = {
+  ERR_PROTOCOL_TLS_RECORD_TOO_LARGE: 'oversized',
+  ERR_PROTOCOL_TLS_HELLO_TOO_LARGE: 'oversized',
+  ERR_PROTOCOL_FRAME_TOO_LARGE: 'oversized',
+};
+
+/** The reason for an error thrown while parsing client bytes: by its ProtocolError code, never its message. */
+export function badInputReason(err: unknown): BadInputReason {
+  if (!(err instanceof ProtocolError)) return 'protocol';
+  return BAD_INPUT_REASONS[err.code as ProtocolErrorCode] ?? 'protocol';
 }

@@ -16,7 +16,7 @@ export const BORROWED_READ_BYTES = 256 * 1024;
 let shared: Buffer | undefined;
 
 type Handler = (socket: Socket, view: Buffer) => void;
-const handlers = new WeakMap<Socket, (handler: Handler) => void>();
+const handlers = new WeakMap<object, (handler: Handler) => void>();
 
 /** The `onread` option for a socket about to connect; `adopt(socket)` once it exists. */
 export function borrowedReadOption(): { onread: { buffer: Buffer; callback: (n: number, buf: Buffer) => boolean }; adopt(socket: Socket): void } {
@@ -46,8 +46,8 @@ export function borrowedReadOption(): { onread: { buffer: Buffer; callback: (n: 
   };
 }
 
-/** Routes a borrowing socket's reads to `handler`; false when the socket reads the ordinary way ('data'). */
-export function onBorrowedData(socket: Socket, handler: Handler): boolean {
+/** Routes a borrowing socket's reads (any other stream: false) to `handler`; false when the socket reads the ordinary way ('data'). */
+export function onBorrowedData(socket: object, handler: Handler): boolean {
   const attach = handlers.get(socket);
   if (!attach) return false;
   handlers.delete(socket);

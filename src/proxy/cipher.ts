@@ -1,25 +1,10 @@
 /**
  * Where the relay gets its AES-256-CTR streams: the kernel registry (src/kernels) when it is loaded, or a
- * node:crypto adapter with the same shape. The relay works in place (`update(buf, buf)`).
+ * node:crypto adapter with the same shape (src/kernels/types.ts StreamCipher). The relay works in place
+ * where the backend can (`transform`).
  */
 import { createCipheriv } from 'node:crypto';
-
-export interface StreamCipher {
-  update(data: Uint8Array, out?: Uint8Array): Uint8Array;
-  /**
-   * Optional: encrypt wherever is cheapest (in place, or into a fresh buffer when the backend cannot work in
-   * place, as node:crypto cannot); the caller uses the result and no longer relies on `data`.
-   */
-  transform?(data: Uint8Array): Uint8Array;
-  /** Optional: drop per-stream cipher state while idle; the next update re-creates it. */
-  release?(): void;
-  destroy(): void;
-}
-
-/** `cipher.transform(data)` when the cipher has it, else an in-place update. */
-export function transform(cipher: StreamCipher, data: Uint8Array): Uint8Array {
-  return cipher.transform ? cipher.transform(data) : cipher.update(data, data);
-}
+import type { StreamCipher } from '../kernels/types.js';
 
 /** The part of the kernel registry the data plane uses. */
 export interface StreamCipherSource {
@@ -42,6 +27,7 @@ export const nodeCipherSource: StreamCipherSource = {
         if (!cipher) throw new Error('stream cipher destroyed');
         return cipher.update(data);
       },
+      release() {}, // OpenSSL keeps the context until destroy
       destroy() {
         cipher = undefined;
       },

@@ -1,26 +1,21 @@
 /**
- * Fake-TLS record layer around the obfuscated2 codec for the data phase. [wire.md "Fake TLS"]
- *   up:   TLS records from the client → payloads, as they arrive → obfuscated2 codec (records ≤ 16 640
+ * Fake-TLS record layer around an upstream's codec for the data phase (docs/protocol.md "Fake TLS"). It is
+ * the client's side of the connection, so the session adds it whatever the upstream is.
+ *   up:   TLS records from the client → payloads, as they arrive → the upstream's codec (records ≤ 16 640
  *         bytes, else close)
- *   down: DC bytes → obfuscated2 codec → `17 03 03 LL LL` records of ≤ 16 384 bytes, written as
+ *   down: upstream bytes → the upstream's codec → `17 03 03 LL LL` records of ≤ 16 384 bytes, written as
  *         header/payload pairs (one writev) without copying the payload
  */
 import { joinPayloads, recordParts, TlsRecordReader } from '../protocol/tls-records.js';
-import type { ObfuscatedCodec } from './codecs.js';
-import type { RelayCodec } from './relay.js';
+import type { RelayCodec } from '../upstream/types.js';
 
 export class TlsCodec implements RelayCodec {
   constructor(
-    private readonly inner: ObfuscatedCodec,
+    private readonly inner: RelayCodec,
     private readonly reader: TlsRecordReader,
   ) {}
 
-  /** Payload bytes already taken out of records during the handshake. */
-  upPayload(payload: Uint8Array): Uint8Array {
-    return this.inner.up(payload);
-  }
-
-  up(chunk: Buffer): Uint8Array | null {
+  up(chunk: Uint8Array): Uint8Array | readonly Uint8Array[] | null {
     const payloads = this.reader.pushPartial(chunk);
     if (payloads.length === 0) return null;
     // One cipher pass and one write per chunk instead of one per record: CTR is a stream, so the payloads
@@ -28,8 +23,10 @@ export class TlsCodec implements RelayCodec {
     return this.inner.up(joinPayloads(payloads));
   }
 
-  down(raw: Buffer): readonly Uint8Array[] {
-    return recordParts(this.inner.down(raw));
+  down(raw: Uint8Array): readonly Uint8Array[] | null {
+    const out = this.inner.down(raw);
+    if (out === null) return null;
+    return recordParts(out instanceof Uint8Array ? out : joinPayloads(out));
   }
 
   release(): void {

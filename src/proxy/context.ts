@@ -1,11 +1,11 @@
 /** What a session needs from its server (the server implements it; sessions never see the config file). */
-import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { EventBus, SecretMode } from '../events.js';
 import type { DcTable } from '../protocol/dc.js';
 import type { ReplayCache } from '../protocol/replay.js';
 import type { StreamCipherSource } from './cipher.js';
-import type { DialTarget } from './dial.js';
+import type { DialTarget } from '../upstream/dial.js';
+import type { Upstream } from '../upstream/types.js';
 import type { BandwidthShaper, ConnectionGate } from './hooks.js';
 import type { UserDirectory } from './users.js';
 
@@ -29,6 +29,8 @@ export interface SessionContext {
   readonly replay: ReplayCache;
   readonly ciphers: StreamCipherSource;
   readonly logger: Logger;
+  /** Where admitted clients go (direct to the DCs unless the server was given another). */
+  readonly upstream: Upstream;
   /** Current settings and DC table (replaced on reload; a session reads them when it needs them). */
   settings(): SessionSettings;
   dcTable(): DcTable;
@@ -37,4 +39,3 @@ export interface SessionContext {
   sessionClosed(session: { readonly ref: { id: number } }): void;
 }
 
-export type { Socket };

@@ -1,5 +1,5 @@
 /**
- * The fake-TLS half of the handshake. [wire.md "Fake TLS"; src/protocol/faketls.ts]
+ * The fake-TLS half of the handshake (docs/protocol.md "Fake TLS"; src/protocol/faketls.ts).
  *
  *   hello phase:  16 03 01 LL LL … (any number of segments / handshake fragments) → verify HMAC, time, SNI
  *                 → 'identified' with the three-record answer to send
@@ -8,6 +8,7 @@
  */
 import type { HandshakeFailureReason } from '../events.js';
 import { ClientHelloReader, parseClientHelloFields, verifyClientHello, buildServerHello } from '../protocol/faketls.js';
+import { badInputReason } from '../protocol/errors.js';
 import { TlsRecordReader } from '../protocol/tls-records.js';
 import { HEADER_LENGTH, parseClientHeader } from '../protocol/obfuscated2.js';
 import type { HandshakeOptions, HandshakeStep } from './handshake.js';
@@ -35,7 +36,7 @@ export class TlsHandshake {
     const result = this.hello!.feed(fresh);
     if (result.status === 'need-more') return { kind: 'more' };
     if (result.status === 'not-tls') return fail('not_tls');
-    if (result.status === 'error') return fail(result.error.code.endsWith('TOO_LARGE') ? 'oversized' : 'protocol');
+    if (result.status === 'error') return fail(badInputReason(result.error));
     this.hello = undefined;
     try {
       this.sni = parseClientHelloFields(result.record).serverName;

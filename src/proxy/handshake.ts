@@ -1,7 +1,7 @@
 /**
  * The handshake as a small state machine over the bytes read so far (no sockets, no timers): detect fake
  * TLS or obfuscated2, identify the user, and hand back what the session needs to dial and relay.
- * [wire.md "Obfuscated2 header", "Fake TLS"]
+ * (docs/protocol.md "Obfuscated2 header", "Fake TLS")
  *
  *   first bytes 16 03 01 → fake TLS (when 'ee' is allowed): ClientHello → reply → CCS → first 17 record
  *                          carrying the 64-byte obfuscated2 header
@@ -84,8 +84,8 @@ export class Handshake {
   }
 
   private feedObfuscated2(buffered: Uint8Array): HandshakeStep {
-    // Clients redraw headers that start like another protocol (wire.md), so such bytes are a prober or a
-    // browser: front them now rather than waiting for 64 bytes that will never come.
+    // Clients redraw headers that start like another protocol (docs/protocol.md "Forbidden starts"), so such
+    // bytes are a prober or a browser: front them now rather than waiting for 64 bytes that will never come.
     if (buffered.length >= 1 && buffered[0] === 0xef) return { kind: 'fail', reason: 'protocol' };
     if (buffered.length >= 4 && FOREIGN_STARTS.has(Buffer.from(buffered.subarray(0, 4)).toString('latin1'))) {
       return { kind: 'fail', reason: 'protocol' };
@@ -108,10 +108,3 @@ export class Handshake {
   }
 }
 
-/** The failure reason for an error thrown while parsing a handshake (a ProtocolError code, or anything else). */
-export function failureReasonOf(err: unknown): HandshakeFailureReason {
-  const code = (err as { code?: unknown })?.code;
-  if (typeof code === 'string' && code.includes('TOO_LARGE')) return 'oversized';
-  if (code === 'ERR_PROTOCOL_TLS_NOT_TLS') return 'not_tls';
-  return 'protocol';
-}

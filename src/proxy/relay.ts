@@ -1,31 +1,27 @@
 /**
- * The byte pump between a client and its upstream (a DC, or the fronting site): two directions, each read
- * → transform (codec) → write, with
+ * The byte pump between a client and its upstream (a DC, any other Upstream's endpoint, or the fronting
+ * site): two directions, each read → transform (codec) → write, with
  *   - backpressure: a side is paused while its peer's write queue is above `maxBuffer`, resumed on 'drain';
  *   - shaping: the BandwidthShaper may ask for a delay, during which the source is paused;
  *   - half-close: an 'end' from one side is passed on as end() to the other; the relay is over when both
- *     sockets have closed (or on error, quota, idle timeout or bad input, which destroy both).
+ *     sides have closed (or on error, quota, idle timeout or bad input, which destroy both).
+ * Listeners: the relay owns the upstream's; the client socket's belong to the session for the whole
+ * connection, which passes their events on (onData, onEnd, onDrain, onClose, stop). One owner per socket.
  * Transforms run in place on the chunk the socket handed over, or hand back their own fresh output, so no
  * per-chunk copies are made here — except for an upstream that reads into the shared buffer of
  * borrowed-reads.ts, where what the codec left in that buffer is copied before it is queued for writing.
  */
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { badInputReason } from '../protocol/errors.js';
+import type { RelayCodec, UpstreamEndpoint } from '../upstream/types.js';
 import type { BandwidthShaper, Direction } from './hooks.js';
 import { onBorrowedData, ownBytes } from './borrowed-reads.js';
-
-/** Per-direction transforms. `up`: client → upstream; `down`: upstream → client. */
-export interface RelayCodec {
-  up(chunk: Buffer): Uint8Array | readonly Uint8Array[] | null;
-  down(chunk: Buffer): Uint8Array | readonly Uint8Array[] | null;
-  /** Optional: the relay went quiet; drop state that the next chunk can re-create (cipher contexts). */
-  release?(): void;
-  destroy(): void;
-}
 
 export interface RelayOwner {
   /** Raw bytes read from one side; return false to stop the relay (quota). */
   onRelayed(direction: Direction, bytes: number): boolean;
-  /** Called once when both sockets are gone. */
+  /** Called once when both sides are gone. */
   onRelayEnd(reason: string): void;
 }
 
@@ -33,8 +29,6 @@ export interface RelayOptions {
   maxBuffer: number;
   shaper?: BandwidthShaper;
   user?: string;
-  /** The owner already listens to the client's 'data' and 'end' and passes them to onData / onEnd. */
-  ownerFeedsClient?: boolean;
 }
 
 export class Relay {
@@ -47,28 +41,25 @@ export class Relay {
   constructor(
     private readonly owner: RelayOwner,
     readonly client: Socket,
-    readonly upstream: Socket,
+    readonly upstream: UpstreamEndpoint,
     private readonly codec: RelayCodec | undefined,
     private readonly options: RelayOptions,
   ) {}
 
-  start(): void {
+  /** `held`: client bytes read before the relay existed, relayed before anything else (and before an end). */
+  start(held?: Buffer): void {
     const { client, upstream } = this;
-    // Listeners are shared functions that find their relay on the socket: a proxy holds many idle relays,
-    // and ten closures each would cost more than the one property.
-    (client as RelaySocket)[RELAY] = this;
-    (upstream as RelaySocket)[RELAY] = this;
-    const fed = this.options.ownerFeedsClient === true;
-    if (!fed) client.on('data', onSocketData);
-    if (!onBorrowedData(upstream, onBorrowedUpstreamData)) upstream.on('data', onSocketData);
-    for (const socket of [client, upstream]) {
-      if (socket === upstream || !fed) socket.on('end', onSocketEnd);
-      socket.on('drain', onSocketDrain);
-      socket.on('error', onSocketError);
-      socket.on('close', onSocketClose);
-    }
-    client.resume();
-    upstream.resume();
+    // Listeners are shared functions that find their relay on the stream: a proxy holds many idle relays,
+    // and five closures each would cost more than the one property.
+    (upstream as RelayStream)[RELAY] = this;
+    if (!onBorrowedData(upstream, onBorrowedUpstreamData)) upstream.on('data', onUpstreamData);
+    upstream.on('end', onUpstreamEnd);
+    upstream.on('drain', onUpstreamDrain);
+    upstream.on('error', onUpstreamError);
+    upstream.on('close', onUpstreamClose);
+    if (held !== undefined) this.onData(client, held);
+    if (this.clientBlocked === 0) client.resume();
+    if (this.upstreamBlocked === 0) upstream.resume();
     if (client.readableEnded) this.onEnd(client);
     if (client.destroyed) this.onClose(client);
     if (upstream.destroyed) this.onClose(upstream);
@@ -76,10 +67,10 @@ export class Relay {
 
   /** No bytes for a while: the codec may drop its cipher contexts (re-created on the next chunk). */
   quiet(): void {
-    this.codec?.release?.();
+    this.codec?.release();
   }
 
-  /** Ends the relay now (idle, quota, shutdown): both sockets are destroyed. */
+  /** Ends the relay now (idle, quota, shutdown, a socket error): both sides are destroyed. */
   stop(reason: string): void {
     this.reason ??= reason;
     this.client.destroy();
@@ -87,12 +78,12 @@ export class Relay {
   }
 
   /** Bytes from either side; an upstream that borrows reads passes a view of the shared read buffer. */
-  onData(from: Socket, chunk: Buffer, borrowed = false): void {
+  onData(from: Duplex, chunk: Buffer, borrowed = false): void {
     if (from === this.client) this.move('up', chunk, this.upstream);
     else this.move('down', chunk, this.client, borrowed);
   }
 
-  private move(direction: Direction, chunk: Buffer, sink: Socket, borrowed = false): void {
+  private move(direction: Direction, chunk: Buffer, sink: Duplex, borrowed = false): void {
     if (this.reason !== undefined && this.closed !== 0 && sink.destroyed) return;
     if (!this.owner.onRelayed(direction, chunk.length)) return this.stop('quota');
     let out: Uint8Array | readonly Uint8Array[] | null;
@@ -155,24 +146,24 @@ export class Relay {
   }
 
   /** A side drained: its peer may send again. */
-  onDrain(side: Socket): void {
+  onDrain(side: Duplex): void {
     if (side === this.upstream) this.unblock('client', 1);
     else this.unblock('upstream', 1);
   }
 
   /** Half-close: one side's end is passed on to the other. */
-  onEnd(side: Socket): void {
+  onEnd(side: Duplex): void {
     const peer = side === this.client ? this.upstream : this.client;
     if (!peer.destroyed) peer.end();
   }
 
-  onClose(side: Socket): void {
+  onClose(side: Duplex): void {
     if (side === this.client) {
       this.reason ??= 'client_closed';
       this.closed |= 1;
       // The client is gone: what it sent is flushed to the upstream, which is then closed (nothing it could
       // answer would reach anyone).
-      if (!this.upstream.destroyed) this.upstream.destroySoon();
+      if (!this.upstream.destroyed) destroySoon(this.upstream);
     } else {
       this.reason ??= 'upstream_closed';
       this.closed |= 2;
@@ -191,25 +182,33 @@ export class Relay {
 }
 
 const RELAY = Symbol('relay');
-type RelaySocket = Socket & { [RELAY]?: Relay };
+type RelayStream = UpstreamEndpoint & { [RELAY]?: Relay };
 
-function onSocketData(this: RelaySocket, chunk: Buffer): void {
+function onUpstreamData(this: RelayStream, chunk: Buffer): void {
   this[RELAY]?.onData(this, chunk);
 }
-function onBorrowedUpstreamData(socket: Socket, view: Buffer): void {
-  (socket as RelaySocket)[RELAY]?.onData(socket, view, true);
+function onBorrowedUpstreamData(stream: Duplex, view: Buffer): void {
+  (stream as RelayStream)[RELAY]?.onData(stream, view, true);
 }
-function onSocketEnd(this: RelaySocket): void {
+function onUpstreamEnd(this: RelayStream): void {
   this[RELAY]?.onEnd(this);
 }
-function onSocketDrain(this: RelaySocket): void {
+function onUpstreamDrain(this: RelayStream): void {
   this[RELAY]?.onDrain(this);
 }
-function onSocketError(this: RelaySocket): void {
+function onUpstreamError(this: RelayStream): void {
   this[RELAY]?.stop('error');
 }
-function onSocketClose(this: RelaySocket): void {
+function onUpstreamClose(this: RelayStream): void {
   this[RELAY]?.onClose(this);
+}
+
+/** net.Socket's destroySoon for any duplex: end (flushing what is queued), then destroy once finished. */
+function destroySoon(stream: Duplex): void {
+  if ((stream as Partial<Socket>).destroySoon) return (stream as Socket).destroySoon();
+  if (stream.writable) stream.end();
+  if (stream.writableFinished) stream.destroy();
+  else stream.once('finish', () => stream.destroy());
 }
 
 /** One copy of `chunk` when any part is a view of it (the shared read buffer), else undefined. */
@@ -222,11 +221,4 @@ function ownedCopy(parts: readonly Uint8Array[], chunk: Buffer): Buffer | undefi
 function rebase(part: Uint8Array, chunk: Buffer, copy: Buffer): Uint8Array {
   const at = part.byteOffset - chunk.byteOffset;
   return copy.subarray(at, at + part.length);
-}
-
-/** Maps a codec error (a ProtocolError code) to a close reason. */
-function badInputReason(err: unknown): string {
-  const code = (err as { code?: unknown })?.code;
-  if (typeof code === 'string' && code.endsWith('TOO_LARGE')) return 'oversized';
-  return 'protocol';
 }

@@ -8,15 +8,16 @@ import type { MtShieldConfig } from '../config/types.js';
 import { EventBus } from '../events.js';
 import { DcTable } from '../protocol/dc.js';
 import { MemoryReplayCache, type ReplayCache } from '../protocol/replay.js';
+import type { DialTarget } from '../upstream/dial.js';
+import { DirectUpstream } from '../upstream/direct/index.js';
+import type { AdmittedClient, CryptoCounts, Upstream, UpstreamContext, UpstreamFactory, UpstreamReports } from '../upstream/types.js';
 import { nodeCipherSource, type StreamCipherSource } from './cipher.js';
-import { cryptoCounters } from './codecs.js';
 import type { SessionContext, SessionSettings } from './context.js';
-import type { DialTarget } from './dial.js';
 import { allowAllGate, unlimitedShaper, type BandwidthShaper, type ConnectionGate } from './hooks.js';
 import { createLogger } from '../log/logger.js';
 import { Session } from './session.js';
 import { normaliseAddress } from '../vocabulary/index.js';
-import { FileUsageStore, MemoryUsageStore, type UsageStore } from './usage-store.js';
+import { FileUsageStore, type UsageStore } from './usage-store.js';
 import { UserDirectory } from './users.js';
 import { ProxyStatsCounter, type ProxyStats } from './stats.js';
 
@@ -29,6 +30,8 @@ export interface ProxyServerOptions {
   replay?: ReplayCache;
   /** Defaults to <state_dir>/usage.json. */
   usageStore?: UsageStore;
+  /** Where admitted clients go: an Upstream, or a factory given the server's UpstreamContext. Default: direct. */
+  upstream?: Upstream | UpstreamFactory;
 }
 
 const SWEEP_MS = 1000;
@@ -37,7 +40,7 @@ const FLUSH_EVERY_SWEEPS = 10;
 /** Consecutive DC dial failures after which the server reports itself not ready. */
 const DC_FAILURES_NOT_READY = 3;
 
-export class ProxyServer implements SessionContext {
+export class ProxyServer implements SessionContext, UpstreamContext {
   readonly bus: EventBus;
   readonly gate: ConnectionGate;
   readonly shaper: BandwidthShaper;
@@ -45,6 +48,11 @@ export class ProxyServer implements SessionContext {
   readonly ciphers: StreamCipherSource;
   readonly replay: ReplayCache;
   readonly users: UserDirectory;
+  readonly upstream: Upstream;
+  /** The crypto part of the server's counts (upstream codecs add to it; read through stats()). */
+  readonly crypto: CryptoCounts = { encrypted: 0, decrypted: 0 };
+  /** The crypto counts already reported as `packets` events. */
+  private readonly cryptoReported: CryptoCounts = { encrypted: 0, decrypted: 0 };
   private readonly usageStore: UsageStore;
   private current: MtShieldConfig;
   private currentSettings: SessionSettings;
@@ -75,9 +83,19 @@ export class ProxyServer implements SessionContext {
     this.table = dcTableOf(config);
     this.users.replaceAll(config.users);
     this.counter.attach(this.bus);
+    const upstream = options.upstream ?? ((ctx: UpstreamContext) => new DirectUpstream(ctx));
+    this.upstream = typeof upstream === 'function' ? upstream(this) : upstream;
     this.bus.on('dc.connected', () => (this.dcFailures = 0));
     this.bus.on('dc.failed', () => this.dcFailures++);
   }
+
+  /** An upstream's outcome as dc.connected / dc.failed events (also the readiness count of failed dials). */
+  readonly reports: UpstreamReports = {
+    connected: (client: AdmittedClient, upstream: string, connectMs: number) =>
+      this.bus.emit('dc.connected', { ...client.ref, user: client.user, dc: client.dc, upstream, connectMs }),
+    failed: (client: AdmittedClient, upstream: string, error: string) =>
+      this.bus.emit('dc.failed', { ...client.ref, user: client.user, dc: client.dc, upstream, error }),
+  };
 
   get config(): MtShieldConfig {
     return this.current;
@@ -126,7 +144,7 @@ export class ProxyServer implements SessionContext {
   }
 
   stats(): ProxyStats {
-    return this.counter.snapshot(this.sessions.values(), this.users.size, this.draining);
+    return this.counter.snapshot(this.sessions.values(), this.users.size, this.draining, this.crypto);
   }
 
   /** False while draining, before listening, or after several DC dials failed in a row. */
@@ -239,13 +257,19 @@ export class ProxyServer implements SessionContext {
       session.tick(now);
       if (reportBytes) session.reportBytes();
     }
-    if (cryptoCounters.encrypted > 0 || cryptoCounters.decrypted > 0) {
-      this.bus.emit('packets', { encrypted: cryptoCounters.encrypted, decrypted: cryptoCounters.decrypted });
-      cryptoCounters.encrypted = 0;
-      cryptoCounters.decrypted = 0;
-    }
+    this.reportPackets();
     if (this.sweeps % FLUSH_EVERY_SWEEPS === 0) this.flushUsage();
   };
+
+  /** The crypto counts since the last sweep, as a `packets` event (none when nothing moved). */
+  private reportPackets(): void {
+    const encrypted = this.crypto.encrypted - this.cryptoReported.encrypted;
+    const decrypted = this.crypto.decrypted - this.cryptoReported.decrypted;
+    if (encrypted === 0 && decrypted === 0) return;
+    this.cryptoReported.encrypted = this.crypto.encrypted;
+    this.cryptoReported.decrypted = this.crypto.decrypted;
+    this.bus.emit('packets', { encrypted, decrypted });
+  }
 
   private flushUsage(): void {
     try {
@@ -279,4 +303,3 @@ function dcTableOf(config: MtShieldConfig): DcTable {
   });
 }
 
-export { MemoryUsageStore };

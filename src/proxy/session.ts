@@ -1,22 +1,27 @@
 /**
- * One client connection: gate → handshake (randomised deadline) → limits → dial the DC → relay; or, for a
- * client that fails, a byte-exact splice to the fronting site (everything already read, then both ways).
- * Emits the data-plane events of src/events.ts. Timing (deadline, idle) is driven by the server's sweep,
- * not by per-connection timers.
+ * One client connection, as a straight pipeline: accept (gate) → handshake (randomised deadline) → admit
+ * (replay check, limits, gate) → upstream (src/upstream) → relay → close; or, for a client that fails, a
+ * byte-exact splice to the fronting site (everything already read, then both ways). Emits the data-plane
+ * events of src/events.ts. Timing (deadline, idle) is driven by the server's sweep, not by per-connection timers.
+ *
+ * The session owns the client socket's listeners for the whole connection and passes their events to the
+ * relay once it runs. Asynchronous steps (gate, replay cache, upstream connect, fronting dial) run under an
+ * AbortSignal that a close, a timeout or a switch to fronting aborts; the AbortController is made only when a
+ * connection reaches such a step, and dropped once it relays.
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { ConnectionRef, HandshakeFailureReason, SecretMode } from '../events.js';
+import { badInputReason } from '../protocol/errors.js';
+import { dialFirst, label } from '../upstream/dial.js';
+import type { AdmittedClient, RelayCodec, UpstreamEndpoint } from '../upstream/types.js';
 import type { SessionContext } from './context.js';
-import { dialFirst, label } from './dial.js';
-import { connectDc } from './upstream.js';
 import { normaliseAddress } from '../vocabulary/index.js';
-import { Handshake, failureReasonOf, type HandshakeDone, type HandshakeStep } from './handshake.js';
-import type { GateDecision } from './hooks.js';
-import { Relay, type RelayCodec, type RelayOwner } from './relay.js';
+import { Handshake, type HandshakeDone, type HandshakeStep } from './handshake.js';
+import { askGate, gateIdentified, gateRefusal, replayed, userLimitRefusal } from './admission.js';
+import { Relay, type RelayOwner } from './relay.js';
 import { TlsCodec } from './codec-tls.js';
 import type { UserRecord } from './users.js';
-import { handshakeDeadline } from './handshake-deadline.js';
 
 export type SessionState = 'gate' | 'handshake' | 'busy' | 'dialing' | 'relay' | 'fronting' | 'sink' | 'closed';
 
@@ -24,6 +29,14 @@ export type SessionState = 'gate' | 'handshake' | 'busy' | 'dialing' | 'relay' |
 const MAX_HANDSHAKE_BYTES = 16_384 + 5 + 6 + 16_384 + 5;
 /** Silence after which a relay releases its cipher contexts (checked by the once-a-second sweep). */
 const QUIET_MS = 1000;
+
+/**
+ * When a silent or slow handshake gives up: randomised to 0.75×–1.25× of the timeout per connection, so a
+ * prober cannot learn the deadline (a fingerprint) by timing silent connections.
+ */
+export function handshakeDeadline(startedAt: number, timeoutMs: number, random: () => number = Math.random): number {
+  return startedAt + Math.round(timeoutMs * (0.75 + random() * 0.5));
+}
 
 export class Session implements RelayOwner {
   state: SessionState = 'gate';
@@ -43,7 +56,9 @@ export class Session implements RelayOwner {
   private handshake: Handshake | undefined;
   private replied = false;
   private relay: Relay | undefined;
-  private upstream: Socket | undefined;
+  private upstream: UpstreamEndpoint | undefined;
+  /** Cancels the asynchronous step under way; made on first need (see `signal`). */
+  private pending: AbortController | undefined;
   private closeReason: string | undefined;
   private childLogger: Logger | undefined;
 
@@ -70,6 +85,18 @@ export class Session implements RelayOwner {
     if (this.ctx.logger.isLevelEnabled('debug')) this.log.debug(fields, message);
   }
 
+  /** The signal of the current asynchronous step; aborted by close(), a timeout or a switch to fronting. */
+  private get signal(): AbortSignal {
+    return (this.pending ??= new AbortController()).signal;
+  }
+
+  /** Aborts the step under way (its awaits see `signal.aborted` and stop); the next step gets a fresh signal. */
+  private cancelPending(): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    pending?.abort();
+  }
+
   async start(): Promise<void> {
     const settings = this.ctx.settings();
     this.deadline = handshakeDeadline(this.startedAt, settings.handshakeTimeoutMs);
@@ -78,12 +105,15 @@ export class Session implements RelayOwner {
     this.socket.on('error', onSocketError);
     this.socket.on('close', onSocketClose);
     this.ctx.bus.emit('connection.accepted', this.ref);
-    const decision = await this.askGate(() => this.ctx.gate.onAccept(this.ref));
-    if (this.state === 'closed') return;
+    let decision = askGate(this, () => this.ctx.gate.onAccept(this.ref));
+    if (decision instanceof Promise) {
+      const signal = this.signal; // only a gate that answers later costs a controller
+      decision = await decision;
+      if (signal.aborted) return;
+    }
     if (!decision.allow) {
-      this.ctx.bus.emit('connection.refused', { ...this.ref, reason: decision.reason, by: decision.by });
-      if (decision.action === 'front') return this.front(undefined);
-      return this.close(`refused:${decision.by}`);
+      const closeReason = gateRefusal(this.ctx, this.ref, decision);
+      return decision.action === 'front' ? this.front(undefined) : this.close(closeReason);
     }
     this.state = 'handshake';
     this.handshake = new Handshake({
@@ -142,6 +172,7 @@ export class Session implements RelayOwner {
       this.lastActivity = Date.now();
       return;
     }
+    if (this.state === 'dialing') return this.holdWhileDialing(chunk);
     if (this.state !== 'handshake' && this.state !== 'busy') return; // paused until the relay starts
     this.buffered = this.buffered ? Buffer.concat([this.buffered, chunk]) : chunk;
     if (this.state === 'handshake') this.advance();
@@ -157,19 +188,45 @@ export class Session implements RelayOwner {
     if (this.state === 'handshake' || this.state === 'busy') this.fail('truncated');
   }
 
+  /**
+   * The client is read while its upstream connects, so that a client that resets aborts the connect (a paused
+   * socket would not notice); what it sends meanwhile is kept (up to one write queue's worth, then the socket
+   * pauses) and relayed first. Its 'end' waits for the relay (a half-close still gets its answer).
+   */
+  private holdWhileDialing(chunk: Buffer): void {
+    this.buffered = this.buffered ? Buffer.concat([this.buffered, chunk]) : chunk;
+    if (this.buffered.length >= this.ctx.settings().maxBufferBytes) this.socket.pause();
+  }
+
+  onClientDrain(): void {
+    this.relay?.onDrain(this.socket);
+  }
+
+  onSocketError(err: Error): void {
+    this.debug({ err: err.message }, 'client socket error');
+    this.relay?.stop('error');
+  }
+
+  onSocketClose(): void {
+    const relay = this.relay;
+    if (relay !== undefined) return relay.onClose(this.socket);
+    if (this.state !== 'fronting') this.close(this.closeReason ?? 'client_closed');
+  }
+
   private advance(): void {
     let step: HandshakeStep;
     try {
       step = this.handshake!.feed(this.buffered ?? Buffer.alloc(0));
     } catch (err) {
       this.debug({ err: (err as Error).message }, 'handshake error');
-      return this.fail(failureReasonOf(err));
+      return this.fail(badInputReason(err));
     }
     if (step.kind === 'more') return;
     if (step.kind === 'fail') return this.fail(step.reason, step.mode);
     this.state = 'busy';
     this.socket.pause();
-    const work = step.kind === 'identified' ? this.onIdentified(step) : this.onDone(step);
+    const signal = this.signal;
+    const work = step.kind === 'identified' ? this.onIdentified(step, signal) : this.onDone(step, signal);
     work.catch((err: unknown) => {
       this.debug({ err: (err as Error).message }, 'handshake step failed');
       this.close('error');
@@ -177,10 +234,9 @@ export class Session implements RelayOwner {
   }
 
   /** Fake TLS: the hello named a user. Check replay and limits, then answer and wait for the header. */
-  private async onIdentified(step: Extract<HandshakeStep, { kind: 'identified' }>): Promise<void> {
-    if (await this.isReplay(step.replayKey, 'tls')) return;
-    if (!(await this.admit(step.user, step.mode))) return;
-    if (this.state !== 'busy') return; // timed out or closed meanwhile
+  private async onIdentified(step: Extract<HandshakeStep, { kind: 'identified' }>, signal: AbortSignal): Promise<void> {
+    if (await this.isReplay(step.replayKey, 'tls', signal)) return;
+    if (!(await this.admit(step.user, step.mode, signal))) return;
     this.replied = true;
     this.socket.write(step.reply);
     this.state = 'handshake';
@@ -188,10 +244,10 @@ export class Session implements RelayOwner {
     this.advance();
   }
 
-  private async onDone(step: HandshakeDone): Promise<void> {
-    if (step.replayKey && (await this.isReplay(step.replayKey, 'obfuscated2'))) return;
-    if (!this.admitted && !(await this.admit(step.user, step.mode))) return;
-    if (this.state !== 'busy') return; // timed out or closed meanwhile
+  private async onDone(step: HandshakeDone, signal: AbortSignal): Promise<void> {
+    if (step.replayKey && (await this.isReplay(step.replayKey, 'obfuscated2', signal))) return;
+    if (!this.admitted && !(await this.admit(step.user, step.mode, signal))) return;
+    if (signal.aborted) return;
     this.debug({ user: step.user.name, mode: step.mode, dc: step.dc }, 'handshake ok');
     this.ctx.bus.emit('handshake.ok', {
       ...this.ref,
@@ -207,53 +263,63 @@ export class Session implements RelayOwner {
     this.ctx.users.account(step.user, handshakeBytes);
     this.buffered = undefined;
     this.handshake = undefined;
-    await this.dial(step);
+    await this.connectUpstream(step, signal);
   }
 
-  private async isReplay(key: Uint8Array, kind: 'tls' | 'obfuscated2'): Promise<boolean> {
-    const ttl = Math.max(2 * this.ctx.settings().maxSkewMs, 10 * 60_000);
-    const seen = await this.ctx.replay.seen(key, ttl);
-    if (this.state !== 'busy') return true; // timed out or closed meanwhile
-    if (!seen) return false;
-    this.ctx.bus.emit('replay.detected', { ...this.ref, kind });
-    this.fail('replay', kind === 'tls' ? 'ee' : undefined);
-    return true;
+  /** True when the key was seen before (the connection then fails) or the step was cancelled meanwhile. */
+  private async isReplay(key: Uint8Array, kind: 'tls' | 'obfuscated2', signal: AbortSignal): Promise<boolean> {
+    const seen = await replayed(this.ctx, this.ref, key, kind);
+    if (signal.aborted) return true;
+    if (seen) this.fail('replay', kind === 'tls' ? 'ee' : undefined);
+    return seen;
   }
 
-  /** Limits and the gate for an identified user; false (and the connection closed) when refused. */
-  private async admit(user: UserRecord, mode: SecretMode): Promise<boolean> {
+  /** Limits and the gate for an identified user; false when refused (the connection closed) or cancelled. */
+  private async admit(user: UserRecord, mode: SecretMode, signal: AbortSignal): Promise<boolean> {
     this.ctx.gate.onHandshake?.(this.ref, { ok: true });
-    const refusal = this.ctx.users.admit(user, this.ref.remoteAddress);
+    const refusal = userLimitRefusal(this.ctx, this.ref, user);
     if (refusal) {
-      this.ctx.bus.emit('user.refused', { ...this.ref, user: user.name, reason: refusal });
-      this.close(`user_refused:${refusal}`);
+      this.close(refusal);
       return false;
     }
-    this.user = user;
+    this.user = user; // holds a slot of the user's limits from here on: close() releases it
     this.admitted = true;
-    const decision = await this.askGate(() => this.ctx.gate.onIdentified(this.ref, user.name, mode));
-    if (this.state !== 'busy') return false;
+    const decision = await gateIdentified(this.ctx, this.ref, this, user, mode);
+    if (signal.aborted) return false;
     if (!decision.allow) {
-      this.ctx.bus.emit('connection.refused', { ...this.ref, reason: decision.reason, by: decision.by });
-      if (decision.by === 'acl' || decision.by === 'policy' || decision.by === 'rate_limit') {
-        this.ctx.bus.emit('user.refused', { ...this.ref, user: user.name, reason: decision.by });
-      }
-      this.close(`refused:${decision.by}`);
+      this.close(gateRefusal(this.ctx, this.ref, decision, user.name));
       return false;
     }
     return true;
   }
 
-  private async dial(step: HandshakeDone): Promise<void> {
+  /** Hands the admitted client to the upstream; the client's fake-TLS record layer stays on this side. */
+  private async connectUpstream(step: HandshakeDone, signal: AbortSignal): Promise<void> {
     this.state = 'dialing';
-    const link = await connectDc(this.ctx, this.ref, step, () => this.isClosed());
-    if (!link) return this.close('dc_failed');
-    if (this.isClosed()) return void link.upstream.destroy();
-    this.upstream = link.upstream;
-    this.startRelay(link.upstream, link.codec, step.initial);
+    this.socket.resume(); // read while connecting: holdWhileDialing
+    const client: AdmittedClient = { ref: this.ref, user: step.user.name, mode: step.mode, dc: step.dc, framing: step.tag, keys: step.keys };
+    let link;
+    try {
+      link = await this.ctx.upstream.connect(client, signal);
+    } catch (err) {
+      if (signal.aborted) return;
+      this.debug({ err: (err as Error).message }, 'upstream failed');
+      return this.close('dc_failed');
+    }
+    if (signal.aborted) {
+      link.endpoint.destroy();
+      return link.codec.destroy();
+    }
+    // The first payload read with the handshake goes first, through the upstream's codec alone (under fake TLS
+    // it was already taken out of its records).
+    const first = step.initial.length > 0 ? link.codec.up(step.initial) : null;
+    if (first !== null) writeAll(link.endpoint, first);
+    this.startRelay(link.endpoint, step.tlsReader ? new TlsCodec(link.codec, step.tlsReader) : link.codec);
   }
 
-  private startRelay(upstream: Socket, codec: RelayCodec | undefined, initial?: Uint8Array): void {
+  private startRelay(upstream: UpstreamEndpoint, codec: RelayCodec | undefined): void {
+    this.pending = undefined; // from here on, stop() and the relay end the connection
+    this.upstream = upstream;
     this.socket.pause();
     this.state = codec ? 'relay' : 'fronting';
     this.lastActivity = Date.now();
@@ -262,13 +328,12 @@ export class Session implements RelayOwner {
       maxBuffer: settings.maxBufferBytes,
       shaper: this.user ? this.ctx.shaper : undefined,
       user: this.user?.name,
-      ownerFeedsClient: true, // onClientData / onClientEnd
     });
-    if (codec && initial && initial.length > 0) {
-      const first = codec instanceof TlsCodec ? codec.upPayload(initial) : codec.up(Buffer.from(initial));
-      if (first) upstream.write(first as Uint8Array);
-    }
-    this.relay.start();
+    this.socket.on('drain', onClientDrain);
+    // Bytes the client sent while its upstream connected go first (fronting passed its own on already).
+    const held = this.buffered;
+    this.buffered = undefined;
+    this.relay.start(held);
   }
 
   /** A failed handshake: event, then fronting (before the proxy revealed itself) or a clean close. */
@@ -282,6 +347,7 @@ export class Session implements RelayOwner {
   }
 
   private front(reason: HandshakeFailureReason | undefined): void {
+    this.cancelPending();
     this.state = 'fronting';
     this.lastActivity = Date.now();
     this.socket.pause();
@@ -291,15 +357,15 @@ export class Session implements RelayOwner {
     const raw = this.buffered;
     this.buffered = undefined;
     const settings = this.ctx.settings();
-    dialFirst([target], settings.frontingConnectTimeoutMs, settings.maxBufferBytes, () => this.state === 'closed').then(
+    const signal = this.signal;
+    dialFirst([target], settings.frontingConnectTimeoutMs, settings.maxBufferBytes, signal).then(
       ({ socket }) => {
-        if (this.state === 'closed') return void socket.destroy();
+        if (signal.aborted) return void socket.destroy();
         if (reason) this.ctx.bus.emit('connection.fronted', { ...this.ref, reason, target: label(target) });
         if (raw && raw.length > 0) {
           this.fromClient += raw.length;
           socket.write(raw);
         }
-        this.upstream = socket;
         this.startRelay(socket, undefined);
       },
       () => this.close('fronting_failed'),
@@ -325,28 +391,12 @@ export class Session implements RelayOwner {
     this.close(reason);
   }
 
-  private askGate(ask: () => GateDecision | Promise<GateDecision>): Promise<GateDecision> | GateDecision {
-    try {
-      return ask();
-    } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'gate threw; refusing');
-      return { allow: false, by: 'policy', reason: 'gate error' };
-    }
-  }
-
-  onSocketError(err: Error): void {
-    this.debug({ err: err.message }, 'client socket error');
-  }
-
-  onSocketClose(): void {
-    if (this.state !== 'relay' && this.state !== 'fronting') this.close(this.closeReason ?? 'client_closed');
-  }
-
   /** Idempotent: releases the user, reports bytes and `connection.closed`, tells the server. */
   close(reason: string): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.closeReason = reason;
+    this.cancelPending();
     this.socket.destroy();
     this.upstream?.destroy();
     this.buffered = undefined;
@@ -379,6 +429,12 @@ export class Session implements RelayOwner {
   }
 }
 
+/** A codec's output, one part or several, written in order. */
+function writeAll(sink: UpstreamEndpoint, out: Uint8Array | readonly Uint8Array[]): void {
+  if (out instanceof Uint8Array) sink.write(out);
+  else for (const part of out) sink.write(part);
+}
+
 const SESSION = Symbol('session');
 type SessionSocket = Socket & { [SESSION]?: Session };
 
@@ -387,6 +443,9 @@ function onClientData(this: SessionSocket, chunk: Buffer): void {
 }
 function onClientEnd(this: SessionSocket): void {
   this[SESSION]?.onClientEnd();
+}
+function onClientDrain(this: SessionSocket): void {
+  this[SESSION]?.onClientDrain();
 }
 function onSocketError(this: SessionSocket, err: Error): void {
   this[SESSION]?.onSocketError(err);

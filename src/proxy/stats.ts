@@ -1,4 +1,7 @@
-/** Counters for `server.stats()` (the admin plane's /api/v1/stats and health), fed from the event bus. */
+/**
+ * The proxy's counts, read through one API: `server.stats()` (ProxyStats) for /api/v1/stats, /metrics, health
+ * and the security reporter. Totals are fed from the event bus; crypto counts come from the upstream codecs.
+ */
 import type { EventBus } from '../events.js';
 
 export interface ProxyStats {
@@ -19,6 +22,8 @@ export interface ProxyStats {
   };
   /** Bytes read from clients and from upstreams, for closed connections plus live ones so far. */
   bytes: { fromClient: number; toClient: number };
+  /** Chunks passed through a cipher since start: `decrypted` client → upstream, `encrypted` upstream → client. */
+  crypto: { encrypted: number; decrypted: number };
 }
 
 interface SessionLike {
@@ -60,7 +65,7 @@ export class ProxyStatsCounter {
     });
   }
 
-  snapshot(sessions: Iterable<SessionLike>, users: number, draining: boolean): ProxyStats {
+  snapshot(sessions: Iterable<SessionLike>, users: number, draining: boolean, crypto: ProxyStats['crypto']): ProxyStats {
     const connections = { active: 0, handshaking: 0, relaying: 0, fronting: 0 };
     let fromClient = this.closedFromClient;
     let toClient = this.closedToClient;
@@ -79,6 +84,7 @@ export class ProxyStatsCounter {
       connections,
       totals: { ...this.totals },
       bytes: { fromClient, toClient },
+      crypto: { encrypted: crypto.encrypted, decrypted: crypto.decrypted },
     };
   }
 }

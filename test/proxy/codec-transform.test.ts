@@ -1,5 +1,5 @@
 /**
- * The relay's cipher path (src/proxy/codecs.ts, src/kernels/adaptive-ctr.ts `transform`): encrypting in place
+ * The relay's cipher path (src/upstream/direct/codec.ts, src/kernels/adaptive-ctr.ts `transform`): encrypting in place
  * on the WASM side and into node:crypto's fresh output on the native side, mixed with `update`, must produce
  * exactly one AES-256-CTR keystream (SP 800-38A), across switches in both directions and across `release()`
  * (a quiet connection drops its cipher contexts and re-creates them at the same offset).
@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { AdaptiveCtr, planAdaptive } from '../../src/kernels/streams/adaptive-ctr.js';
 import { compileBuild } from '../../src/kernels/wasm/build.js';
 import { createWasmBackend } from '../../src/kernels/wasm/backend.js';
-import { ObfuscatedCodec } from '../../src/proxy/codecs.js';
+import { ObfuscatedCodec } from '../../src/upstream/direct/codec.js';
 import { nodeCipherSource } from '../../src/proxy/cipher.js';
 import { buildExportsAlgorithm, SHIPPED } from '../kernels/registry-helpers.js';
 
@@ -49,7 +49,8 @@ describe('relay cipher transform', () => {
   it('the obfuscated codec chains decrypt and encrypt without relying on in-place output', () => {
     const keys = Array.from({ length: 4 }, () => ({ key: randomBytes(32), iv: randomBytes(16) }));
     const [cd, ce, dd, de] = keys.map((k) => nodeCipherSource.stream('aes-256-ctr', k.key, k.iv));
-    const codec = new ObfuscatedCodec(cd!, ce, dd, de!);
+    const counts = { encrypted: 0, decrypted: 0 };
+    const codec = new ObfuscatedCodec(counts, cd!, ce, dd, de!);
     const ref = keys.map((k) => createCipheriv('aes-256-ctr', k.key, k.iv));
     for (const n of [0, 1, 17, 4096, 65_536, 70_000]) {
       const up = randomBytes(n);
@@ -57,6 +58,7 @@ describe('relay cipher transform', () => {
       const down = randomBytes(n);
       expect(Buffer.from(codec.down(Buffer.from(down))).equals(ref[1]!.update(ref[2]!.update(down)))).toBe(true);
     }
+    expect(counts).toEqual({ encrypted: 6, decrypted: 6 }); // the server's counts, one per chunk and direction
     codec.destroy();
   });
 });

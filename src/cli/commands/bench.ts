@@ -26,6 +26,11 @@ export interface BenchFlags {
   connections?: string;
   idle?: string;
   kernel?: string;
+  peerDir?: string;
+  peerPython?: string;
+  scenarios?: string;
+  runs?: string;
+  idleConnections?: string;
 }
 
 export interface BenchOutcome {
@@ -75,6 +80,11 @@ export function register(program: Command): void {
     .option('--connections <n>', 'with --proxy: idle handshaken connections for the memory figure')
     .option('--idle <n>', 'alias of --connections')
     .option('--kernel <backend>', "with --proxy: force the proxy's AES-256-CTR backend (wasm-simd, wasm, native, js)")
+    .option('--peer-dir <dir>', 'with --proxy: peer mode, side by side with alexbers/mtprotoproxy from this checkout')
+    .option('--peer-python <path>', 'with --peer-dir: the python3 to run the peer with (default /usr/bin/python3)')
+    .option('--scenarios <list>', 'with --proxy: peer-mode scenarios, subset of admission, rtt, throughput, idle, junk, flood')
+    .option('--runs <n>', 'with --proxy: peer-mode runs per side, in alternating order (default 5)')
+    .option('--idle-connections <n>', 'with --proxy: peer mode, idle connections held at the end of the idle scenario')
     .action(async (flags: BenchFlags) => {
       const outcome = await (await loadBenchEntry()).run(flags);
       process.stdout.write(outcome.text);

@@ -14,7 +14,7 @@ import { configFromFlags } from '../../config/from-flags.js';
 import type { MtShieldConfig } from '../../config/types.js';
 import { BUILTIN_DCS, DcTable } from '../../protocol/dc.js';
 import { parseSecret } from '../../protocol/secrets.js';
-import { dialOne, label, type DialTarget } from '../../proxy/dial.js';
+import { dialOne, label, type DialTarget } from '../../upstream/dial.js';
 
 const TIMEOUT_MS = 2500;
 

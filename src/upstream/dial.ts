@@ -1,42 +1,50 @@
 /**
- * Outgoing TCP connections (to DCs and to the fronting site): try each address in order, each with a
- * connect timeout; the socket comes back connected, half-open allowed, Nagle off, paused.
+ * Outgoing TCP connections (to DCs, to the fronting site, and for `doctor`): try each address in order, each
+ * with a connect timeout; the socket comes back connected, half-open allowed, Nagle off, paused. An abort
+ * signal stops the attempt in flight and the addresses not yet tried.
  */
 import { connect, type NetConnectOpts, type Socket } from 'node:net';
 import { MtShieldError } from '../errors.js';
-import { borrowedReadOption } from './borrowed-reads.js';
+import { borrowedReadOption } from '../proxy/borrowed-reads.js';
 
 export interface DialTarget {
   host: string;
   port: number;
 }
 
+/** ERR_PROXY_CONNECT (refused, unreachable, no address) or ERR_PROXY_CONNECT_TIMEOUT. */
 export class DialError extends MtShieldError {}
 
 /** `borrowReads`: read into the shared buffer of borrowed-reads.ts (relay.ts then copies what it keeps). */
-export function dialOne(target: DialTarget, timeoutMs: number, highWaterMark: number, borrowReads = false): Promise<Socket> {
+export function dialOne(target: DialTarget, timeoutMs: number, highWaterMark: number, borrowReads = false, signal?: AbortSignal): Promise<Socket> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
     // highWaterMark bounds each direction's queue (Node honours it on sockets; @types/node 20 omits it).
     const options = { host: target.host, port: target.port, allowHalfOpen: true, noDelay: true, highWaterMark };
     const borrowed = borrowReads ? borrowedReadOption() : undefined;
     const socket = connect((borrowed ? { ...options, onread: borrowed.onread } : options) as NetConnectOpts);
     borrowed?.adopt(socket);
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new DialError('ERR_PROXY_CONNECT_TIMEOUT', `connect to ${label(target)} timed out after ${timeoutMs} ms`));
-    }, timeoutMs);
-    socket.once('connect', () => {
+    const settle = (err: unknown) => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       socket.removeListener('error', onError);
-      socket.pause();
-      resolve(socket);
-    });
-    const onError = (err: Error) => {
-      clearTimeout(timer);
+      if (err === undefined) {
+        socket.pause();
+        return resolve(socket);
+      }
       socket.destroy();
-      reject(new DialError('ERR_PROXY_CONNECT', `connect to ${label(target)} failed: ${err.message}`, { cause: err }));
+      reject(err);
     };
+    const timer = setTimeout(
+      () => settle(new DialError('ERR_PROXY_CONNECT_TIMEOUT', `connect to ${label(target)} timed out after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    const onError = (err: Error) =>
+      settle(new DialError('ERR_PROXY_CONNECT', `connect to ${label(target)} failed: ${err.message}`, { cause: err }));
+    const onAbort = () => settle(signal!.reason);
+    socket.once('connect', () => settle(undefined));
     socket.once('error', onError);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
@@ -45,15 +53,16 @@ export async function dialFirst(
   targets: readonly DialTarget[],
   timeoutMs: number,
   highWaterMark: number,
-  isCancelled: () => boolean = () => false,
+  signal?: AbortSignal,
   borrowReads = false,
 ): Promise<{ socket: Socket; target: DialTarget }> {
   let lastError: unknown = new DialError('ERR_PROXY_CONNECT', 'no address to connect to');
   for (const target of targets) {
-    if (isCancelled()) break;
+    signal?.throwIfAborted();
     try {
-      return { socket: await dialOne(target, timeoutMs, highWaterMark, borrowReads), target };
+      return { socket: await dialOne(target, timeoutMs, highWaterMark, borrowReads, signal), target };
     } catch (err) {
+      if (signal?.aborted) throw signal.reason;
       lastError = err;
     }
   }

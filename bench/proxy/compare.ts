@@ -1,0 +1,297 @@
+/**
+ * The proxy benchmark's peer mode (issue 17; docs/benchmarks.md, "Peer mode"): mtshield and the peer,
+ * alexbers/mtprotoproxy in direct mode with FAST_MODE off, on the same harness, load and secrets, in one
+ * run. Each run measures both sides, in alternating order (run 0 mtshield first, run 1 the peer first, …),
+ * and every figure is reported per run with its median and worst; compare-report.ts turns them into ratios
+ * and PASS/FAIL lines. Without a peer checkout, mtshield is measured alone and the peer is reported skipped.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { applyGcMode } from '../../src/util/gc-mode.js';
+import { formatSecret, generateSecret, type ParsedSecret } from '../../src/protocol/secrets.js';
+import { collectEnvironment, type Environment } from '../report/environment.js';
+import { createProgress } from '../report/progress.js';
+import { startProxy } from './child.js';
+import { startEchoDc } from './fake-dc.js';
+import { startFrontSink } from './front-sink.js';
+import { floodLatency, type FloodResult } from './flood.js';
+import type { ListeningProcess } from './launch.js';
+import { attempt, withProcess } from './guard.js';
+import { admission, junkHellos, latency, type AdmissionResult, type JunkKind, type JunkResult, type LatencyResult } from './per-connection.js';
+import { DEFAULT_PEER_PYTHON, peerUnavailable, startPeer } from './peer/start.js';
+import { procAvailable } from './proc.js';
+import { idleMemory, throughput, type IdleMemoryResult, type Target, type ThroughputResult } from './scenarios.js';
+import { alternationOrder } from './stats.js';
+import { evaluatePeerTargets, peerFigures, type PeerFigure, type PeerTarget } from './compare-report.js';
+
+export const PEER_SCENARIOS = ['admission', 'rtt', 'throughput', 'idle', 'junk', 'flood'] as const;
+export type PeerScenario = (typeof PEER_SCENARIOS)[number];
+export type SideName = 'mtshield' | 'peer';
+
+export function isPeerScenario(name: string): name is PeerScenario {
+  return (PEER_SCENARIOS as readonly string[]).includes(name);
+}
+
+export interface PeerBenchOptions {
+  peerDir?: string;
+  peerPython?: string;
+  scenarios?: PeerScenario[];
+  runs?: number;
+  /** Idle connections held at the end of the idle scenario (two batches of half each). */
+  idleConnections?: number;
+  quick?: boolean;
+  progress?: boolean;
+  kernel?: string;
+  jsonPath?: string;
+  log?: (line: string) => void;
+}
+
+/** One side's figures in one run. */
+export interface SideRun {
+  side: SideName;
+  run: number;
+  admission?: AdmissionResult;
+  latency?: LatencyResult;
+  throughput: { dd?: ThroughputResult; ee?: ThroughputResult };
+  idle?: IdleMemoryResult & { handshakesPerSecond: number };
+  junk: JunkResult[];
+  flood?: FloodResult;
+  errors: string[];
+}
+
+export interface PeerBenchReport {
+  schema: 'mtshield.bench.proxy-peer/1';
+  environment: Environment;
+  settings: typeof FULL & { runs: number; scenarios: PeerScenario[]; kernel: string };
+  peer: { measured: boolean; reason?: string; dir?: string; python?: string; version?: string };
+  /** The order of sides in each run. */
+  order: SideName[][];
+  runs: SideRun[];
+  figures: PeerFigure[];
+  targets: PeerTarget[];
+  durationSeconds: number;
+}
+
+const FULL = {
+  admissionClients: 1000,
+  admissionBatch: 50,
+  rttSamples: 2000,
+  rttWarmup: 200,
+  rttFrameBytes: 100,
+  throughputConnections: 4,
+  throughputFrameBytes: 65_536,
+  throughputSeconds: 4,
+  throughputWarmupSeconds: 1,
+  idleConnections: 2000,
+  idleConcurrency: 32,
+  junkHellos: 200,
+  junkConcurrency: 4,
+  junkUsers: [10, 2000],
+  floodSamples: 1000,
+  floodWarmup: 100,
+};
+const QUICK: typeof FULL = {
+  ...FULL,
+  admissionClients: 200,
+  rttSamples: 300,
+  rttWarmup: 50,
+  throughputSeconds: 2,
+  throughputWarmupSeconds: 0.5,
+  idleConnections: 400,
+  junkHellos: 50,
+  floodSamples: 200,
+  floodWarmup: 20,
+};
+
+const FRONT_DOMAIN = 'www.example.com';
+const JUNK_KINDS: JunkKind[] = ['faketls', 'obfuscated2'];
+/** The junk-hello scenario sends hundreds of failing hellos from 127.0.0.1: the detector must not block it. */
+const ANOMALY_LIFTED = `
+[anomaly]
+handshake_failures_per_ip = 1000000
+handshake_failures_per_subnet = 1000000
+wrong_secrets_per_ip = 1000000
+replays_per_ip = 1000000
+`;
+
+interface BenchUser {
+  name: string;
+  secret: ParsedSecret;
+}
+type Starter = (users: BenchUser[], junk: boolean) => Promise<ListeningProcess>;
+
+export async function runPeerBench(options: PeerBenchOptions = {}): Promise<PeerBenchReport> {
+  if (!procAvailable()) throw new Error('the proxy benchmark reads /proc/<pid>/stat and /status: Linux only');
+  applyGcMode('single-threaded');
+  const started = Date.now();
+  const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const base = options.quick ? QUICK : FULL;
+  const scenarios = options.scenarios ?? [...PEER_SCENARIOS];
+  const runs = Math.max(1, options.runs ?? (options.quick ? 1 : 5));
+  const settings = { ...base, idleConnections: options.idleConnections ?? base.idleConnections, runs, scenarios, kernel: options.kernel ?? 'auto' };
+  const skipped = peerUnavailable(options.peerDir);
+  if (skipped) log(skipped);
+  const python = options.peerPython ?? DEFAULT_PEER_PYTHON;
+  const peer: PeerBenchReport['peer'] = skipped ? { measured: false, reason: skipped } : { measured: true, dir: options.peerDir, python, version: pythonVersion(python) };
+  const fdProblem = scenarios.includes('idle') ? fdShortfall(settings.idleConnections) : undefined;
+  if (fdProblem) log(fdProblem);
+
+  const environment = collectEnvironment();
+  const dc = await startEchoDc();
+  const sink = await startFrontSink();
+  const env: Record<string, string> = options.kernel ? { MTSHIELD_KERNEL_AES_256_CTR: options.kernel } : {};
+  const starters: Record<SideName, Starter> = {
+    mtshield: (users, junk) =>
+      startProxy({
+        dcPort: dc.port,
+        frontPort: sink.port,
+        users: users.map((u) => ({ name: u.name, secret: formatSecret(u.secret, 'hex') })),
+        fastMode: false,
+        env,
+        extraToml: junk ? ANOMALY_LIFTED : undefined,
+      }),
+    peer: (users) =>
+      startPeer({
+        peerDir: options.peerDir!,
+        python,
+        dcPort: dc.port,
+        frontPort: sink.port,
+        users: users.map((u) => ({ name: u.name, keyHex: Buffer.from(u.secret.key).toString('hex') })),
+        tlsDomain: FRONT_DOMAIN,
+      }),
+  };
+  const secrets = { dd: generateSecret('dd'), ee: generateSecret('ee', FRONT_DOMAIN) };
+  const mainUsers: BenchUser[] = [
+    { name: 'bench_dd', secret: secrets.dd },
+    { name: 'bench_ee', secret: secrets.ee },
+  ];
+  const order = alternationOrder<SideName>(runs, skipped ? ['mtshield'] : ['mtshield', 'peer']);
+  const progress = createProgress(order.flat().length, options.progress ?? true);
+  const results: SideRun[] = [];
+  try {
+    for (const [run, sides] of order.entries()) {
+      for (const side of sides) {
+        progress.tick(`run ${run + 1}/${runs}: ${side}`);
+        const result: SideRun = { side, run, throughput: {}, junk: [], errors: [] };
+        results.push(result);
+        const onError = (message: string) => result.errors.push(message);
+        const start = starters[side];
+        const target = (proc: ListeningProcess, secret: ParsedSecret): Target => ({ host: '127.0.0.1', port: proc.port, pid: proc.pid, secret, dc: 2, dcPort: dc.port });
+        if (scenarios.some((s) => s === 'admission' || s === 'rtt' || s === 'throughput')) {
+          await withProcess(() => start(mainUsers, false), async (proc) => {
+            const ee = target(proc, secrets.ee);
+            if (scenarios.includes('admission')) {
+              result.admission = await attempt(result, 'admission', () => admission(ee, { clients: settings.admissionClients, batchSize: settings.admissionBatch }));
+            }
+            if (scenarios.includes('rtt')) {
+              result.latency = await attempt(result, 'rtt', () => latency(ee, { samples: settings.rttSamples, warmup: settings.rttWarmup, frameBytes: settings.rttFrameBytes }));
+            }
+            if (scenarios.includes('throughput')) {
+              // dd first, then ee in the same process: the order in which issue 17 saw ee's bad mode.
+              for (const kind of ['dd', 'ee'] as const) {
+                result.throughput[kind] = await attempt(result, `throughput ${kind}`, () =>
+                  throughput(target(proc, secrets[kind]), {
+                    connections: settings.throughputConnections,
+                    frameBytes: settings.throughputFrameBytes,
+                    seconds: settings.throughputSeconds,
+                    warmupSeconds: settings.throughputWarmupSeconds,
+                    rounds: 1,
+                  }),
+                );
+              }
+            }
+          }, onError);
+        }
+        if (scenarios.includes('idle')) {
+          if (fdProblem) result.errors.push(`idle: ${fdProblem}`);
+          else
+            await withProcess(() => start(mainUsers, false), async (proc) => {
+              const perBatch = Math.max(1, Math.floor(settings.idleConnections / 2));
+              const idle = await attempt(result, 'idle', () => idleMemory(target(proc, secrets.ee), { connections: perBatch, concurrency: settings.idleConcurrency }));
+              // The rate at the larger size: the second batch opens with the first one's connections held.
+              if (idle) result.idle = { ...idle, handshakesPerSecond: perBatch / idle.secondBatchSeconds };
+            }, onError);
+        }
+        if (scenarios.includes('junk')) {
+          for (const kind of JUNK_KINDS) {
+            for (const count of settings.junkUsers) {
+              const users = junkUsers(kind, count);
+              await withProcess(() => start(users, true), async (proc) => {
+                const junk = await attempt(result, `junk ${kind} ${count} users`, () =>
+                  junkHellos(target(proc, users[0]!.secret), { kind, domain: FRONT_DOMAIN, users: count, count: settings.junkHellos, concurrency: settings.junkConcurrency }),
+                );
+                if (junk) result.junk.push(junk);
+              }, onError);
+            }
+          }
+        }
+        if (scenarios.includes('flood')) {
+          await withProcess(() => start(mainUsers, true), async (proc) => {
+            result.flood = await attempt(result, 'flood', () =>
+              floodLatency(target(proc, secrets.ee), { domain: FRONT_DOMAIN, samples: settings.floodSamples, warmup: settings.floodWarmup, frameBytes: settings.rttFrameBytes }),
+            );
+          }, onError);
+        }
+        for (const e of result.errors) log(`${side} run ${run + 1}: ${e.split('\n')[0]}`);
+      }
+    }
+  } finally {
+    progress.stop();
+    await dc.close();
+    await sink.close();
+  }
+  const figures = peerFigures(results, scenarios);
+  const report: PeerBenchReport = {
+    schema: 'mtshield.bench.proxy-peer/1',
+    environment,
+    settings,
+    peer,
+    order,
+    runs: results,
+    figures,
+    targets: evaluatePeerTargets(figures, peer.measured),
+    durationSeconds: (Date.now() - started) / 1000,
+  };
+  if (options.jsonPath) {
+    mkdirSync(dirname(options.jsonPath), { recursive: true });
+    writeFileSync(options.jsonPath, JSON.stringify(report, null, 2) + '\n');
+  }
+  return report;
+}
+
+/** Users of the junk scenario: all ee with the same domain (fake-TLS hellos) or all dd (obfuscated2). */
+function junkUsers(kind: JunkKind, count: number): BenchUser[] {
+  return Array.from({ length: count }, (_, i) => ({
+    name: `junk_${i}`,
+    secret: kind === 'faketls' ? generateSecret('ee', FRONT_DOMAIN) : generateSecret('dd'),
+  }));
+}
+
+/**
+ * The file descriptors the idle scenario needs in this process (each idle client socket and its fake-DC
+ * socket) against the soft limit; Node cannot raise its own limit, so the shell must (`ulimit -n`).
+ */
+export function fdShortfall(idleConnections: number, limits = readNoFileLimit()): string | undefined {
+  const need = 2 * idleConnections + 512;
+  if (limits === undefined || need <= limits) return undefined;
+  return `${idleConnections} idle connections need about ${need} open files in the benchmark process, the limit is ${limits}: run it under \`ulimit -n ${Math.max(need, 65536)}\``;
+}
+
+function readNoFileLimit(): number | undefined {
+  try {
+    const line = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1];
+    return line === undefined || line === 'unlimited' ? undefined : Number(line);
+  } catch {
+    return undefined;
+  }
+}
+
+function pythonVersion(python: string): string | undefined {
+  try {
+    const code = 'import sys, cryptography; print("python", sys.version.split()[0], "cryptography", cryptography.__version__)';
+    return execFileSync(python, ['-c', code], { encoding: 'utf8', timeout: 10_000 }).trim();
+  } catch (err) {
+    return `unknown (${(err as Error).message.split('\n')[0]})`;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * One end of a middle-proxy RPC link on a socket (docs/protocol.md "Middle proxy"): frames out with sequence
+ * numbers, checksum and padding, frames in through the incremental decoder, and — after the nonce exchange —
+ * AES-256-CBC both ways from the kernel registry, chained across packets (the link is one CBC stream per
+ * direction). Used by MiddleLink (client side) and by test middle proxies (server side).
+ *
+ * Hot path: one buffer per outgoing frame (filled in place, encrypted in place, handed to the socket); incoming
+ * bytes are copied once into the decoder's buffer and decrypted there; payloads are borrowed views.
+ */
+import type { Socket } from 'node:net';
+import type { CbcCipher, KernelRegistry } from '../../kernels/index.js';
+import type { CrcKind } from './crc.js';
+import { START_SEQ } from './constants.js';
+import { FrameDecoder, frameSize, sealFrame, BODY_OFFSET } from './frame-codec.js';
+import type { CbcKeyIv } from './key-derivation.js';
+
+/** The part of the kernel registry a link needs. */
+export type CbcSource = Pick<KernelRegistry, 'cbc'>;
+
+export interface RpcChannelOptions {
+  maxPayload?: number | undefined;
+}
+
+export class RpcChannel {
+  /** Receives each payload (borrowed until the handler returns); replaced as the link moves past its handshake. */
+  onPacket: (payload: Buffer) => void = () => {};
+  /** A bad frame or a throwing handler: the owner closes the link. Called once. */
+  onFailure: (err: unknown) => void = () => {};
+  private readonly decoder: FrameDecoder;
+  private sendSeq = START_SEQ;
+  private sendCrc: CrcKind = 'crc32';
+  private encryptor: CbcCipher | undefined;
+  private decryptor: CbcCipher | undefined;
+  private failed = false;
+
+  constructor(readonly socket: Socket, options: RpcChannelOptions = {}) {
+    this.decoder = new FrameDecoder({ maxPayload: options.maxPayload });
+    socket.on('data', this.onData);
+  }
+
+  get encrypted(): boolean {
+    return this.encryptor !== undefined;
+  }
+
+  get dead(): boolean {
+    return this.failed;
+  }
+
+  /** A frame buffer for a payload of `bodyLength` bytes; write the payload at BODY_OFFSET, then send(). */
+  packet(bodyLength: number): Buffer {
+    return Buffer.allocUnsafe(frameSize(bodyLength, this.encryptor !== undefined));
+  }
+
+  /** Seals, encrypts (once the link is encrypted) and writes a frame from packet(); false: the socket is full. */
+  send(frame: Buffer, bodyLength: number): boolean {
+    sealFrame(frame, bodyLength, this.sendSeq, this.sendCrc);
+    this.sendSeq = (this.sendSeq + 1) | 0;
+    if (this.encryptor) this.encryptor.update(frame, frame);
+    return this.socket.write(frame);
+  }
+
+  sendPayload(payload: Uint8Array): boolean {
+    const frame = this.packet(payload.length);
+    frame.set(payload, BODY_OFFSET);
+    return this.send(frame, payload.length);
+  }
+
+  /** From now on: what we send is encrypted with `keys.encrypt`, every unread byte decrypted with `keys.decrypt`. */
+  startEncryption(source: CbcSource, keys: { encrypt: CbcKeyIv; decrypt: CbcKeyIv }): void {
+    this.encryptor = source.cbc('encrypt', keys.encrypt.key, keys.encrypt.iv);
+    this.decryptor = source.cbc('decrypt', keys.decrypt.key, keys.decrypt.iv);
+    this.decoder.setCipher(this.decryptor);
+  }
+
+  /** CRC32-C both ways for every frame after this point. */
+  useCrc(kind: CrcKind): void {
+    this.sendCrc = kind;
+    this.decoder.crc = kind;
+  }
+
+  /** Stops reading and wipes the ciphers; the owner destroys the socket. */
+  dispose(): void {
+    this.failed = true;
+    this.socket.removeListener('data', this.onData);
+    this.encryptor?.destroy();
+    this.decryptor?.destroy();
+    this.encryptor = this.decryptor = undefined;
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.failed) return;
+    try {
+      this.decoder.push(chunk);
+      for (let p = this.decoder.next(); p !== undefined; p = this.failed ? undefined : this.decoder.next()) this.onPacket(p);
+    } catch (err) {
+      if (this.failed) return;
+      this.failed = true;
+      this.onFailure(err);
+    }
+  };
+}
