@@ -5,17 +5,17 @@
  * workers leave on their own and kills the ones past the deadline; SIGHUP validates once and broadcasts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Supervisor, workerCount, type SupervisorEvent, type WorkerProcess } from '../../src/cluster/supervisor.js';
 import { workerProcessOf } from '../../src/cluster/fork.js';
+import { fixture, forkTsWorker, killForked } from './helpers.js';
 
-const WORKER = fileURLToPath(new URL('./fixtures/lifecycle-worker.ts', import.meta.url));
+const WORKER = fixture('lifecycle-worker.ts');
 const spawned: WorkerProcess[] = [];
 
 afterEach(() => {
-  for (const worker of spawned.splice(0)) worker.kill('SIGKILL');
+  spawned.length = 0;
+  killForked();
 });
 
 function forker(modes: (slot: number, attempt: number) => string): { fork: (slot: number) => WorkerProcess; forks: number[] } {
@@ -25,7 +25,7 @@ function forker(modes: (slot: number, attempt: number) => string): { fork: (slot
     fork: (slot) => {
       forks.push(slot);
       const attempt = forks.filter((s) => s === slot).length;
-      const worker = workerProcessOf(fork(WORKER, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, WORKER_MODE: modes(slot, attempt) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+      const worker = workerProcessOf(forkTsWorker(WORKER, { WORKER_MODE: modes(slot, attempt) }));
       spawned.push(worker);
       return worker;
     },

@@ -6,30 +6,21 @@
  * with stable codes.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { MemoryStateStore } from '../../src/state/memory.js';
 import { StateIpcServer } from '../../src/state/ipc-server.js';
 import { IpcStateStore } from '../../src/state/ipc.js';
 import { ipcChannelOf, type IpcChannel } from '../../src/state/ipc-channel.js';
 import { BatchedCounter } from '../../src/state/batched-counter.js';
+import { fixture, forkReady, killForked } from '../cluster/helpers.js';
 
-const WORKER = fileURLToPath(new URL('../cluster/fixtures/state-worker.ts', import.meta.url));
-const children: ChildProcess[] = [];
-
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
+const WORKER = fixture('state-worker.ts');
+afterEach(killForked);
 
 async function startWorker(server: StateIpcServer): Promise<ChildProcess> {
-  const child = fork(WORKER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  children.push(child);
+  const child = await forkReady(WORKER);
   server.attach(ipcChannelOf(child));
-  await new Promise<void>((resolve, reject) => {
-    child.on('message', (m: { ready?: boolean }) => m.ready && resolve());
-    child.once('exit', (code) => reject(new Error(`worker exited early (${code})`)));
-  });
   return child;
 }
 
