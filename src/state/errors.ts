@@ -20,3 +20,14 @@ export class StateIpcError extends MtShieldError {
     super(code, message);
   }
 }
+
+/**
+ * A Redis command that failed: Redis unreachable (the store fails fast while it reconnects, instead of queueing
+ * commands behind a handshake) or a reply error. The message names the operation, never the key or the URL.
+ */
+export class StateUnavailableError extends MtShieldError {
+  declare readonly code: 'ERR_STATE_UNAVAILABLE';
+  constructor(operation: string, options?: { cause?: unknown }) {
+    super('ERR_STATE_UNAVAILABLE', `state store unavailable (${operation})`, options);
+  }
+}
