@@ -4,7 +4,7 @@
  * session closes such a connection, and one from a trusted peer without a header too (haproxy's
  * proxy-protocol.txt: the receiver must not guess). Parsing and lookups are the security layer's CIDR code.
  */
-import { CidrSet, parseCidr } from '../security/ip.js';
+import { CidrSet, parseCidr } from '../security/admission/ip.js';
 
 export class ProxyProtocolTrust {
   private readonly set: CidrSet;

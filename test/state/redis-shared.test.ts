@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStateStore } from '../../src/state/redis.js';
 import { StoreReplayCache } from '../../src/state/replay.js';
 import { BatchedCounter } from '../../src/state/batched-counter.js';
-import { BlockManager } from '../../src/security/blocks.js';
+import { BlockManager } from '../../src/security/admission/blocks.js';
 import { ManualClock } from '../../src/security/clock.js';
 import { RestartableRedis, redisAvailable } from './redis-server.js';
 
