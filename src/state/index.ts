@@ -1,8 +1,13 @@
-/** State stores: memory (one process) and Redis (a fleet), behind one interface. */
+/** State stores: memory (one process), IPC to the primary (node:cluster workers) and Redis (a fleet), behind one interface. */
 export type { StateStore } from './store.js';
 export { MemoryStateStore } from './memory.js';
 export { RedisStateStore } from './redis.js';
 export { StoreReplayCache } from './replay.js';
+export { IpcStateStore, type IpcStateStoreOptions } from './ipc.js';
+export { StateIpcServer } from './ipc-server.js';
+export { ipcChannelOf, type IpcChannel } from './ipc-channel.js';
+export { BatchedCounter, type BatchedCounterOptions } from './batched-counter.js';
+export { StateIpcError, type StateIpcErrorCode } from './errors.js';
 import { MtShieldError } from '../errors.js';
 import type { StateStore } from './store.js';
 import { MemoryStateStore } from './memory.js';

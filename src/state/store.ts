@@ -4,7 +4,8 @@
  * Keys are plain strings; implementations add their own prefix. TTLs are milliseconds; 0 / undefined = none.
  */
 export interface StateStore {
-  readonly kind: 'memory' | 'redis';
+  /** 'ipc': a worker's view of the store the primary holds (src/state/ipc.ts). */
+  readonly kind: 'memory' | 'redis' | 'ipc';
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string, ttlMs?: number): Promise<void>;
   /** Sets only when absent; true when this call set it (the replay cache's "first seen"). */
