@@ -1,7 +1,7 @@
 /**
  * Small byte helpers shared by the protocol modules: encodings, reversal, constant-time comparison and the
- * 128-bit big-endian counter arithmetic that AES-CTR IVs need (wire.md: "the IV is the whole 128-bit
- * big-endian counter block").
+ * 128-bit big-endian counter arithmetic that AES-CTR IVs need (docs/protocol.md "AES-CTR counter": the IV is
+ * the whole counter block).
  */
 
 const HEX_RE = /^(?:[0-9a-fA-F]{2})+$/;

@@ -5,7 +5,8 @@
  *
  * CipherParams.iv is always "ready for payload": when the 64-byte header already consumed keystream
  * blocks 0..3 of a direction, the IV handed out is the wire IV advanced by 4 counter blocks, so a fresh
- * stream built from { key, iv } starts exactly at the first payload byte (wire.md: offset 64).
+ * stream built from { key, iv } starts exactly at the first payload byte (offset 64,
+ * docs/protocol.md "Key derivation").
  */
 import { createCipheriv, type Cipher } from 'node:crypto';
 

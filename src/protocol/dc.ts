@@ -1,5 +1,5 @@
 /**
- * Telegram DC addresses for direct mode, and the lookup the proxy dials with. [wire.md "Proxy → DC";
+ * Telegram DC addresses for direct mode, and the lookup the proxy dials with. [docs/protocol.md "DC table";
  * mtg essentials/addresses.go; mtprotoproxy TG_DATACENTERS_V4/V6]
  *
  *   id in header   meaning               table row used

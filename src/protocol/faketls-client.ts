@@ -1,6 +1,7 @@
 /**
  * Fake TLS, client side: a ClientHello shaped like a current browser's, authenticated with the secret.
- * For tests, the fake client and the load generator. [wire.md "Fake TLS"; tdlib TlsInit; RFC 8446 §4.1.2;
+ * For tests, the fake client and the load generator.
+ * [docs/protocol.md "Fake TLS"; tdlib TlsInit; RFC 8446 §4.1.2;
  * RFC 8701 GREASE; draft-ietf-tls-esni (ECH GREASE); X25519MLKEM768 key share]
  *
  *   0   16 03 01 LL LL | 01 LL LL LL | 03 03 | random (32) | 20 sid (32)

@@ -1,6 +1,6 @@
 /**
- * Fake TLS, server side, step 2: parse the ClientHello fields and authenticate it. [wire.md "Fake TLS";
- * mtg faketls ParseClientHello; tdlib TlsInit]
+ * Fake TLS, server side, step 2: parse the ClientHello fields and authenticate it. [docs/protocol.md
+ * "ClientHello"; mtg faketls ParseClientHello; tdlib TlsInit]
  *
  *   single-record form (see faketls-hello.ts):
  *   0  16 03 0x LL LL        5  01 LL LL LL        9  03 03

@@ -1,5 +1,5 @@
 /**
- * Fake TLS (`ee` secrets): the public face of the pieces, one job per file. [wire.md "Fake TLS"]
+ * Fake TLS (`ee` secrets): the public face of the pieces, one job per file. [docs/protocol.md "Fake TLS"]
  *   faketls-hello.ts   ClientHelloReader: buffer the hello across segments and handshake fragments
  *   faketls-verify.ts  parse fields, HMAC per candidate in constant time, time window, SNI
  *   faketls-server.ts  buildServerHello (three records, HMAC'd server random); verifyServerAnswer (client)

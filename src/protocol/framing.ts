@@ -1,5 +1,6 @@
 /**
- * MTProto transport framings inside the obfuscation. [wire.md "Framings"; core.telegram.org/mtproto/mtproto-transports]
+ * MTProto transport framings inside the obfuscation. [docs/protocol.md "Framings";
+ * core.telegram.org/mtproto/mtproto-transports]
  *
  *   abridged      len/4 < 0x7f:  | L (1) | payload |          L = len/4, bit 0x80 = quick ack (client → server)
  *                 otherwise:     | 7f | L (3, LE) | payload |  (bit 0x80 of the first byte likewise)

@@ -1,5 +1,5 @@
 /**
- * Proxy links that Telegram apps open: [wire.md "Secrets and links"; tdlib LinkManager]
+ * Proxy links that Telegram apps open: [docs/protocol.md "Secrets and links"; tdlib LinkManager]
  *
  *   tg://proxy?server=HOST&port=PORT&secret=SECRET
  *   https://t.me/proxy?server=HOST&port=PORT&secret=SECRET

@@ -1,5 +1,5 @@
 /**
- * Obfuscated2: the 64-byte header every MTProxy client sends first. [wire.md "Obfuscated2 header";
+ * Obfuscated2: the 64-byte header every MTProxy client sends first. [docs/protocol.md "Obfuscated2 header";
  * tdlib TcpTransport ObfuscatedTransport; mtg obfuscated2; mtprotoproxy]
  *
  *   offset  0        8                         40              56          60      62      64
@@ -200,7 +200,10 @@ export function parseDcHeader(header: Uint8Array): DcHeaderMatch | HeaderMismatc
   return { ok: true, tag: tagFromByte(plain[TAG_OFFSET]!)!, dc: readDc(plain), ...responderKeys(header) };
 }
 
-/** wire.md: a generated header is redrawn when it could be mistaken for another protocol or a tag. */
+/**
+ * A generated header is redrawn when it could be mistaken for another protocol or a tag
+ * (docs/protocol.md "Forbidden starts").
+ */
 export function headerNeedsRedraw(h: Uint8Array): boolean {
   if (h[0] === 0xef) return true;
   const first = String.fromCharCode(h[0]!, h[1]!, h[2]!, h[3]!);

@@ -1,5 +1,5 @@
 /**
- * Anti-replay cache. [wire.md; mtprotoproxy / telemt replay protection]
+ * Anti-replay cache. [docs/protocol.md "Replay protection"; mtprotoproxy / telemt replay protection]
  * Keys: the fake-TLS hello random (32 bytes) or obfuscated2 header bytes 8..56 (48 bytes). `seen` returns
  * true when the key was already there and records it otherwise, in one step, so two racing copies of a hello
  * cannot both pass. A shared store (Redis, later) implements the same interface with SET NX PX.

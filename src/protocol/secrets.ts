@@ -1,5 +1,6 @@
 /**
- * MTProxy secrets: parse, validate, format and generate. [tdlib ProxySecret; wire.md "Secrets and links"]
+ * MTProxy secrets: parse, validate, format and generate.
+ * [tdlib ProxySecret; docs/protocol.md "Secrets and links"]
  *
  *   plain   | key (16)                        |                       16 bytes
  *   dd      | dd | key (16)                   |                       17 bytes

@@ -1,5 +1,6 @@
 /**
- * TLS record layer as fake TLS uses it after the handshake. [RFC 8446 §5.1; wire.md "Fake TLS"]
+ * TLS record layer as fake TLS uses it after the handshake.
+ * [RFC 8446 §5.1; docs/protocol.md "Fake TLS record layer"]
  *
  *   offset 0      1        3           5
  *          | type | version | length BE | payload (length bytes)
