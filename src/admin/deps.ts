@@ -4,6 +4,7 @@
  * the kernel registry (src/kernels/). The admin plane adds no security logic of its own: it routes, validates,
  * authorises and audits what the services do not report themselves.
  */
+import type { ProxyStats } from '../proxy/stats.js';
 import type { MtShieldConfig } from '../config/types.js';
 import type { EventBus } from '../events.js';
 import type { UserInfo, UserSpec, UserUsage } from '../proxy/users.js';
@@ -19,7 +20,7 @@ export interface UsersPort {
 }
 
 export interface ProxyPort {
-  stats(): object;
+  stats(): ProxyStats;
   isReady(): boolean;
   users: UsersPort;
   addresses?(): unknown;

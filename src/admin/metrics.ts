@@ -1,20 +1,24 @@
 /**
  * Prometheus metrics (text exposition format 0.0.4, https://prometheus.io/docs/instrumenting/exposition_formats/)
  * via prom-client on a Registry of our own, every name prefixed `mtshield_`, counters ending `_total`, base
- * units (`_bytes`, `_seconds`), build facts in `mtshield_build_info`. Fed from the EventBus (src/events.ts)
- * and, at scrape time, from the security layer's counter snapshot (the same one /api/v1/stats reads) and the
- * kernel registry (kernel in use).
+ * units (`_bytes`, `_seconds`), build facts in `mtshield_build_info`. Totals are read at scrape time from the
+ * sources /api/v1/stats reads too — the proxy's counts (`server.stats()`, src/proxy/stats.ts) and the security
+ * layer's counter snapshot — and the kernel registry (kernel in use); only what those do not keep (per-user
+ * gauges and traffic, handshake durations, security events by type, reloads) is fed from the EventBus.
  * Labels come from bounded sets only: user names from the operator's config, reasons from enums — never a
  * client IP and never a secret.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventBus, MtShieldEvents } from '../events.js';
+import type { ProxyStats } from '../proxy/stats.js';
 
 export interface MetricsSources {
   bus: EventBus;
   version: string;
   /** Backend in use per algorithm, read at scrape time. */
   kernelsInUse?: () => { algorithm: string; backend: string }[];
+  /** The proxy's counts (ProxyServer.stats()), read at scrape time; absent without a proxy (admin-only tests). */
+  proxyStats?: () => ProxyStats | undefined;
   /** The security layer's counter snapshot (SecurityAdminPort.counters(), src/security/ports.ts), read at scrape time. */
   securityCounters?: () => SecurityCountersLike;
   /** Process metrics (heap, CPU, event loop lag); off in tests that count families. */
@@ -52,9 +56,29 @@ export function createMetrics(sources: MetricsSources): AdminMetrics {
 
   const active = new Gauge({ name: `${p}connections_active`, help: 'Client connections open now, by user.', labelNames: ['user'], registers });
   const connectionsTotal = new Counter({ name: `${p}connections_total`, help: 'Client connections identified as a user.', labelNames: ['user'], registers });
-  const accepted = new Counter({ name: `${p}connections_accepted_total`, help: 'TCP connections accepted by the proxy listener.', registers });
+  const proxy = () => sources.proxyStats?.();
+  /** A counter whose samples are read from the proxy's counts at scrape time. */
+  const fromProxy = (name: string, help: string, labelNames: string[], read: (s: ProxyStats, set: (labels: string[], n: number) => void) => void) =>
+    new Counter({
+      name: `${p}${name}`,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        const stats = proxy();
+        if (stats) read(stats, (labels, n) => (labels.length === 0 ? this.inc(n) : this.labels(...labels).inc(n)));
+      },
+    });
+  const byLabel = (table: Record<string, number>, set: (labels: string[], n: number) => void) => {
+    for (const [label, n] of Object.entries(table)) set([label], n);
+  };
+  fromProxy('connections_accepted_total', 'TCP connections accepted by the proxy listener.', [], (s, set) => set([], s.totals.accepted));
   const bytes = new Counter({ name: `${p}traffic_bytes_total`, help: 'Relayed payload bytes by user and direction (up = client to DC).', labelNames: ['user', 'direction'], registers });
-  const handshakes = new Counter({ name: `${p}handshakes_total`, help: 'Handshakes by result and failure reason.', labelNames: ['result', 'reason'], registers });
+  fromProxy('handshakes_total', 'Handshakes by result and failure reason.', ['result', 'reason'], (s, set) => {
+    set(['ok', ''], s.totals.handshakesOk);
+    for (const [reason, n] of Object.entries(s.by.handshakeFailure)) set(['failed', reason], n);
+  });
   const handshakeSeconds = new Histogram({
     name: `${p}handshake_duration_seconds`,
     help: 'Time from accept to handshake outcome.',
@@ -62,12 +86,12 @@ export function createMetrics(sources: MetricsSources): AdminMetrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers,
   });
-  const encrypted = new Counter({ name: `${p}packets_encrypted_total`, help: 'Chunks passed through an encrypting cipher by the relay.', registers });
-  const decrypted = new Counter({ name: `${p}packets_decrypted_total`, help: 'Chunks passed through a decrypting cipher by the relay.', registers });
-  const blocked = new Counter({ name: `${p}connections_blocked_total`, help: 'Connections refused before relaying, by what refused them.', labelNames: ['reason'], registers });
-  const userRefused = new Counter({ name: `${p}user_refusals_total`, help: 'Identified users refused, by reason.', labelNames: ['reason'], registers });
-  const replays = new Counter({ name: `${p}replays_detected_total`, help: 'Replayed handshakes detected.', labelNames: ['kind'], registers });
-  const dcFailures = new Counter({ name: `${p}dc_connect_failures_total`, help: 'Failed dials to a Telegram DC.', labelNames: ['dc'], registers });
+  fromProxy('packets_encrypted_total', 'Chunks passed through an encrypting cipher by the relay.', [], (s, set) => set([], s.crypto.encrypted));
+  fromProxy('packets_decrypted_total', 'Chunks passed through a decrypting cipher by the relay.', [], (s, set) => set([], s.crypto.decrypted));
+  fromProxy('connections_blocked_total', 'Connections refused before relaying, by what refused them.', ['reason'], (s, set) => byLabel(s.by.refusedBy, set));
+  fromProxy('user_refusals_total', 'Identified users refused, by reason.', ['reason'], (s, set) => byLabel(s.by.userRefusal, set));
+  fromProxy('replays_detected_total', 'Replayed handshakes detected.', ['kind'], (s, set) => byLabel(s.by.replayKind, set));
+  fromProxy('dc_connect_failures_total', 'Failed dials to a Telegram DC.', ['dc'], (s, set) => byLabel(s.by.dcFailure, set));
   const securityEvents = new Counter({ name: `${p}security_events_total`, help: 'Security layer events by type and severity.', labelNames: ['type', 'severity'], registers });
   const reloads = new Counter({ name: `${p}config_reloads_total`, help: 'Config reloads by result.', labelNames: ['result'], registers });
   const counters = () => sources.securityCounters?.();
@@ -158,16 +182,11 @@ export function createMetrics(sources: MetricsSources): AdminMetrics {
 
   const listeners: { [K in keyof MtShieldEvents]?: (...args: MtShieldEvents[K]) => void } = {
     'connection.accepted': (c) => {
-      accepted.inc();
       openConnections.set(c.id, PENDING_USER);
       active.labels(PENDING_USER).inc();
     },
-    'connection.refused': (c) => {
-      blocked.labels(c.by).inc();
-      release(c.id);
-    },
+    'connection.refused': (c) => release(c.id),
     'handshake.ok': (c) => {
-      handshakes.labels('ok', '').inc();
       handshakeSeconds.labels('ok').observe(c.durationMs / 1000);
       connectionsTotal.labels(c.user).inc();
       if (openConnections.get(c.id) === PENDING_USER) {
@@ -176,22 +195,12 @@ export function createMetrics(sources: MetricsSources): AdminMetrics {
         active.labels(c.user).inc();
       }
     },
-    'handshake.failed': (c) => {
-      handshakes.labels('failed', c.reason).inc();
-      handshakeSeconds.labels('failed').observe(c.durationMs / 1000);
-    },
-    'replay.detected': (c) => replays.labels(c.kind).inc(),
-    'user.refused': (c) => userRefused.labels(c.reason).inc(),
-    'dc.failed': (c) => dcFailures.labels(String(c.dc)).inc(),
+    'handshake.failed': (c) => handshakeSeconds.labels('failed').observe(c.durationMs / 1000),
     bytes: (c) => {
       if (c.fromClient > 0) bytes.labels(c.user, 'up').inc(c.fromClient);
       if (c.toClient > 0) bytes.labels(c.user, 'down').inc(c.toClient);
     },
     'connection.closed': (c) => release(c.id),
-    packets: (p2) => {
-      if (p2.encrypted > 0) encrypted.inc(p2.encrypted);
-      if (p2.decrypted > 0) decrypted.inc(p2.decrypted);
-    },
     'config.reloaded': (r) => reloads.labels(r.ok ? 'ok' : 'failed').inc(),
     'security.event': (e) => securityEvents.labels(e.type, e.severity).inc(),
   };

@@ -20,6 +20,14 @@ export interface ProxyStats {
     dcFailures: number;
     closed: number;
   };
+  /** The totals broken down by the label /metrics shows them under (bounded sets: enums and DC ids). */
+  by: {
+    handshakeFailure: Record<string, number>;
+    refusedBy: Record<string, number>;
+    replayKind: Record<string, number>;
+    userRefusal: Record<string, number>;
+    dcFailure: Record<string, number>;
+  };
   /** Bytes read from clients and from upstreams, for closed connections plus live ones so far. */
   bytes: { fromClient: number; toClient: number };
   /** Chunks passed through a cipher since start: `decrypted` client → upstream, `encrypted` upstream → client. */
@@ -45,19 +53,36 @@ export class ProxyStatsCounter {
     dcFailures: 0,
     closed: 0,
   };
+  private readonly by: ProxyStats['by'] = { handshakeFailure: {}, refusedBy: {}, replayKind: {}, userRefusal: {}, dcFailure: {} };
   private closedFromClient = 0;
   private closedToClient = 0;
 
   attach(bus: EventBus): void {
     const t = this.totals;
+    const by = this.by;
     bus.on('connection.accepted', () => t.accepted++);
-    bus.on('connection.refused', () => t.refused++);
+    bus.on('connection.refused', (e) => {
+      t.refused++;
+      count(by.refusedBy, e.by);
+    });
     bus.on('handshake.ok', () => t.handshakesOk++);
-    bus.on('handshake.failed', () => t.handshakesFailed++);
+    bus.on('handshake.failed', (e) => {
+      t.handshakesFailed++;
+      count(by.handshakeFailure, e.reason);
+    });
     bus.on('connection.fronted', () => t.fronted++);
-    bus.on('replay.detected', () => t.replays++);
-    bus.on('user.refused', () => t.usersRefused++);
-    bus.on('dc.failed', () => t.dcFailures++);
+    bus.on('replay.detected', (e) => {
+      t.replays++;
+      count(by.replayKind, e.kind);
+    });
+    bus.on('user.refused', (e) => {
+      t.usersRefused++;
+      count(by.userRefusal, e.reason);
+    });
+    bus.on('dc.failed', (e) => {
+      t.dcFailures++;
+      count(by.dcFailure, String(e.dc));
+    });
     bus.on('connection.closed', (e) => {
       t.closed++;
       this.closedFromClient += e.fromClient;
@@ -83,8 +108,19 @@ export class ProxyStatsCounter {
       users,
       connections,
       totals: { ...this.totals },
+      by: {
+        handshakeFailure: { ...this.by.handshakeFailure },
+        refusedBy: { ...this.by.refusedBy },
+        replayKind: { ...this.by.replayKind },
+        userRefusal: { ...this.by.userRefusal },
+        dcFailure: { ...this.by.dcFailure },
+      },
       bytes: { fromClient, toClient },
       crypto: { encrypted: crypto.encrypted, decrypted: crypto.decrypted },
     };
   }
+}
+
+function count(table: Record<string, number>, label: string): void {
+  table[label] = (table[label] ?? 0) + 1;
 }

@@ -92,6 +92,16 @@ describe('GET /metrics', () => {
     expect([...s.keys()].filter((k) => k.startsWith('mtshield_kernel_info{algorithm="aes-256-ctr"'))).toHaveLength(1);
     expect([...s.keys()].some((k) => k.startsWith('mtshield_build_info{version="'))).toBe(true);
 
+    // One source of counts: /metrics shows exactly what /api/v1/stats reports for the proxy.
+    const stats = (await h.call('GET', '/api/v1/stats', { token: h.tokens.admin })).json as { proxy: { totals: Record<string, number>; by: Record<string, Record<string, number>>; crypto: Record<string, number> } };
+    const proxy = stats.proxy;
+    expect(s.get('mtshield_connections_accepted_total')).toBe(proxy.totals.accepted);
+    expect(s.get('mtshield_handshakes_total{result="ok",reason=""}')).toBe(proxy.totals.handshakesOk);
+    for (const [reason, n] of Object.entries(proxy.by.handshakeFailure)) expect(s.get(`mtshield_handshakes_total{result="failed",reason="${reason}"}`)).toBe(n);
+    expect(s.get('mtshield_connections_blocked_total{reason="block"}')).toBe(proxy.by.refusedBy.block);
+    expect(s.get('mtshield_packets_encrypted_total')).toBe(proxy.crypto.encrypted);
+    expect(s.get('mtshield_packets_decrypted_total')).toBe(proxy.crypto.decrypted);
+
     // Names follow the conventions; labels never hold an address or a secret.
     for (const family of families) {
       const [name, type] = family.split(' ');
