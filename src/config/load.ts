@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import type { z } from 'zod';
 import { chooseLinkHost, chooseLinkPort, type LinkHostSources } from '../vocabulary/index.js';
-import { configSchema, type ConfigInput, type ParsedConfigFile } from './schema/index.js';
+import { configSchema, userConnectionCap, type ConfigInput, type ParsedConfigFile } from './schema/index.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import type { MtShieldConfig } from './types.js';
 
@@ -60,7 +60,8 @@ function assemble(file: ParsedConfigFile, source: string): MtShieldConfig {
   const { security, audit, policy, access, limits, anomaly, blocklist, geo } = file;
   return {
     server: file.server,
-    users: file.users,
+    // One per-user connection cap: the limits tables are defaults for users that set none of their own.
+    users: file.users.map((user) => ({ ...user, maxConnections: userConnectionCap(limits, user.name, user.maxConnections) })),
     upstream: file.upstream,
     fronting: file.fronting,
     tls: file.tls,

@@ -114,11 +114,19 @@ allow_insecure_remote = true
     expect(buildConfig({ server: { listen, public_host: 'p.example' }, security: { link_host: 'l.example', link_port: 8443 } }).link).toEqual({ host: 'l.example', port: 8443 });
   });
 
-  it('resolves the gate\'s per-user connection cap in one place', () => {
-    const { limits } = buildConfig({ users: { alice: { secret: SECRET } }, limits: { per_user: { max_connections: 3 }, users: { alice: { max_connections: 7 } } } }).security;
+  it('resolves one per-user connection cap: the user\'s own, else [limits.users.NAME], else [limits.per_user]', () => {
+    const config = buildConfig({
+      users: { alice: { secret: SECRET }, bob: { secret: SECRET }, carol: { secret: SECRET, max_connections: 2 } },
+      limits: { per_user: { max_connections: 3 }, users: { alice: { max_connections: 7 }, carol: { max_connections: 9 } } },
+    });
+    const { limits } = config.security;
     expect(userConnectionCap(limits, 'alice')).toBe(7);
     expect(userConnectionCap(limits, 'bob')).toBe(3);
-    expect(userConnectionCap(buildConfig({}).security.limits, 'bob')).toBe(0);
+    expect(userConnectionCap(limits, 'carol', 2)).toBe(2);
+    expect(userConnectionCap(buildConfig({}).security.limits, 'bob')).toBeUndefined();
+    // The users the proxy enforces carry the resolved cap.
+    expect(Object.fromEntries(config.users.map((u) => [u.name, u.maxConnections]))).toEqual({ alice: 7, bob: 3, carol: 2 });
+    expect(buildConfig({ users: { dave: { secret: SECRET } } }).users[0]?.maxConnections).toBeUndefined();
   });
 });
 

@@ -78,6 +78,19 @@ describe('limits', () => {
     expect(proxy.service.server.users.usage('limited')!.connections).toBe(2);
   });
 
+  it('[limits.per_user] and [limits.users.NAME] caps are the same one cap, enforced by the proxy', async () => {
+    await proxy.stop();
+    proxy = await startTestProxy({ ...inputFor(baseUsers()), limits: { per_user: { max_connections: 1 }, users: { other: { max_connections: 2 } } } });
+    await served('quota'); // no cap of its own: [limits.per_user] applies
+    await refused('quota', 'max_connections');
+    await served('other'); // [limits.users.other] applies
+    await served('other');
+    await refused('other', 'max_connections');
+    await served('limited'); // its own cap (2) wins over the default
+    await served('limited');
+    await refused('limited', 'max_connections');
+  });
+
   it('max_ips refuses a second address while the first is connected', async () => {
     await served('ips', '127.0.0.1');
     await served('ips', '127.0.0.1');

@@ -60,10 +60,11 @@ export type LimitsConfig = z.output<typeof limitsSchema>;
 export type UserLimitsConfig = LimitsConfig['users'][string];
 
 /**
- * The per-user connection cap the security gate applies (under the rate_limits policy): the user's own
- * [limits.users.NAME] max_connections, else [limits.per_user] max_connections; 0 = no cap. The one place
- * this is resolved. (A user's [users.NAME] max_connections is the proxy's own hard cap, see ./users.ts.)
+ * A user's one connection cap: its own [users.NAME] max_connections, else [limits.users.NAME] max_connections,
+ * else [limits.per_user] max_connections; 0 or none = no cap. The one place this is resolved; the proxy enforces
+ * the result for every connection, whatever the policies say (src/proxy/users.ts).
  */
-export function userConnectionCap(limits: LimitsConfig, user: string): number {
-  return limits.users[user]?.maxConnections ?? limits.perUser.maxConnections;
+export function userConnectionCap(limits: LimitsConfig, user: string, own?: number): number | undefined {
+  const cap = own ?? limits.users[user]?.maxConnections ?? limits.perUser.maxConnections;
+  return cap > 0 ? cap : undefined;
 }

@@ -15,7 +15,7 @@ import type { ConnectionRef, EventBus, SecretMode } from '../../events.js';
 import type { ConnectionGate, GateDecision, HandshakeOutcome, RefusalSource } from '../../proxy/hooks.js';
 import type { AccessControl } from './acl.js';
 import type { BlockManager } from './blocks.js';
-import { userConnectionCap, type LimitsConfig, type PolicyRuleName } from '../../config/index.js';
+import type { LimitsConfig, PolicyRuleName } from '../../config/index.js';
 import type { GeoResolver } from './geo.js';
 import { normaliseIp } from './ip.js';
 import { ConcurrencyCounter, type IpRateLimits } from './limits.js';
@@ -45,7 +45,6 @@ export interface GateDeps {
 
 export class SecurityGate implements ConnectionGate {
   readonly perIp = new ConcurrencyCounter();
-  readonly perUser = new ConcurrencyCounter();
 
   constructor(private readonly deps: GateDeps) {}
 
@@ -116,12 +115,7 @@ export class SecurityGate implements ConnectionGate {
       if (decision) return decision;
     }
 
-    const max = userConnectionCap(this.deps.limits(), user);
-    if (max > 0 && this.perUser.count(user) >= max) {
-      const decision = this.byPolicy('rate_limits', { by: 'limit', reason: `user ${user} has ${max} connections already`, conn, ip, user });
-      if (decision) return decision;
-    }
-    this.perUser.acquire(conn.id, user);
+    // The user's connection cap is the proxy's (one cap, resolved in src/config): nothing to count here.
     return { allow: true };
   }
 
@@ -147,6 +141,5 @@ export class SecurityGate implements ConnectionGate {
 
   onClosed(conn: ConnectionRef): void {
     this.perIp.release(conn.id);
-    this.perUser.release(conn.id);
   }
 }
