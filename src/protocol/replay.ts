@@ -11,14 +11,6 @@
  */
 import { LRUCache } from 'lru-cache';
 
-/**
- * TTL that covers a fake-TLS timestamp window of ±maxSkewMs: a hello is acceptable for 2 × maxSkew (from
- * t − skew to t + skew), so it must stay remembered that long, plus a second of slack for clock rounding.
- */
-export function replayTtlForSkew(maxSkewMs: number): number {
-  return 2 * maxSkewMs + 1000;
-}
-
 export interface ReplayCache {
   seen(key: Uint8Array, ttlMs: number): boolean | Promise<boolean>;
 }
