@@ -113,14 +113,14 @@ describe('rate_limits', () => {
     expect(p.layer.counters().refused.rate_limit).toBeGreaterThanOrEqual(2);
   });
 
-  it('enforce: a user over its connection cap is refused; monitor lets it through', async () => {
+  it('a user over its connection cap ([limits.users.NAME]) is refused whatever the rate_limits mode: one cap, the proxy\'s', async () => {
     p = await startSecuredProxy(dc, { policy: { rate_limits: { mode: 'enforce' } }, limits: { users: { alice: { max_connections: 1 } } } });
     await hold(p.proxy.port, secrets.ee);
     expect(await roundTrip(p.proxy.port, secrets.ee)).toBe(false);
-    expect((await p.proxy.waitFor('connection.refused')).by).toBe('limit');
+    expect((await p.proxy.waitFor('user.refused', (e) => e.user === 'alice')).reason).toBe('max_connections');
     expect(await roundTrip(p.proxy.port, secrets.ee2)).toBe(true); // bob is not capped
     p.layer.policies.set({ rate_limits: { mode: 'monitor' } });
-    expect(await roundTrip(p.proxy.port, secrets.ee)).toBe(true);
+    expect(await roundTrip(p.proxy.port, secrets.ee)).toBe(false);
   });
 
   it('bandwidth: enforce slows a user (data intact), monitor only counts', async () => {
