@@ -106,4 +106,17 @@ describe('relay handshake refusals', () => {
     tap.close();
     expect(pair.exitFailures.map((e) => e.reason)).toEqual(['handshake-replay']);
   });
+
+  it.each([
+    ['a short message', Buffer.from('0005abcdefabcd', 'hex'), 'handshake-malformed'],
+    ['random bytes', Buffer.concat([Buffer.from([0, 120]), Buffer.alloc(120, 0x5a)]), 'handshake-auth'],
+    ['an oversized length', Buffer.from('ffff00', 'hex'), 'handshake-malformed'],
+  ])('garbage from the network (%s) is a typed refusal, not a crash', async (_name, bytes, reason) => {
+    const pair = await exitFor('tcp');
+    const socket = tcpConnect(pair.exit.port, '127.0.0.1');
+    socket.on('error', () => {});
+    socket.write(bytes);
+    await new Promise((r) => socket.on('close', r));
+    expect(pair.exitFailures.map((e) => e.reason)).toEqual([reason]);
+  });
 });
