@@ -17,3 +17,4 @@ export { dialRelay, dialTransport, parseServer, type DialOptions, type RelayServ
 export { RelayConnector, type RelayConnectorOptions } from './connector.js';
 export { loadOrCreateKeyFile, type RelayKeyFile } from './key-file.js';
 export { formatPublicKey, parsePublicKey, generateKeyPair, keyPairFromPrivate, type X25519KeyPair } from './x25519.js';
+export { RelayCryptoCounters, type RelayRecordMetrics, type RelayBytesRow } from './metrics.js';

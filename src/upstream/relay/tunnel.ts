@@ -16,6 +16,7 @@ import { RecordOpener, RecordSealer } from './records.js';
 import { RelayStream, type StreamHost } from './stream.js';
 import type { RelaySuite } from './suites.js';
 import type { RelayTransport } from './transport.js';
+import type { RelayRecordMetrics } from './metrics.js';
 
 export type TunnelRole = 'entry' | 'exit';
 
@@ -30,6 +31,8 @@ export interface TunnelTuning {
   streamWindow?: number;
   /** Called once when the tunnel fails (not on a clean close): write the audit event here. */
   onFailure?: (err: RelayError) => void;
+  /** Per-record byte counts per suite (and, in RelayCryptoCounters, per kernel backend). */
+  metrics?: RelayRecordMetrics;
 }
 
 export interface TunnelKeys {
@@ -195,6 +198,7 @@ export class RelayTunnel extends EventEmitter<RelayTunnelEvents> implements Stre
     this.sentSinceRekey += frame.length;
     this.counters.recordsSent++;
     this.counters.bytesSent += frame.length;
+    this.tuning.metrics?.sealed(this.suite, frame.length);
     if (!this.transport.write(record)) this.congestedFlag = true;
   }
 
@@ -222,6 +226,7 @@ export class RelayTunnel extends EventEmitter<RelayTunnelEvents> implements Stre
     this.lastReceived = Date.now();
     this.counters.recordsReceived++;
     this.counters.bytesReceived += frame.length;
+    this.tuning.metrics?.opened(this.suite, frame.length);
     const id = frameStream(frame);
     const type = frame[0];
     switch (type) {

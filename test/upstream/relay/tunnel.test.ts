@@ -4,9 +4,10 @@
  * a wrong pinned key, an entry not in `allow`, a replayed first message.
  */
 import { connect as tcpConnect } from 'node:net';
+import { SIZE_CLASSES } from '../../../src/kernels/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ALL_SUITES, generateKeyPair, type RelayError, type RelayTransportKind } from '../../../src/upstream/relay/index.js';
-import { collect, connect, META, startExit, type Pair } from './helpers.js';
+import { ALL_SUITES, generateKeyPair, RelayCryptoCounters, type RelayError, type RelayTransportKind } from '../../../src/upstream/relay/index.js';
+import { collect, connect, kernels, META, startExit, type Pair } from './helpers.js';
 
 const pairs: Pair[] = [];
 afterEach(async () => {
@@ -21,7 +22,9 @@ async function exitFor(transport: RelayTransportKind, setup: Parameters<typeof s
 
 describe.each(['tcp', 'websocket'] as const)('relay tunnel over %s', (transport) => {
   it.each(ALL_SUITES.map((s) => [s] as const))('%s: streams carry data both ways', async (suite) => {
-    const pair = await exitFor(transport, { suites: [suite] });
+    const registry = await kernels();
+    const exitMetrics = new RelayCryptoCounters(registry);
+    const pair = await exitFor(transport, { suites: [suite], tuning: { metrics: exitMetrics } });
     const tunnel = await connect(pair, { transport, suites: [suite] });
     expect(tunnel.suite).toBe(suite);
     const messages = [Buffer.from('ping'), Buffer.alloc(1000, 1), Buffer.alloc(70_000, 2)];
@@ -36,6 +39,13 @@ describe.each(['tcp', 'websocket'] as const)('relay tunnel over %s', (transport)
     await new Promise((r) => setTimeout(r, 20));
     expect(pair.exitTunnels[0]!.suite).toBe(suite);
     expect(pair.exitTunnels[0]!.counters.bytesReceived).toBeGreaterThan(71_000);
+    // bytes per suite and backend: the exit opened what the entry sealed, on the backends the registry picks
+    const opened = exitMetrics.rows().filter((r) => r.direction === 'open');
+    expect(opened.every((r) => r.suite === suite)).toBe(true);
+    expect(opened.reduce((n, r) => n + r.bytes, 0)).toBe(pair.exitTunnels[0]!.counters.bytesReceived);
+    const possible = new Set(SIZE_CLASSES.map((size) => registry.chosenOpen(suite, size)));
+    expect(opened.every((r) => possible.has(r.backend))).toBe(true);
+    expect(opened.some((r) => r.backend === registry.chosenOpen(suite, 16_389))).toBe(true);
     tunnel.close();
   });
 });
