@@ -76,7 +76,9 @@ export class RelayTunnel extends EventEmitter<RelayTunnelEvents> implements Stre
   private nextStreamId = 1;
   private sentSinceRekey = 0;
   private rekeyDue = false;
-  private lastReceived = Date.now();
+  /** A record arrived since the last keepalive tick (a flag: no clock read per record). */
+  private heard = true;
+  private silentTicks = 0;
   private closedFlag = false;
   private congestedFlag = false;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -223,7 +225,7 @@ export class RelayTunnel extends EventEmitter<RelayTunnelEvents> implements Stre
 
   private onFrame(frame: Uint8Array): void {
     if (this.closedFlag) return;
-    this.lastReceived = Date.now();
+    this.heard = true;
     this.counters.recordsReceived++;
     this.counters.bytesReceived += frame.length;
     this.tuning.metrics?.opened(this.suite, frame.length);
@@ -275,7 +277,9 @@ export class RelayTunnel extends EventEmitter<RelayTunnelEvents> implements Stre
 
   private keepalive(intervalMs: number): void {
     if (this.closedFlag) return;
-    if (Date.now() - this.lastReceived > 3 * intervalMs) {
+    this.silentTicks = this.heard ? 0 : this.silentTicks + 1;
+    this.heard = false;
+    if (this.silentTicks >= 3) {
       this.fail(new RelayError('keepalive-timeout', `no record from the peer for ${3 * intervalMs} ms`));
       return;
     }

@@ -3,6 +3,7 @@
  * (only that stream stalls, at its flow-control window), a stream reset that leaves the tunnel and the other
  * streams alone, half-close from either end, the OPEN metadata reaching the exit, and keepalives.
  */
+import { createServer, connect as tcpConnect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RelayStream, StreamMeta } from '../../../src/upstream/relay/index.js';
 import { collect, connect, echo, META, startExit, waitFor, type Pair } from './helpers.js';
@@ -110,5 +111,30 @@ describe('relay streams', () => {
     expect(tunnel.closed).toBe(false);
     expect(tunnel.counters.recordsReceived).toBeGreaterThanOrEqual(4); // PONGs and the exit's PINGs
     tunnel.close();
+  });
+
+  it('a peer that goes silent ends the tunnel with keepalive-timeout', async () => {
+    const pair = await startExit();
+    pairs.push(pair);
+    // a forwarder that passes the exit's handshake answer, then swallows everything the exit sends
+    const mute = createServer((client) => {
+      const up = tcpConnect(pair.exit.port, '127.0.0.1');
+      let answered = false;
+      client.on('data', (d) => up.write(d));
+      up.on('data', (d) => {
+        if (!answered) client.write(d);
+        answered = true;
+      });
+      client.on('close', () => up.destroy());
+      up.on('close', () => client.destroy());
+      client.on('error', () => {});
+      up.on('error', () => {});
+    });
+    await new Promise<void>((r) => mute.listen(0, '127.0.0.1', () => r()));
+    const failures: string[] = [];
+    const tunnel = await connect(pair, { port: (mute.address() as { port: number }).port, tuning: { keepaliveMs: 30, onFailure: (e) => failures.push(e.reason) } });
+    await new Promise((r) => tunnel.once('close', r));
+    mute.close();
+    expect(failures).toEqual(['keepalive-timeout']);
   });
 });
