@@ -18,3 +18,4 @@ export { RelayConnector, type RelayConnectorOptions } from './connector.js';
 export { loadOrCreateKeyFile, type RelayKeyFile } from './key-file.js';
 export { formatPublicKey, parsePublicKey, generateKeyPair, keyPairFromPrivate, type X25519KeyPair } from './x25519.js';
 export { RelayCryptoCounters, type RelayRecordMetrics, type RelayBytesRow } from './metrics.js';
+export { defaultSuites } from './suites-default.js';
