@@ -21,9 +21,9 @@ afterEach(async () => {
   for (const c of cleanup.splice(0)) await c();
 });
 
-describe('relay connector', () => {
+describe.each(['tcp', 'websocket'] as const)('relay connector over %s', (transport) => {
   it('fails over to the next server and reconnects after the exit restarts under load', { timeout: 60_000 }, async () => {
-    let pair: Pair = await startExit();
+    let pair: Pair = await startExit({ transport });
     const port = pair.exit.port;
     const dead = await deadPort();
     const connector = new RelayConnector({
@@ -31,7 +31,8 @@ describe('relay connector', () => {
         { host: '127.0.0.1', port: dead },
         { host: '127.0.0.1', port },
       ],
-      transport: 'tcp',
+      transport,
+      path: '/relay',
       kernels: await kernels(),
       staticKey: pair.entryKey,
       exitPublicKey: pair.exitKey.publicKey,
@@ -70,7 +71,7 @@ describe('relay connector', () => {
     // restart the exit on the same port with the same key while the load runs
     await pair.exit.close();
     const before = ok;
-    pair = await startExit({ port, exitKey: pair.exitKey, entryKey: pair.entryKey });
+    pair = await startExit({ transport, port, exitKey: pair.exitKey, entryKey: pair.entryKey });
     cleanup.push(() => pair.exit.close());
     await waitFor(() => ok >= before + 20, 20_000);
     running = false;
