@@ -11,6 +11,7 @@ import { register as registerKernels } from './commands/kernels.js';
 import { register as registerAudit } from './commands/audit.js';
 import { register as registerToken } from './commands/token.js';
 import { register as registerDoctor } from './commands/doctor.js';
+import { register as registerRelay } from './commands/relay.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
     registerAudit,
     registerToken,
     registerDoctor,
+    registerRelay,
   ]) {
     register(program);
   }
