@@ -1,5 +1,5 @@
 /**
- * Fake TLS, server side, step 1: collect the client's ClientHello. [RFC 8446 §4.1.2, §5.1; wire.md "Fake TLS"]
+ * Fake TLS, server side, step 1: collect the client's ClientHello. [RFC 8446 §4.1.2, §5.1; docs/protocol.md "Fake TLS"]
  *
  *   record:     16 | 03 01 | LL LL | handshake fragment …     (repeated while the handshake spans records)
  *   handshake:  01 | LL LL LL | 03 03 | random (32) | sid len | sid | suites | compression | extensions
