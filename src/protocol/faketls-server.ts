@@ -29,6 +29,7 @@ import {
   writeRecordHeader,
 } from './tls-records.js';
 import { RANDOM_LENGTH, RANDOM_OFFSET } from './faketls-verify.js';
+import { hmacSha256 } from './faketls-hmac.js';
 
 export interface ServerHelloOptions {
   /** Suite to answer with; default 13 01 (verifyClientHello's `cipherSuite` is the usual choice). */
@@ -140,8 +141,7 @@ export function buildServerHello(
   at += CHANGE_CIPHER_SPEC.length;
   writeRecordHeader(out, at, TYPE_APPLICATION_DATA, appLen);
   out.set(randomBytes(appLen), at + RECORD_HEADER_LENGTH);
-  const mac = createHmac('sha256', key).update(clientRandom).update(out).digest();
-  out.set(mac, RANDOM_OFFSET);
+  out.set(hmacSha256(key, clientRandom, out), RANDOM_OFFSET);
   return out;
 }
 

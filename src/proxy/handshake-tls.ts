@@ -14,6 +14,7 @@
 import type { HandshakeFailureReason } from '../events.js';
 import { ClientHelloReader, parseClientHelloFields, verifyClientHello, buildServerHello } from '../protocol/faketls.js';
 import { badInputReason } from '../protocol/errors.js';
+import { keySharePool } from '../protocol/faketls-keypool.js';
 import { TlsRecordReader } from '../protocol/tls-records.js';
 import { HEADER_LENGTH, parseClientHeader } from '../protocol/obfuscated2.js';
 import { isThrottled, keysFailed, type HandshakeOptions, type HandshakeStep } from './handshake.js';
@@ -66,6 +67,7 @@ export class TlsHandshake {
     this.candidate = candidates[verdict.index]!;
     const reply = buildServerHello(this.candidate.key, verdict.fields.random, verdict.fields.sessionId, {
       cipherSuite: verdict.cipherSuite,
+      keyShare: keySharePool.take(), // generated ahead, off the main thread
     });
     // Bytes after the hello (clients normally wait for the answer) are the start of the data phase.
     this.records = new TlsRecordReader();
