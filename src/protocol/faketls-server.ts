@@ -29,7 +29,6 @@ import {
   writeRecordHeader,
 } from './tls-records.js';
 import { RANDOM_LENGTH, RANDOM_OFFSET } from './faketls-verify.js';
-import { hmacSha256 } from './faketls-hmac.js';
 
 export interface ServerHelloOptions {
   /** Suite to answer with; default 13 01 (verifyClientHello's `cipherSuite` is the usual choice). */
@@ -141,7 +140,7 @@ export function buildServerHello(
   at += CHANGE_CIPHER_SPEC.length;
   writeRecordHeader(out, at, TYPE_APPLICATION_DATA, appLen);
   out.set(randomBytes(appLen), at + RECORD_HEADER_LENGTH);
-  out.set(hmacSha256(key, clientRandom, out), RANDOM_OFFSET);
+  out.set(createHmac('sha256', key).update(clientRandom).update(out).digest(), RANDOM_OFFSET);
   return out;
 }
 

@@ -1,12 +1,11 @@
 /**
  * What a junk hello may cost (issue: a hello with the right SNI and a wrong key cost more the more users there
- * were): only the keys of the hello's domain are tried, the hello is capped near what real clients send, the
- * HMAC keyed state is kept per key, and a source that keeps failing is fronted before any key is tried.
+ * were): only the keys of the hello's domain are tried, the hello is capped near what real clients send, and a
+ * source that keeps failing is fronted before any key is tried.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildClientHello, verifyClientHello } from '../../src/protocol/faketls.js';
-import { hmacSha256 } from '../../src/protocol/faketls-hmac.js';
 import { buildClientHeader } from '../../src/protocol/obfuscated2.js';
 import { formatSecret, generateSecret } from '../../src/protocol/secrets.js';
 import { Handshake, type HandshakeOptions } from '../../src/proxy/handshake.js';
@@ -21,19 +20,6 @@ import { fakeTlsClient, sendHello } from '../helpers/raw-client.js';
 
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
 const rnd = (n: number) => new Uint8Array(randomBytes(n));
-
-describe('HMAC keyed state per key', () => {
-  it('gives createHmac’s digest, for one part or two, key after key', () => {
-    for (let i = 0; i < 20; i++) {
-      const key = rnd(16);
-      const a = rnd(1 + i * 97);
-      const b = rnd(i * 13);
-      expect(hmacSha256(key, a).equals(createHmac('sha256', key).update(a).digest())).toBe(true);
-      expect(hmacSha256(key, a, b).equals(createHmac('sha256', key).update(a).update(b).digest())).toBe(true);
-      expect(hmacSha256(key, a).equals(createHmac('sha256', key).update(a).digest())).toBe(true); // state reused
-    }
-  });
-});
 
 describe('SNI first', () => {
   it('tries only the keys of the hello’s domain (a key of another domain is never touched)', () => {
