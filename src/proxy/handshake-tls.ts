@@ -3,13 +3,13 @@
  *
  *   hello phase:  16 03 01 LL LL … (any number of segments / handshake fragments, at most MAX_CLIENT_HELLO_BYTES)
  *                 → throttle, SNI → HMAC of that domain's keys, time → 'identified' with the three-record answer
+ *   header phase: 14 03 03 00 01 01 (once) · 17 03 03 LL LL [64-byte obfuscated2 header ‖ first payload]
+ *                 → 'done'; the record reader, with whatever it holds, goes on to the relay
  *
  * The hello is capped near what real clients send: Chrome and Firefox with a post-quantum key share send about
  * 1.8–2 KB, Telegram apps and the mtcute / GramJS transports 517 bytes (padded). A larger hello is fronted as soon as
  * its handshake header names its length (the site sees the same bytes and answers as it would), so no HMAC ever
  * runs over more than 4 KiB.
- *   header phase: 14 03 03 00 01 01 (once) · 17 03 03 LL LL [64-byte obfuscated2 header ‖ first payload]
- *                 → 'done'; the record reader, with whatever it holds, goes on to the relay
  */
 import type { HandshakeFailureReason } from '../events.js';
 import { ClientHelloReader, parseClientHelloFields, verifyClientHello, buildServerHello } from '../protocol/faketls.js';
@@ -59,7 +59,8 @@ export class TlsHandshake {
     const candidates = this.candidatesFor(this.sni);
     const verdict = verifyClientHello(result.record, candidates, this.options.now(), { maxSkewMs: this.options.maxSkewMs });
     if (!verdict.ok) {
-      if (verdict.reason === 'bad_hmac') keysFailed(this.options, this.source);
+      // Only a key search that ran and failed is charged to the source; a name with no keys cost nothing.
+      if (verdict.reason === 'bad_hmac' && candidates.length > 0) keysFailed(this.options, this.source);
       // No key for this name: 'bad_sni' as before, when there are fake-TLS users at all.
       const noKeyForName = verdict.reason === 'bad_hmac' && candidates.length === 0 && this.options.candidates('tls').length > 0;
       return fail(noKeyForName ? 'bad_sni' : (verdict.reason as HandshakeFailureReason));

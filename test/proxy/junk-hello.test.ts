@@ -146,6 +146,9 @@ describe('source throttle', () => {
     const { options, calls } = counted(candidates, throttle);
     const junkTls = () => new Handshake(options, '198.51.100.7').feed(buildClientHello(rnd(16), 'example.com', NOW).record);
     const junkO2 = () => new Handshake(options, '198.51.100.7').feed(buildClientHeader(rnd(16), 'padded', 2).header);
+    // A hello for a name no user has tries no key and is not charged.
+    const otherName = () => new Handshake(options, '198.51.100.7').feed(buildClientHello(rnd(16), 'other.example', NOW).record);
+    for (let i = 0; i < 5; i++) expect(otherName()).toMatchObject({ kind: 'fail', reason: 'bad_sni' });
     expect(junkTls()).toMatchObject({ kind: 'fail', reason: 'bad_hmac' });
     expect(junkO2()).toMatchObject({ kind: 'fail', reason: 'bad_secret' });
     const before = { ...calls };
