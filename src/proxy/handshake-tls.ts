@@ -55,12 +55,12 @@ export class TlsHandshake {
     } catch {
       // verifyClientHello reports the malformed hello below
     }
-    if (isThrottled(this.options, this.source)) return fail('throttled');
     const candidates = this.candidatesFor(this.sni);
+    if (isThrottled(this.options, this.source, candidates.length)) return fail('throttled');
     const verdict = verifyClientHello(result.record, candidates, this.options.now(), { maxSkewMs: this.options.maxSkewMs });
     if (!verdict.ok) {
       // Only a key search that ran and failed is charged to the source; a name with no keys cost nothing.
-      if (verdict.reason === 'bad_hmac' && candidates.length > 0) keysFailed(this.options, this.source);
+      if (verdict.reason === 'bad_hmac' && candidates.length > 0) keysFailed(this.options, this.source, candidates.length);
       // No key for this name: 'bad_sni' as before, when there are fake-TLS users at all.
       const noKeyForName = verdict.reason === 'bad_hmac' && candidates.length === 0 && this.options.candidates('tls').length > 0;
       return fail(noKeyForName ? 'bad_sni' : (verdict.reason as HandshakeFailureReason));

@@ -103,10 +103,11 @@ export class Handshake {
       return { kind: 'fail', reason: 'protocol' };
     }
     if (buffered.length < HEADER_LENGTH) return { kind: 'more' };
-    if (isThrottled(this.options, this.source)) return { kind: 'fail', reason: 'throttled' };
-    const match = parseClientHeader(buffered.subarray(0, HEADER_LENGTH), this.options.candidates('obfuscated2'));
+    const candidates = this.options.candidates('obfuscated2');
+    if (isThrottled(this.options, this.source, candidates.length)) return { kind: 'fail', reason: 'throttled' };
+    const match = parseClientHeader(buffered.subarray(0, HEADER_LENGTH), candidates);
     if (!match.ok) {
-      keysFailed(this.options, this.source);
+      keysFailed(this.options, this.source, candidates.length);
       return { kind: 'fail', reason: 'bad_secret' };
     }
     const mode: SecretMode = match.tag === 'padded' ? 'dd' : 'plain';
@@ -125,12 +126,12 @@ export class Handshake {
 }
 
 
-/** The source has used up its failed-handshake budget: front it without trying any key. */
-export function isThrottled(options: HandshakeOptions, source: string | undefined): boolean {
-  return options.throttle !== undefined && source !== undefined && options.throttle.throttled(source, options.now());
+/** The source has used up its budget of failed key searches: front it without trying the `keys` keys. */
+export function isThrottled(options: HandshakeOptions, source: string | undefined, keys: number): boolean {
+  return options.throttle !== undefined && source !== undefined && options.throttle.throttled(source, keys, options.now());
 }
 
-/** Keys were tried and none matched: charge the source's budget. */
-export function keysFailed(options: HandshakeOptions, source: string | undefined): void {
-  if (options.throttle !== undefined && source !== undefined) options.throttle.failed(source, options.now());
+/** `keys` keys were tried and none matched: charge the source's budget. */
+export function keysFailed(options: HandshakeOptions, source: string | undefined, keys: number): void {
+  if (options.throttle !== undefined && source !== undefined) options.throttle.failed(source, keys, options.now());
 }

@@ -1,8 +1,12 @@
 /**
- * A per-source budget of failed handshakes, checked before any key is tried. A source (an IPv4 address, or the
- * /64 of an IPv6 one) may fail `burst` handshakes at once and then one every `intervalMs`; past that its
+ * A per-source budget of failed key searches, checked before any key is tried. A source (an IPv4 address, or the
+ * /64 of an IPv6 one) may fail `burst` searches at once and then one every `intervalMs`; past that its
  * handshakes are fronted without any HMAC or key derivation, so a junk-hello flood costs the proxy a fronting
  * splice per hello, not a key search (what a key search costs grows with the users of a domain).
+ *
+ * Only searches over more than `minKeys` keys count and are throttled: a small search costs less than the
+ * fronting it would be traded for, and throttling it would only turn away honest clients that share an address
+ * with a prober (one NAT, one host).
  *
  * One number per source, the time its budget is whole again (the generic cell rate algorithm's "theoretical
  * arrival time", ITU-T I.371): no timers, no objects per source. The table is bounded: when full, the source
@@ -15,14 +19,16 @@ export interface SourceThrottleOptions {
   readonly intervalMs?: number;
   /** Most sources remembered. */
   readonly maxSources?: number;
+  /** Searches over at most this many keys are never throttled nor counted. */
+  readonly minKeys?: number;
 }
 
 /** The throttle the data plane consults; `allowAll` turns it off. */
 export interface HandshakeThrottle {
-  /** True when this source's handshakes should be fronted without trying any key. */
-  throttled(source: string, now: number): boolean;
-  /** Counts a handshake of this source that tried keys and matched none. */
-  failed(source: string, now: number): void;
+  /** True when this source's search over `keys` keys should not run (the handshake is fronted instead). */
+  throttled(source: string, keys: number, now: number): boolean;
+  /** Counts a search of this source over `keys` keys that matched none. */
+  failed(source: string, keys: number, now: number): void;
   /** Drops what is no longer needed (called once in a while). */
   prune(now: number): void;
 }
@@ -37,6 +43,7 @@ export class SourceThrottle implements HandshakeThrottle {
   private readonly burstMs: number;
   private readonly intervalMs: number;
   private readonly maxSources: number;
+  private readonly minKeys: number;
   /** Source key → when its budget is whole again (ms). */
   private readonly fullAt = new Map<string, number>();
 
@@ -44,18 +51,21 @@ export class SourceThrottle implements HandshakeThrottle {
     this.intervalMs = options.intervalMs ?? 500;
     this.burstMs = (options.burst ?? 8) * this.intervalMs;
     this.maxSources = options.maxSources ?? 65_536;
+    this.minKeys = options.minKeys ?? 32;
   }
 
   get size(): number {
     return this.fullAt.size;
   }
 
-  throttled(source: string, now: number): boolean {
+  throttled(source: string, keys: number, now: number): boolean {
+    if (keys <= this.minKeys) return false;
     const at = this.fullAt.get(sourceKey(source));
     return at !== undefined && at - now >= this.burstMs;
   }
 
-  failed(source: string, now: number): void {
+  failed(source: string, keys: number, now: number): void {
+    if (keys <= this.minKeys) return;
     const key = sourceKey(source);
     const at = this.fullAt.get(key);
     if (at === undefined && this.fullAt.size >= this.maxSources) this.forgetOldest();

@@ -97,19 +97,29 @@ describe('hello size cap', () => {
 
 describe('source throttle', () => {
   it('lets a burst of failures through, then throttles until failures are forgiven', () => {
-    const t = new SourceThrottle({ burst: 3, intervalMs: 1000 });
+    const t = new SourceThrottle({ burst: 3, intervalMs: 1000, minKeys: 0 });
     for (let i = 0; i < 3; i++) {
-      expect(t.throttled('192.0.2.1', 0)).toBe(false);
-      t.failed('192.0.2.1', 0);
+      expect(t.throttled('192.0.2.1', 100, 0)).toBe(false);
+      t.failed('192.0.2.1', 100, 0);
     }
-    expect(t.throttled('192.0.2.1', 0)).toBe(true);
-    expect(t.throttled('192.0.2.2', 0)).toBe(false); // another source
+    expect(t.throttled('192.0.2.1', 100, 0)).toBe(true);
+    expect(t.throttled('192.0.2.2', 100, 0)).toBe(false); // another source
     // Past the burst, one failure per interval.
-    t.failed('192.0.2.1', 1);
-    expect(t.throttled('192.0.2.1', 999)).toBe(true);
-    expect(t.throttled('192.0.2.1', 1001)).toBe(false);
-    t.failed('192.0.2.1', 1001);
-    expect(t.throttled('192.0.2.1', 1001)).toBe(true);
+    t.failed('192.0.2.1', 100, 1);
+    expect(t.throttled('192.0.2.1', 100, 999)).toBe(true);
+    expect(t.throttled('192.0.2.1', 100, 1001)).toBe(false);
+    t.failed('192.0.2.1', 100, 1001);
+    expect(t.throttled('192.0.2.1', 100, 1001)).toBe(true);
+  });
+
+  it('never throttles nor counts a search over few keys (cheaper than fronting; an honest neighbour would pay)', () => {
+    const t = new SourceThrottle({ burst: 1, intervalMs: 60_000, minKeys: 32 });
+    for (let i = 0; i < 100; i++) t.failed('192.0.2.1', 32, 0);
+    expect(t.size).toBe(0);
+    expect(t.throttled('192.0.2.1', 32, 0)).toBe(false);
+    t.failed('192.0.2.1', 33, 0);
+    expect(t.throttled('192.0.2.1', 33, 0)).toBe(true);
+    expect(t.throttled('192.0.2.1', 32, 0)).toBe(false);
   });
 
   it('keys IPv6 sources by /64', () => {
@@ -118,32 +128,43 @@ describe('source throttle', () => {
     expect(sourceKey('2001:DB8:0001:2::1')).toBe('2001:db8:1:2::/64');
     expect(sourceKey('::1')).toBe('0:0:0:0::/64');
     expect(sourceKey('203.0.113.9')).toBe('203.0.113.9');
-    const t = new SourceThrottle({ burst: 1, intervalMs: 1000 });
-    t.failed('2001:db8:1:2::1', 0);
-    expect(t.throttled('2001:db8:1:2::99', 0)).toBe(true);
+    const t = new SourceThrottle({ burst: 1, intervalMs: 1000, minKeys: 0 });
+    t.failed('2001:db8:1:2::1', 100, 0);
+    expect(t.throttled('2001:db8:1:2::99', 100, 0)).toBe(true);
   });
 
   it('remembers a bounded number of sources, and prune forgets the forgiven', () => {
-    const t = new SourceThrottle({ burst: 1, intervalMs: 1000, maxSources: 100 });
-    for (let i = 0; i < 1000; i++) t.failed(`10.0.${i >> 8}.${i & 255}`, 0);
+    const t = new SourceThrottle({ burst: 1, intervalMs: 1000, maxSources: 100, minKeys: 0 });
+    for (let i = 0; i < 1000; i++) t.failed(`10.0.${i >> 8}.${i & 255}`, 100, 0);
     expect(t.size).toBe(100);
-    expect(t.throttled('10.0.3.231', 0)).toBe(true); // the latest are kept
-    expect(t.throttled('10.0.0.0', 0)).toBe(false); // the oldest went first
+    expect(t.throttled('10.0.3.231', 100, 0)).toBe(true); // the latest are kept
+    expect(t.throttled('10.0.0.0', 100, 0)).toBe(false); // the oldest went first
     t.prune(500);
     expect(t.size).toBe(100);
     t.prune(1000);
     expect(t.size).toBe(0);
   });
 
-  it('a throttled source’s hello and header fail as throttled without any key lookup', () => {
+  it('a throttled source’s hello and header fail as throttled without trying any key', () => {
     const ee = generateSecret('ee', 'example.com');
     const dd = generateSecret('dd');
-    const candidates: UserCandidate[] = [];
     const users = new UserDirectory(new MemoryUsageStore());
     users.replaceAll([{ name: 'ee', secret: formatSecret(ee) }, { name: 'dd', secret: formatSecret(dd) }]);
-    candidates.push(...(users.candidates() as UserCandidate[]));
-    const throttle = new SourceThrottle({ burst: 2, intervalMs: 60_000 });
-    const { options, calls } = counted(candidates, throttle);
+    const real = users.candidates() as UserCandidate[];
+    // Once `poisoned`, every list also holds keys of a wrong length, which throw if they are tried.
+    let poisoned = false;
+    const broken = (domain?: string): UserCandidate => ({ user: real[0]!.user, key: rnd(3), domain });
+    const throttle = new SourceThrottle({ burst: 2, intervalMs: 60_000, minKeys: 0 });
+    const options: HandshakeOptions = {
+      candidates: (t) => {
+        const list = real.filter((c) => (t === 'tls') === (c.domain !== undefined));
+        return poisoned ? [...list, broken(t === 'tls' ? 'example.com' : undefined)] : list;
+      },
+      throttle,
+      allowModes: ['plain', 'dd', 'ee'],
+      maxSkewMs: 120_000,
+      now: () => NOW,
+    };
     const junkTls = () => new Handshake(options, '198.51.100.7').feed(buildClientHello(rnd(16), 'example.com', NOW).record);
     const junkO2 = () => new Handshake(options, '198.51.100.7').feed(buildClientHeader(rnd(16), 'padded', 2).header);
     // A hello for a name no user has tries no key and is not charged.
@@ -151,10 +172,11 @@ describe('source throttle', () => {
     for (let i = 0; i < 5; i++) expect(otherName()).toMatchObject({ kind: 'fail', reason: 'bad_sni' });
     expect(junkTls()).toMatchObject({ kind: 'fail', reason: 'bad_hmac' });
     expect(junkO2()).toMatchObject({ kind: 'fail', reason: 'bad_secret' });
-    const before = { ...calls };
+    poisoned = true;
+    expect(() => new Handshake(options, '198.51.100.8').feed(buildClientHello(rnd(16), 'example.com', NOW).record)).toThrow();
     expect(junkTls()).toMatchObject({ kind: 'fail', reason: 'throttled' });
     expect(junkO2()).toMatchObject({ kind: 'fail', reason: 'throttled' });
-    expect(calls).toEqual(before);
+    poisoned = false;
     // Another source still gets its keys tried, and a good hello from it goes through.
     const good = new Handshake(options, '198.51.100.8').feed(buildClientHello(ee.key, 'example.com', NOW).record);
     expect(good).toMatchObject({ kind: 'identified' });
@@ -170,7 +192,11 @@ describe('junk hellos against a running proxy', () => {
   beforeAll(async () => {
     site = await startFrontingSite();
     proxy = await startTestProxy({
-      users: { alice: { secret: formatSecret(ee) } },
+      // More keys for the domain than SourceThrottle's minKeys, so that a failed search counts.
+      users: Object.fromEntries([
+        ['alice', { secret: formatSecret(ee) }],
+        ...Array.from({ length: 40 }, (_, i) => [`u${i}`, { secret: formatSecret(generateSecret('ee', DOMAIN)) }]),
+      ]),
       fronting: { host: '127.0.0.1', port: site.port },
       server: { handshake_timeout: '2s' },
     });
@@ -195,5 +221,7 @@ describe('junk hellos against a running proxy', () => {
     }
     expect(reasons.slice(0, 8).every((r) => r === 'bad_hmac')).toBe(true);
     expect(reasons.slice(-2)).toEqual(['throttled', 'throttled']);
+    // A client of the throttled address with the right key is fronted too: the price of a shared address.
+    await expect(fakeTlsClient(proxy.port, ee.key, DOMAIN)).rejects.toThrow();
   });
 });
