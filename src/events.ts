@@ -19,6 +19,7 @@ export type HandshakeFailureReason =
   | 'not_tls' // non-TLS bytes where only fake TLS is allowed
   | 'mode_refused' // the secret mode is refused by config or policy
   | 'timeout' // handshake deadline passed
+  | 'throttled' // the source failed too many handshakes lately: fronted without trying any key
   | 'truncated' // peer closed mid-handshake
   | 'bad_dc' // DC id invalid and no default
   | 'oversized' // a record or frame larger than allowed

@@ -140,8 +140,7 @@ export function buildServerHello(
   at += CHANGE_CIPHER_SPEC.length;
   writeRecordHeader(out, at, TYPE_APPLICATION_DATA, appLen);
   out.set(randomBytes(appLen), at + RECORD_HEADER_LENGTH);
-  const mac = createHmac('sha256', key).update(clientRandom).update(out).digest();
-  out.set(mac, RANDOM_OFFSET);
+  out.set(createHmac('sha256', key).update(clientRandom).update(out).digest(), RANDOM_OFFSET);
   return out;
 }
 

@@ -8,6 +8,7 @@ import type { DialTarget } from '../upstream/dial.js';
 import type { Upstream } from '../upstream/types.js';
 import type { BandwidthShaper, ConnectionGate } from './hooks.js';
 import type { UserDirectory } from './users.js';
+import type { HandshakeOptions } from './handshake.js';
 
 export interface SessionSettings {
   handshakeTimeoutMs: number;
@@ -33,6 +34,8 @@ export interface SessionContext {
   readonly upstream: Upstream;
   /** Current settings and DC table (replaced on reload; a session reads them when it needs them). */
   settings(): SessionSettings;
+  /** Handshake options shared by every connection under the current settings (keys, modes, skew, throttle). */
+  handshakeOptions(): HandshakeOptions;
   dcTable(): DcTable;
   /** Where to splice a failed client: the configured site, or the domain the client asked for. */
   frontingTarget(sni: string | undefined): DialTarget | undefined;

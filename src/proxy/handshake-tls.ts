@@ -1,28 +1,40 @@
 /**
  * The fake-TLS half of the handshake (docs/protocol.md "Fake TLS"; src/protocol/faketls.ts).
  *
- *   hello phase:  16 03 01 LL LL … (any number of segments / handshake fragments) → verify HMAC, time, SNI
- *                 → 'identified' with the three-record answer to send
+ *   hello phase:  16 03 01 LL LL … (any number of segments / handshake fragments, at most MAX_CLIENT_HELLO_BYTES)
+ *                 → throttle, SNI → HMAC of that domain's keys, time → 'identified' with the three-record answer
  *   header phase: 14 03 03 00 01 01 (once) · 17 03 03 LL LL [64-byte obfuscated2 header ‖ first payload]
  *                 → 'done'; the record reader, with whatever it holds, goes on to the relay
+ *
+ * The hello is capped near what real clients send: Chrome and Firefox with a post-quantum key share send about
+ * 1.8–2 KB, Telegram apps and the mtcute / GramJS transports 517 bytes (padded). A larger hello is fronted as soon as
+ * its handshake header names its length (the site sees the same bytes and answers as it would), so no HMAC ever
+ * runs over more than 4 KiB.
  */
 import type { HandshakeFailureReason } from '../events.js';
 import { ClientHelloReader, parseClientHelloFields, verifyClientHello, buildServerHello } from '../protocol/faketls.js';
 import { badInputReason } from '../protocol/errors.js';
+import { keySharePool } from '../protocol/faketls-keypool.js';
 import { TlsRecordReader } from '../protocol/tls-records.js';
 import { HEADER_LENGTH, parseClientHeader } from '../protocol/obfuscated2.js';
-import type { HandshakeOptions, HandshakeStep } from './handshake.js';
+import { isThrottled, keysFailed, type HandshakeOptions, type HandshakeStep } from './handshake.js';
 import type { UserCandidate } from './users.js';
+
+/** Largest ClientHello body the proxy authenticates (see above); larger ones are fronted as 'oversized'. */
+export const MAX_CLIENT_HELLO_BYTES = 4096;
 
 export class TlsHandshake {
   sni: string | undefined;
-  private hello: ClientHelloReader | undefined = new ClientHelloReader();
+  private hello: ClientHelloReader | undefined = new ClientHelloReader({ maxHelloBytes: MAX_CLIENT_HELLO_BYTES });
   private records: TlsRecordReader | undefined;
   private fed = 0;
   private candidate: UserCandidate | undefined;
   private payloads: Uint8Array[] = [];
 
-  constructor(private readonly options: HandshakeOptions) {}
+  constructor(
+    private readonly options: HandshakeOptions,
+    private readonly source?: string,
+  ) {}
 
   feed(buffered: Uint8Array): HandshakeStep {
     const fresh = buffered.subarray(this.fed);
@@ -43,17 +55,30 @@ export class TlsHandshake {
     } catch {
       // verifyClientHello reports the malformed hello below
     }
-    const candidates = this.options.candidates('tls');
+    const candidates = this.candidatesFor(this.sni);
+    if (isThrottled(this.options, this.source, candidates.length)) return fail('throttled');
     const verdict = verifyClientHello(result.record, candidates, this.options.now(), { maxSkewMs: this.options.maxSkewMs });
-    if (!verdict.ok) return fail(verdict.reason as HandshakeFailureReason);
+    if (!verdict.ok) {
+      // Only a key search that ran and failed is charged to the source; a name with no keys cost nothing.
+      if (verdict.reason === 'bad_hmac' && candidates.length > 0) keysFailed(this.options, this.source, candidates.length);
+      // No key for this name: 'bad_sni' as before, when there are fake-TLS users at all.
+      const noKeyForName = verdict.reason === 'bad_hmac' && candidates.length === 0 && this.options.candidates('tls').length > 0;
+      return fail(noKeyForName ? 'bad_sni' : (verdict.reason as HandshakeFailureReason));
+    }
     this.candidate = candidates[verdict.index]!;
     const reply = buildServerHello(this.candidate.key, verdict.fields.random, verdict.fields.sessionId, {
       cipherSuite: verdict.cipherSuite,
+      keyShare: keySharePool.take(), // generated ahead, off the main thread
     });
     // Bytes after the hello (clients normally wait for the answer) are the start of the data phase.
     this.records = new TlsRecordReader();
     if (result.rest.length > 0) this.payloads.push(...this.records.push(result.rest));
     return { kind: 'identified', user: verdict.user, mode: 'ee', replayKey: verdict.replayKey, reply, sni: this.sni };
+  }
+
+  private candidatesFor(sni: string | undefined): readonly UserCandidate[] {
+    if (this.options.tlsCandidates) return this.options.tlsCandidates(sni);
+    return this.options.candidates('tls'); // verifyClientHello skips the other domains' keys itself
   }
 
   private feedRecords(fresh: Uint8Array): HandshakeStep {

@@ -13,6 +13,7 @@ import type { HandshakeFailureReason, SecretMode } from '../events.js';
 import { HEADER_LENGTH, parseClientHeader, type ObfuscatedKeys, type ProtocolTag } from '../protocol/obfuscated2.js';
 import type { TlsRecordReader } from '../protocol/tls-records.js';
 import { TlsHandshake } from './handshake-tls.js';
+import type { HandshakeThrottle } from './source-throttle.js';
 import type { HandshakeTransport, UserCandidate, UserRecord } from './users.js';
 
 export type HandshakeStep =
@@ -40,6 +41,10 @@ export interface HandshakeDone {
 export interface HandshakeOptions {
   /** The keys to try for a handshake on this transport (UserDirectory.candidates). */
   candidates: (transport: HandshakeTransport) => readonly UserCandidate[];
+  /** Fake TLS: the keys for a hello naming `sni` (UserDirectory.tlsCandidates); default: filter candidates('tls'). */
+  tlsCandidates?: (sni: string | undefined) => readonly UserCandidate[];
+  /** The failed-handshake budget of a client's source, checked before any key is tried. */
+  throttle?: HandshakeThrottle;
   allowModes: readonly SecretMode[];
   maxSkewMs: number;
   now: () => number;
@@ -53,7 +58,14 @@ export class Handshake {
   private tls: TlsHandshake | undefined;
   private decided = false;
 
-  constructor(private readonly options: HandshakeOptions) {}
+  /**
+   * `options` may be shared by every connection (the server keeps one per config); `source` is the client's
+   * address, held to the throttle's budget.
+   */
+  constructor(
+    private readonly options: HandshakeOptions,
+    private readonly source?: string,
+  ) {}
 
   /** The mode known so far (for failure events). */
   get mode(): SecretMode | undefined {
@@ -74,7 +86,7 @@ export class Handshake {
       if (tlsPrefix && n < TLS_START.length) return { kind: 'more' };
       const allow = this.options.allowModes;
       if (tlsPrefix && allow.includes('ee')) {
-        this.tls = new TlsHandshake(this.options);
+        this.tls = new TlsHandshake(this.options, this.source);
       } else if (!allow.includes('plain') && !allow.includes('dd')) {
         return { kind: 'fail', reason: 'not_tls' };
       }
@@ -91,8 +103,13 @@ export class Handshake {
       return { kind: 'fail', reason: 'protocol' };
     }
     if (buffered.length < HEADER_LENGTH) return { kind: 'more' };
-    const match = parseClientHeader(buffered.subarray(0, HEADER_LENGTH), this.options.candidates('obfuscated2'));
-    if (!match.ok) return { kind: 'fail', reason: 'bad_secret' };
+    const candidates = this.options.candidates('obfuscated2');
+    if (isThrottled(this.options, this.source, candidates.length)) return { kind: 'fail', reason: 'throttled' };
+    const match = parseClientHeader(buffered.subarray(0, HEADER_LENGTH), candidates);
+    if (!match.ok) {
+      keysFailed(this.options, this.source, candidates.length);
+      return { kind: 'fail', reason: 'bad_secret' };
+    }
     const mode: SecretMode = match.tag === 'padded' ? 'dd' : 'plain';
     if (!this.options.allowModes.includes(mode)) return { kind: 'fail', reason: 'mode_refused', mode };
     return {
@@ -108,3 +125,13 @@ export class Handshake {
   }
 }
 
+
+/** The source has used up its budget of failed key searches: front it without trying the `keys` keys. */
+export function isThrottled(options: HandshakeOptions, source: string | undefined, keys: number): boolean {
+  return options.throttle !== undefined && source !== undefined && options.throttle.throttled(source, keys, options.now());
+}
+
+/** `keys` keys were tried and none matched: charge the source's budget. */
+export function keysFailed(options: HandshakeOptions, source: string | undefined, keys: number): void {
+  if (options.throttle !== undefined && source !== undefined) options.throttle.failed(source, keys, options.now());
+}

@@ -20,6 +20,8 @@ import { normaliseAddress } from '../vocabulary/index.js';
 import { FileUsageStore, type UsageStore } from './usage-store.js';
 import { UserDirectory } from './users.js';
 import { ProxyStatsCounter, type ProxyStats } from './stats.js';
+import type { HandshakeOptions } from './handshake.js';
+import { SourceThrottle, type HandshakeThrottle } from './source-throttle.js';
 
 export interface ProxyServerOptions {
   bus?: EventBus;
@@ -32,6 +34,8 @@ export interface ProxyServerOptions {
   usageStore?: UsageStore;
   /** Where admitted clients go: an Upstream, or a factory given the server's UpstreamContext. Default: direct. */
   upstream?: Upstream | UpstreamFactory;
+  /** Failed-handshake budget per source (src/proxy/source-throttle.ts); default a SourceThrottle. */
+  throttle?: HandshakeThrottle;
 }
 
 const SWEEP_MS = 1000;
@@ -49,6 +53,7 @@ export class ProxyServer implements SessionContext, UpstreamContext {
   readonly replay: ReplayCache;
   readonly users: UserDirectory;
   readonly upstream: Upstream;
+  readonly throttle: HandshakeThrottle;
   /** The crypto part of the server's counts (upstream codecs add to it; read through stats()). */
   readonly crypto: CryptoCounts = { encrypted: 0, decrypted: 0 };
   /** The crypto counts already reported as `packets` events. */
@@ -56,6 +61,7 @@ export class ProxyServer implements SessionContext, UpstreamContext {
   private readonly usageStore: UsageStore;
   private current: MtShieldConfig;
   private currentSettings: SessionSettings;
+  private currentHandshake: HandshakeOptions;
   private table: DcTable;
   private readonly servers: Server[] = [];
   private readonly sessions = new Map<number, Session>();
@@ -78,8 +84,10 @@ export class ProxyServer implements SessionContext, UpstreamContext {
     this.replay = options.replay ?? new MemoryReplayCache({ maxEntries: config.tls.replayEntries });
     this.usageStore = options.usageStore ?? new FileUsageStore(config.server.stateDir);
     this.users = new UserDirectory(this.usageStore);
+    this.throttle = options.throttle ?? new SourceThrottle();
     this.current = config;
     this.currentSettings = settingsOf(config);
+    this.currentHandshake = this.handshakeOptionsOf(this.currentSettings);
     this.table = dcTableOf(config);
     this.users.replaceAll(config.users);
     this.counter.attach(this.bus);
@@ -103,6 +111,23 @@ export class ProxyServer implements SessionContext, UpstreamContext {
 
   settings(): SessionSettings {
     return this.currentSettings;
+  }
+
+  handshakeOptions(): HandshakeOptions {
+    return this.currentHandshake;
+  }
+
+  /** One options object per config, shared by every connection's handshake (no closures per connection). */
+  private handshakeOptionsOf(settings: SessionSettings): HandshakeOptions {
+    const users = this.users;
+    return {
+      candidates: (transport) => users.candidates(transport),
+      tlsCandidates: (sni) => users.tlsCandidates(sni),
+      throttle: this.throttle,
+      allowModes: settings.allowModes,
+      maxSkewMs: settings.maxSkewMs,
+      now: Date.now,
+    };
   }
 
   dcTable(): DcTable {
@@ -163,6 +188,7 @@ export class ProxyServer implements SessionContext, UpstreamContext {
       this.table = table;
       this.current = config;
       this.currentSettings = settingsOf(config);
+      this.currentHandshake = this.handshakeOptionsOf(this.currentSettings);
       this.logger.level = config.log.level;
     } catch (err) {
       this.bus.emit('config.reloaded', { ok: false, error: (err as Error).message, users: this.users.size });
@@ -258,7 +284,10 @@ export class ProxyServer implements SessionContext, UpstreamContext {
       if (reportBytes) session.reportBytes();
     }
     this.reportPackets();
-    if (this.sweeps % FLUSH_EVERY_SWEEPS === 0) this.flushUsage();
+    if (this.sweeps % FLUSH_EVERY_SWEEPS === 0) {
+      this.flushUsage();
+      this.throttle.prune(now);
+    }
   };
 
   /** The crypto counts since the last sweep, as a `packets` event (none when nothing moved). */

@@ -116,12 +116,7 @@ export class Session implements RelayOwner {
       return decision.action === 'front' ? this.front(undefined) : this.close(closeReason);
     }
     this.state = 'handshake';
-    this.handshake = new Handshake({
-      candidates: (transport) => this.ctx.users.candidates(transport),
-      allowModes: settings.allowModes,
-      maxSkewMs: settings.maxSkewMs,
-      now: Date.now,
-    });
+    this.handshake = new Handshake(this.ctx.handshakeOptions(), this.ref.remoteAddress);
     this.listenToClient();
   }
 

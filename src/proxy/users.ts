@@ -2,7 +2,8 @@
  * The user directory: named users, each with a secret and optional limits (connections, distinct client
  * IPs, a byte quota kept in the usage store, an expiry) and a level ('none' refuses the user).
  *
- * The handshake tries every candidate key. Removed users stay as "tombstones" for a while, so their
+ * A handshake tries the candidate keys of its transport; a fake-TLS one only those whose domain is the hello's SNI
+ * (indexed by lower-cased domain, so a junk hello's cost does not grow with users of other domains). Removed users stay as "tombstones" for a while, so their
  * clients are recognised and refused with a `user.refused` (reason 'removed') instead of being fronted;
  * a rotated user's old key stays a candidate until its grace period ends.
  */
@@ -72,6 +73,7 @@ export interface UserCandidate {
   readonly domain?: string;
 }
 
+const NONE: readonly UserCandidate[] = Object.freeze([]);
 const TOMBSTONE_MS = 60 * 60_000;
 const MAX_TOMBSTONES = 64;
 
@@ -79,6 +81,7 @@ export class UserDirectory {
   private readonly users = new Map<string, UserRecord>();
   private cachedCandidates: UserCandidate[] | undefined;
   private cachedByTransport: Record<HandshakeTransport, UserCandidate[]> | undefined;
+  private cachedByDomain: Map<string, UserCandidate[]> | undefined;
 
   constructor(
     private readonly usageStore: UsageStore,
@@ -176,10 +179,28 @@ export class UserDirectory {
     return this.cachedByTransport[transport];
   }
 
+  /** The fake-TLS keys whose secret's domain is `sni` (ASCII case-insensitive), in candidates() order. */
+  tlsCandidates(sni: string | undefined): readonly UserCandidate[] {
+    if (sni === undefined) return NONE;
+    const tls = this.candidates('tls');
+    if (!this.cachedByDomain) {
+      const byDomain = new Map<string, UserCandidate[]>();
+      for (const c of tls) {
+        const domain = c.domain!.toLowerCase();
+        const list = byDomain.get(domain);
+        if (list) list.push(c);
+        else byDomain.set(domain, [c]);
+      }
+      this.cachedByDomain = byDomain;
+    }
+    return this.cachedByDomain.get(sni.toLowerCase()) ?? NONE;
+  }
+
   private allCandidates(): readonly UserCandidate[] {
     const now = this.clock();
     if (this.cachedCandidates && !this.hasExpiredKeys(now)) return this.cachedCandidates;
     this.cachedByTransport = undefined;
+    this.cachedByDomain = undefined;
     this.pruneTombstones();
     // Order matters: the first candidate whose key matches wins, so live users come before rotated-out
     // keys, and both before tombstones (a key given to a new user must not be refused as 'removed').

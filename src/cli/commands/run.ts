@@ -14,11 +14,13 @@ import type { MtShieldConfig } from '../../config/types.js';
 import { createLogger, type Logger } from '../../log/logger.js';
 import { startApp, type App } from '../../app.js';
 import { applyGcMode } from '../../util/gc-mode.js';
-import { missingLaunchSettings } from '../../util/launch.js';
+import { missingLaunchSettings, relaunch, relaunchPlan, stopWithParent } from '../../util/launch.js';
 
 interface RunFlags {
   config?: string;
   stateDir?: string;
+  /** false with --no-reexec. */
+  reexec?: boolean;
 }
 
 export function register(program: Command): void {
@@ -27,7 +29,11 @@ export function register(program: Command): void {
     .description('run the proxy (embedded defaults when no --config is given)')
     .option('-c, --config <file>', 'TOML config file')
     .option('--state-dir <dir>', 'state directory when running on defaults (default ./.mtshield)')
+    .option('--no-reexec', 'do not restart with the launch settings when started without them (or MTSHIELD_NO_REEXEC=1)')
     .action(async (flags: RunFlags) => {
+      // Started without the launch settings (src/util/launch.ts): run again with them, once, before anything else.
+      const plan = flags.reexec === false ? undefined : relaunchPlan();
+      if (plan) return relaunch(plan);
       let config: MtShieldConfig;
       let generated: boolean;
       try {
@@ -42,6 +48,7 @@ export function register(program: Command): void {
       // Handlers first: a signal that arrives while starting must not hit Node's default (exit) action.
       const holder: AppHolder = {};
       installSignals(holder, logger, flags.config);
+      stopWithParent();
       try {
         holder.app = await startApp(config, logger);
       } catch (err) {
