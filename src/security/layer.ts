@@ -168,6 +168,9 @@ export class SecurityLayer implements SecurityDataPort, SecurityAdminPort {
       this.timers.push(timer);
     };
     every(5_000, () => this.blocks.sweep());
+    // [fleet] Several machines on one Redis: blocks set by another process are read back every second
+    // (node:cluster workers of one machine are also told at once by their primary, src/cluster).
+    if (this.deps.store.kind === 'redis') every(1_000, () => void this.blocks.load().catch(() => {}));
     every(60_000, () => this.sessions.sweep());
     every(this.config.security.anomaly.baselineIntervalMs, () => this.threats.tick());
     every(this.config.security.audit.intervalMs, () => void this.auditSecurity().catch(() => {}));
