@@ -11,9 +11,19 @@ import { EventBus } from './events.js';
 import { loadKernels, type KernelRegistry } from './kernels/index.js';
 import { createSecurityLayer, type SecurityDataPort, type SecurityLayer } from './security/index.js';
 import { startService, type Service } from './service.js';
+import type { StateStore } from './state/store.js';
+
+export type AppRole = 'single' | 'worker' | 'primary';
+
+export interface StartAppOptions {
+  role?: AppRole;
+  /** The state store to use (a worker's IpcStateStore, the primary's real store); default: [state] backend. */
+  store?: StateStore;
+}
 
 export interface App {
   service: Service;
+  bus: EventBus;
   security: SecurityLayer;
   admin?: AdminPlane;
   registry: KernelRegistry;
@@ -21,40 +31,51 @@ export interface App {
   stop(deadlineMs?: number): Promise<void>;
 }
 
-export async function startApp(config: MtShieldConfig, logger: Logger): Promise<App> {
+/** The primary of a group of workers: no proxy service of its own. */
+export type PrimaryApp = Omit<App, 'service'> & { service?: undefined };
+
+export async function startApp(config: MtShieldConfig, logger: Logger, options?: StartAppOptions & { role?: 'single' | 'worker' }): Promise<App>;
+export async function startApp(config: MtShieldConfig, logger: Logger, options: StartAppOptions & { role: 'primary' }): Promise<PrimaryApp>;
+export async function startApp(config: MtShieldConfig, logger: Logger, options: StartAppOptions = {}): Promise<App | PrimaryApp> {
+  const role = options.role ?? 'single';
   const bus = new EventBus();
   const registry = await loadKernels({ logger: logger.child({ part: 'kernels' }) });
-  const security = await createSecurityLayer({ config, bus, logger: logger.child({ part: 'security' }), kernels: registry });
+  // One audit writer per group, so the hash chain never interleaves: a worker's security events go to the primary.
+  const layerConfig = role === 'worker' ? { ...config, security: { ...config.security, audit: { ...config.security.audit, file: undefined } } } : config;
+  const security = await createSecurityLayer({ config: layerConfig, bus, logger: logger.child({ part: 'security' }), kernels: registry, store: options.store });
   const data: SecurityDataPort = security;
-  let service: Service;
-  try {
-    service = await startService(config, { bus, logger, registry, gate: data.gate, shaper: data.shaper, replay: data.replayCache });
-  } catch (err) {
-    await security.close();
-    throw err;
-  }
-  security.attach({ users: service.server.users });
-  let admin: AdminPlane | undefined;
-  if (adminEnabled(config.admin)) {
+  let service: Service | undefined;
+  if (role !== 'primary') {
     try {
-      admin = await startAdmin({ config, bus, security, proxy: service.server, kernels: registry, logger: logger.child({ part: 'admin' }) });
+      service = await startService(config, { bus, logger, registry, gate: data.gate, shaper: data.shaper, replay: data.replayCache });
     } catch (err) {
-      await service.stop(0);
+      await security.close();
+      throw err;
+    }
+    security.attach({ users: service.server.users });
+  }
+  let admin: AdminPlane | undefined;
+  if (role !== 'worker' && adminEnabled(config.admin)) {
+    try {
+      admin = await startAdmin({ config, bus, security, proxy: service?.server, kernels: registry, logger: logger.child({ part: 'admin' }) });
+    } catch (err) {
+      await service?.stop(0);
       await security.close();
       throw err;
     }
   }
   return {
-    service,
+    bus,
+    service: service as Service,
     security,
     admin,
     registry,
     async reload(next) {
-      service.server.reload(next); // throws (old config kept) when the new one cannot be applied
-      await security.reload(next);
+      service?.server.reload(next); // throws (old config kept) when the new one cannot be applied
+      await security.reload(role === 'worker' ? { ...next, security: { ...next.security, audit: { ...next.security.audit, file: undefined } } } : next);
     },
     async stop(deadlineMs) {
-      await service.stop(deadlineMs);
+      await service?.stop(deadlineMs);
       admin?.close();
       await security.close();
     },

@@ -13,7 +13,9 @@ export type ProxyProtocolErrorCode =
   /** A well-formed header this proxy does not serve: another v2 version, UDP, UNIX sockets. */
   | 'ERR_PROXY_PROTOCOL_UNSUPPORTED'
   /** An address the encoder cannot write (not an IP, or a port outside 0–65535). */
-  | 'ERR_PROXY_PROTOCOL_ADDRESS';
+  | 'ERR_PROXY_PROTOCOL_ADDRESS'
+  /** A `[server] proxy_protocol_trusted` entry that is not an address or CIDR. */
+  | 'ERR_PROXY_PROTOCOL_TRUSTED';
 
 export class ProxyProtocolError extends MtShieldError {
   declare readonly code: ProxyProtocolErrorCode;

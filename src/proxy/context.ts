@@ -15,6 +15,8 @@ export interface SessionSettings {
   idleTimeoutMs: number;
   connectTimeoutMs: number;
   frontingConnectTimeoutMs: number;
+  /** `[fronting] proxy_protocol`: a PROXY v2 header goes to the fronting site first. */
+  frontingProxyProtocol: boolean;
   maxBufferBytes: number;
   fastMode: boolean;
   allowModes: readonly SecretMode[];

@@ -16,6 +16,8 @@ import type { SessionContext, SessionSettings } from './context.js';
 import { allowAllGate, unlimitedShaper, type BandwidthShaper, type ConnectionGate } from './hooks.js';
 import { createLogger } from '../log/logger.js';
 import { Session } from './session.js';
+import { ProxyHeaderIntake, type ProxyHeaderOwner } from './proxy-header-intake.js';
+import { ProxyProtocolTrust } from '../protocol/proxy-protocol-trust.js';
 import { normaliseAddress } from '../vocabulary/index.js';
 import { FileUsageStore, type UsageStore } from './usage-store.js';
 import { UserDirectory } from './users.js';
@@ -44,7 +46,7 @@ const FLUSH_EVERY_SWEEPS = 10;
 /** Consecutive DC dial failures after which the server reports itself not ready. */
 const DC_FAILURES_NOT_READY = 3;
 
-export class ProxyServer implements SessionContext, UpstreamContext {
+export class ProxyServer implements SessionContext, UpstreamContext, ProxyHeaderOwner {
   readonly bus: EventBus;
   readonly gate: ConnectionGate;
   readonly shaper: BandwidthShaper;
@@ -65,6 +67,10 @@ export class ProxyServer implements SessionContext, UpstreamContext {
   private table: DcTable;
   private readonly servers: Server[] = [];
   private readonly sessions = new Map<number, Session>();
+  /** PROXY protocol: connections whose header has not arrived yet (proxy-header-intake.ts). */
+  private readonly intakes = new Map<number, ProxyHeaderIntake>();
+  /** `[server] proxy_protocol_trusted` when `proxy_protocol` is on, else undefined (no header expected). */
+  private proxyTrust: ProxyProtocolTrust | undefined;
   private readonly counter = new ProxyStatsCounter();
   private nextId = 1;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -89,6 +95,7 @@ export class ProxyServer implements SessionContext, UpstreamContext {
     this.currentSettings = settingsOf(config);
     this.currentHandshake = this.handshakeOptionsOf(this.currentSettings);
     this.table = dcTableOf(config);
+    this.proxyTrust = proxyTrustOf(config);
     this.users.replaceAll(config.users);
     this.counter.attach(this.bus);
     const upstream = options.upstream ?? ((ctx: UpstreamContext) => new DirectUpstream(ctx));
@@ -181,11 +188,13 @@ export class ProxyServer implements SessionContext, UpstreamContext {
   reload(config: MtShieldConfig): void {
     try {
       const table = dcTableOf(config);
+      const proxyTrust = proxyTrustOf(config);
       this.users.replaceAll(config.users);
       if (JSON.stringify(this.current.server.listen) !== JSON.stringify(config.server.listen)) {
         this.logger.warn('listen addresses change on restart only');
       }
       this.table = table;
+      this.proxyTrust = proxyTrust;
       this.current = config;
       this.currentSettings = settingsOf(config);
       this.currentHandshake = this.handshakeOptionsOf(this.currentSettings);
@@ -228,6 +237,7 @@ export class ProxyServer implements SessionContext, UpstreamContext {
       });
     }
     for (const session of [...this.sessions.values()]) session.stop('shutdown');
+    for (const intake of [...this.intakes.values()]) intake.fail('shutdown');
   }
 
   /** Closes everything now. */
@@ -236,6 +246,7 @@ export class ProxyServer implements SessionContext, UpstreamContext {
     clearInterval(this.sweepTimer);
     const closed = this.stopListening();
     for (const session of [...this.sessions.values()]) session.stop('shutdown');
+    for (const intake of [...this.intakes.values()]) intake.fail('shutdown');
     await closed;
     this.flushUsage();
     this.listening = false;
@@ -254,26 +265,38 @@ export class ProxyServer implements SessionContext, UpstreamContext {
     // to serve, gate or count; without this, listeners got "" as the client address.
     if (socket.remoteAddress === undefined) return void socket.destroy();
     const id = this.nextId++;
-    if (this.draining || this.sessions.size >= this.currentSettings.maxConnections) {
-      const ref = {
-        id,
-        remoteAddress: normaliseAddress(socket.remoteAddress),
-        remotePort: socket.remotePort ?? 0,
-        localAddress: normaliseAddress(socket.localAddress),
-        localPort: socket.localPort ?? 0,
-      };
-      const by = this.draining ? 'draining' : 'overload';
-      this.bus.emit('connection.refused', { ...ref, reason: by, by });
-      socket.destroy();
-      return;
+    if (this.draining || this.sessions.size + this.intakes.size >= this.currentSettings.maxConnections) {
+      return this.refuse(socket, id, this.draining ? 'draining' : 'overload');
     }
-    const session = new Session(this, socket, id);
-    this.sessions.set(id, session);
-    session.start().catch((err: unknown) => {
+    const trust = this.proxyTrust;
+    if (trust === undefined) return this.startSession(new Session(this, socket, id));
+    // A header from a peer that is not a trusted balancer would let a client choose its own address.
+    if (!trust.trusts(socket.remoteAddress)) return this.refuse(socket, id, 'proxy_protocol', 'untrusted_peer');
+    this.intakes.set(id, new ProxyHeaderIntake(this, socket, id, this.currentSettings.handshakeTimeoutMs));
+  };
+
+  /** Refused before any session exists: the event names the socket's peer (no PROXY header was read). */
+  private refuse(socket: Socket, id: number, by: 'draining' | 'overload' | 'proxy_protocol', reason: string = by): void {
+    this.bus.emit('connection.refused', { ...socketRef(socket, id), reason, by });
+    socket.destroy();
+  }
+
+  private startSession(session: Session, first?: Buffer): void {
+    this.sessions.set(session.ref.id, session);
+    session.start(first).catch((err: unknown) => {
       this.logger.warn({ err: (err as Error).message }, 'session failed');
       session.close('error');
     });
-  };
+  }
+
+  headerRead(intake: ProxyHeaderIntake, client: { address: string; port: number } | undefined, rest: Buffer): void {
+    this.intakes.delete(intake.id);
+    this.startSession(new Session(this, intake.socket, intake.id, client), rest);
+  }
+
+  headerFailed(intake: ProxyHeaderIntake, reason: string): void {
+    if (this.intakes.delete(intake.id)) this.bus.emit('connection.refused', { ...socketRef(intake.socket, intake.id), reason, by: 'proxy_protocol' });
+  }
 
   private sweep = (): void => {
     const now = Date.now();
@@ -283,6 +306,7 @@ export class ProxyServer implements SessionContext, UpstreamContext {
       session.tick(now);
       if (reportBytes) session.reportBytes();
     }
+    for (const intake of this.intakes.values()) intake.tick(now);
     this.reportPackets();
     if (this.sweeps % FLUSH_EVERY_SWEEPS === 0) {
       this.flushUsage();
@@ -316,12 +340,27 @@ function settingsOf(config: MtShieldConfig): SessionSettings {
     idleTimeoutMs: s.idleTimeoutMs,
     connectTimeoutMs: s.connectTimeoutMs,
     frontingConnectTimeoutMs: config.fronting.connectTimeoutMs,
+    frontingProxyProtocol: config.fronting.proxyProtocol,
     maxBufferBytes: s.maxBufferBytes,
     fastMode: s.fastMode,
     allowModes: s.allowModes,
     maxSkewMs: config.tls.maxSkewMs,
     maxConnections: s.maxConnections,
   };
+}
+
+function socketRef(socket: Socket, id: number) {
+  return {
+    id,
+    remoteAddress: normaliseAddress(socket.remoteAddress),
+    remotePort: socket.remotePort ?? 0,
+    localAddress: normaliseAddress(socket.localAddress),
+    localPort: socket.localPort ?? 0,
+  };
+}
+
+function proxyTrustOf(config: MtShieldConfig): ProxyProtocolTrust | undefined {
+  return config.server.proxyProtocol ? new ProxyProtocolTrust(config.server.proxyProtocolTrusted) : undefined;
 }
 
 function dcTableOf(config: MtShieldConfig): DcTable {

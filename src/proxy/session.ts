@@ -21,6 +21,7 @@ import { Handshake, type HandshakeDone, type HandshakeStep } from './handshake.j
 import { askGate, gateIdentified, gateRefusal, replayed, userLimitRefusal } from './admission.js';
 import { Relay, type RelayOwner } from './relay.js';
 import { TlsCodec } from './codec-tls.js';
+import { frontingProxyHeader } from './proxy-header-out.js';
 import type { UserRecord } from './users.js';
 
 export type SessionState = 'gate' | 'handshake' | 'busy' | 'dialing' | 'relay' | 'fronting' | 'sink' | 'closed';
@@ -66,11 +67,13 @@ export class Session implements RelayOwner {
     private readonly ctx: SessionContext,
     readonly socket: Socket,
     id: number,
+    /** The client as a PROXY header named it (proxy-header-intake.ts); default the socket's peer. */
+    client?: { address: string; port: number },
   ) {
     this.ref = {
       id,
-      remoteAddress: normaliseAddress(socket.remoteAddress),
-      remotePort: socket.remotePort ?? 0,
+      remoteAddress: client?.address ?? normaliseAddress(socket.remoteAddress),
+      remotePort: client?.port ?? socket.remotePort ?? 0,
       localAddress: normaliseAddress(socket.localAddress),
       localPort: socket.localPort ?? 0,
     };
@@ -97,13 +100,14 @@ export class Session implements RelayOwner {
     pending?.abort();
   }
 
-  async start(): Promise<void> {
+  /** `first`: the bytes that followed a PROXY header (the socket then arrives paused, listeners attached). */
+  async start(first?: Buffer): Promise<void> {
     const settings = this.ctx.settings();
     this.deadline = handshakeDeadline(this.startedAt, settings.handshakeTimeoutMs);
     // Listeners are shared functions that find their session on the socket (no closures per connection).
     (this.socket as SessionSocket)[SESSION] = this;
-    this.socket.on('error', onSocketError);
-    this.socket.on('close', onSocketClose);
+    if (first === undefined) this.socket.on('error', onSocketError).on('close', onSocketClose);
+    else if (first.length > 0) this.buffered = first;
     this.ctx.bus.emit('connection.accepted', this.ref);
     let decision = askGate(this, () => this.ctx.gate.onAccept(this.ref));
     if (decision instanceof Promise) {
@@ -118,6 +122,9 @@ export class Session implements RelayOwner {
     this.state = 'handshake';
     this.handshake = new Handshake(this.ctx.handshakeOptions(), this.ref.remoteAddress);
     this.listenToClient();
+    if (first === undefined) return;
+    this.socket.resume();
+    if (this.buffered) this.advance();
   }
 
   /** Attaches onClientData / onClientEnd once; a paused socket stays paused (readableFlowing is false). */
@@ -357,6 +364,7 @@ export class Session implements RelayOwner {
       ({ socket }) => {
         if (signal.aborted) return void socket.destroy();
         if (reason) this.ctx.bus.emit('connection.fronted', { ...this.ref, reason, target: label(target) });
+        if (settings.frontingProxyProtocol) socket.write(frontingProxyHeader(this.ref, socket));
         if (raw && raw.length > 0) {
           this.fromClient += raw.length;
           socket.write(raw);
@@ -430,21 +438,23 @@ function writeAll(sink: UpstreamEndpoint, out: Uint8Array | readonly Uint8Array[
   else for (const part of out) sink.write(part);
 }
 
-const SESSION = Symbol('session');
-type SessionSocket = Socket & { [SESSION]?: Session };
+export const SESSION = Symbol('session');
+/** What the shared listeners below dispatch to: a Session, or the PROXY header step before it. */
+export type SocketOwner = Pick<Session, 'onClientData' | 'onClientEnd' | 'onClientDrain' | 'onSocketError' | 'onSocketClose'>;
+type SessionSocket = Socket & { [SESSION]?: SocketOwner };
 
-function onClientData(this: SessionSocket, chunk: Buffer): void {
+export function onClientData(this: SessionSocket, chunk: Buffer): void {
   this[SESSION]?.onClientData(chunk);
 }
-function onClientEnd(this: SessionSocket): void {
+export function onClientEnd(this: SessionSocket): void {
   this[SESSION]?.onClientEnd();
 }
 function onClientDrain(this: SessionSocket): void {
   this[SESSION]?.onClientDrain();
 }
-function onSocketError(this: SessionSocket, err: Error): void {
+export function onSocketError(this: SessionSocket, err: Error): void {
   this[SESSION]?.onSocketError(err);
 }
-function onSocketClose(this: SessionSocket): void {
+export function onSocketClose(this: SessionSocket): void {
   this[SESSION]?.onSocketClose();
 }

@@ -127,10 +127,10 @@ export class SecurityLayer implements SecurityDataPort, SecurityAdminPort {
       users: () => this.users,
       settings: () => ({ link: this.config.link, linksFile: this.config.security.rotationLinksFile }),
     });
-    // Redis shares one replay window across a fleet and bounds it by expiry (and its maxmemory); in this
+    // Redis (a fleet) or the primary (workers, over IPC) shares one replay window and bounds it by expiry; in this
     // process a Map of every hello seen in 10 minutes would grow with a flood of valid handshakes, so the
     // memory backend uses the bounded LRU the data plane would use on its own.
-    this.replayCache = store.kind === 'redis' ? new StoreReplayCache(store) : new MemoryReplayCache({ maxEntries: config.replayEntries });
+    this.replayCache = store.kind !== 'memory' ? new StoreReplayCache(store) : new MemoryReplayCache({ maxEntries: config.replayEntries });
     this.refreshGeo();
   }
 
@@ -168,6 +168,9 @@ export class SecurityLayer implements SecurityDataPort, SecurityAdminPort {
       this.timers.push(timer);
     };
     every(5_000, () => this.blocks.sweep());
+    // [fleet] Several machines on one Redis: blocks set by another process are read back every second
+    // (node:cluster workers of one machine are also told at once by their primary, src/cluster).
+    if (this.deps.store.kind === 'redis') every(1_000, () => void this.blocks.load().catch(() => {}));
     every(60_000, () => this.sessions.sweep());
     every(this.config.security.anomaly.baselineIntervalMs, () => this.threats.tick());
     every(this.config.security.audit.intervalMs, () => void this.auditSecurity().catch(() => {}));

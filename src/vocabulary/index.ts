@@ -8,5 +8,6 @@ export { SECRET_MODES, isSecretMode, type SecretMode } from './secret-modes.js';
 export { USER_NAME_PATTERN, USER_NAME_RULE, isUserName } from './user-name.js';
 export { parseDuration, parseSize, formatDuration, formatSize } from './units.js';
 export { normaliseAddress, normaliseIp, parseIp, isLoopbackHost, isWildcardHost, parseHostPort, formatHostPort, type HostPort } from './address.js';
+export { CidrSet, cidrContains, ipFamily, lookupAddress, parseCidrWith, type Cidr, type IpFamily, type LookupAddress } from './cidr.js';
 export { chooseLinkHost, chooseLinkPort, chooseLinkTarget, type LinkHostSources } from './link-host.js';
 export { SEVERITIES, type Severity } from './severities.js';

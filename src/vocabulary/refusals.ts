@@ -4,8 +4,8 @@
  * One list, so a new source shows up in every counter at once.
  */
 
-/** Who refused a connection: the security gate's checks, or the proxy itself (overload, draining). */
-export const REFUSAL_SOURCES = ['acl', 'block', 'rate_limit', 'limit', 'policy', 'geo', 'overload', 'draining'] as const;
+/** Who refused a connection: the security gate's checks, or the proxy itself (overload, draining, a PROXY header missing or from an untrusted peer). */
+export const REFUSAL_SOURCES = ['acl', 'block', 'rate_limit', 'limit', 'policy', 'geo', 'overload', 'draining', 'proxy_protocol'] as const;
 export type RefusalSource = (typeof REFUSAL_SOURCES)[number];
 
 /** A user's own limits, checked by the proxy's user directory. */

@@ -90,12 +90,13 @@ function framedSession(socket: Socket, kind: FramingKind, header: BuiltHeader, w
 export async function obfuscatedClient(
   port: number,
   key: Uint8Array,
-  options: { kind?: FramingKind; dc?: number; header?: BuiltHeader; localAddress?: string } = {},
+  options: { kind?: FramingKind; dc?: number; header?: BuiltHeader; localAddress?: string; host?: string; before?: Uint8Array } = {},
 ): Promise<RawClient & { header: BuiltHeader }> {
   const kind = options.kind ?? 'padded';
   const header = options.header ?? buildClientHeader(key, kind, options.dc ?? 2);
-  const socket = await connectTo(port, '127.0.0.1', options.localAddress);
-  socket.write(header.header);
+  const socket = await connectTo(port, options.host ?? '127.0.0.1', options.localAddress);
+  // `before`: bytes a load balancer puts ahead of the client's (a PROXY header), in the same segment.
+  socket.write(options.before ? Buffer.concat([options.before, header.header]) : header.header);
   return { ...framedSession(socket, kind, header, false), header };
 }
 

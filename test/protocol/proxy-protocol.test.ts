@@ -215,7 +215,7 @@ describe('encoder input checks and the trusted-source check', () => {
     expect(trust.trusts('11.0.0.1')).toBe(false);
     expect(trust.trusts(undefined)).toBe(false);
     expect(new ProxyProtocolTrust([]).trusts('127.0.0.1')).toBe(false);
-    expect(() => new ProxyProtocolTrust(['10.0.0.0/33'])).toThrow(expect.objectContaining({ code: 'ERR_SECURITY_INVALID' }));
+    expect(() => new ProxyProtocolTrust(['10.0.0.0/33'])).toThrow(expect.objectContaining({ code: 'ERR_PROXY_PROTOCOL_TRUSTED' }));
   });
 });
 

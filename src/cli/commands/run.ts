@@ -5,7 +5,10 @@
  *
  * Signals: SIGHUP re-reads the config file, validates it and applies it (the old one stays on error);
  * SIGTERM / SIGINT stop accepting, turn readiness off and drain until the deadline; a second one exits at once.
+ * With `[server] workers` > 1 this process becomes the primary of node:cluster workers (src/cluster/primary-role.ts)
+ * and each worker runs src/cluster/worker-role.ts (docs/fleet.md); signals then go to the primary.
  */
+import cluster from 'node:cluster';
 import type { Command } from 'commander';
 import { userLinks } from '../../config/links.js';
 import { configFromFlags } from '../../config/from-flags.js';
@@ -15,6 +18,9 @@ import { createLogger, type Logger } from '../../log/logger.js';
 import { startApp, type App } from '../../app.js';
 import { applyGcMode } from '../../util/gc-mode.js';
 import { missingLaunchSettings, relaunch, relaunchPlan, stopWithParent } from '../../util/launch.js';
+import { runPrimary } from '../../cluster/primary-role.js';
+import { runWorker } from '../../cluster/worker-role.js';
+import { workerCount } from '../../cluster/supervisor.js';
 
 interface RunFlags {
   config?: string;
@@ -45,6 +51,7 @@ export function register(program: Command): void {
       }
       applyGcMode(config.server.gc); // before the relay allocates anything
       const logger = createLogger(config.log.level);
+      if (cluster.isWorker || workerCount(config.server.workers) > 1) return runGroup(config, logger, flags.config, generated);
       // Handlers first: a signal that arrives while starting must not hit Node's default (exit) action.
       const holder: AppHolder = {};
       installSignals(holder, logger, flags.config);
@@ -56,12 +63,26 @@ export function register(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      printLinks(config, holder.app, generated);
+      printLinks(config, holder.app.service.server.addresses()[0]?.port, generated);
       logger.info({ pid: process.pid, gc: config.server.gc }, 'ready');
       const missing = missingLaunchSettings();
       if (missing.length > 0) logger.info({ missing }, 'started without the recommended launch settings (docs/operations.md): more CPU per byte relayed');
       if (holder.pendingStop) holder.pendingStop();
     });
+}
+
+/** `[server] workers` > 1: this process is the primary of the group, or one of its workers. */
+async function runGroup(config: MtShieldConfig, logger: Logger, configFile: string | undefined, generated: boolean): Promise<void> {
+  try {
+    if (cluster.isWorker) return await runWorker(config, logger);
+    const supervisor = await runPrimary(config, logger, configFile);
+    printLinks(config, config.server.listen[0]!.port, generated);
+    logger.info({ pid: process.pid, workers: supervisor.size, ready: supervisor.readyCount }, 'ready');
+  } catch (err) {
+    logger.fatal({ err: (err as Error).message }, 'cannot start');
+    process.exitCode = 1;
+    if (cluster.isWorker) process.exit(1);
+  }
 }
 
 interface AppHolder {
@@ -70,9 +91,9 @@ interface AppHolder {
   pendingStop?: () => void;
 }
 
-function printLinks(config: MtShieldConfig, app: App, generated: boolean): void {
+function printLinks(config: MtShieldConfig, boundPort: number | undefined, generated: boolean): void {
   // The link rule's port (link_port, else the listen port); a listen port of 0 is known only once bound.
-  const port = config.link.port ?? app.service.server.addresses()[0]?.port ?? config.server.listen[0]!.port;
+  const port = config.link.port ?? boundPort ?? config.server.listen[0]!.port;
   const lines = [generated ? 'mtshield: generated a new fake-TLS secret (kept in the state dir)' : 'mtshield: proxy links'];
   for (const link of userLinks(config, port)) lines.push(`  ${link.user}: ${link.tg}`, `  ${link.user}: ${link.https}`);
   // Links carry secrets: they go to the terminal, never into the log stream.

@@ -8,6 +8,8 @@ export const frontingSchema = z
     host: z.string().min(1).optional(),
     port: z.number().int().min(1).max(65535).default(DEFAULTS.fronting.port),
     connect_timeout: duration(DEFAULTS.fronting.connectTimeout),
+    proxy_protocol: z.boolean().default(DEFAULTS.fronting.proxyProtocol),
   })
-  .transform((f) => ({ host: f.host, port: f.port, connectTimeoutMs: f.connect_timeout }))
+  /** proxyProtocol: a PROXY v2 header goes to the fronting site before the client's bytes. */
+  .transform((f) => ({ host: f.host, port: f.port, connectTimeoutMs: f.connect_timeout, proxyProtocol: f.proxy_protocol }))
   .prefault({});

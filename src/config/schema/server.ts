@@ -3,12 +3,21 @@
  * and replay cache, and the log level (docs/operations.md, "Configuration").
  */
 import { z } from 'zod';
-import { SECRET_MODES, parseHostPort } from '../../vocabulary/index.js';
+import { SECRET_MODES, parseCidrWith, parseHostPort } from '../../vocabulary/index.js';
 import { DEFAULTS } from '../defaults.js';
 import { duration, hostPort, size } from './fields.js';
 
 const d = DEFAULTS.server;
 const toAddress = (text: string) => parseHostPort(text)!;
+
+/** An address or CIDR (the check ProxyProtocolTrust makes again when the server starts). */
+function isCidr(text: string, ctx: z.RefinementCtx): void {
+  try {
+    parseCidrWith(text, (message) => new Error(message));
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+}
 
 export const serverSchema = z
   .strictObject({
@@ -29,6 +38,9 @@ export const serverSchema = z
     state_dir: z.string().min(1).default(d.stateDir),
     allow_modes: z.array(z.enum(SECRET_MODES)).min(1, 'allow at least one mode').default([...d.allowModes]),
     gc: z.enum(['single-threaded', 'parallel']).default(d.gc),
+    workers: z.union([z.literal('auto'), z.number().int().min(1).max(1024)]).default(d.workers),
+    proxy_protocol: z.boolean().default(d.proxyProtocol),
+    proxy_protocol_trusted: z.array(z.string().superRefine(isCidr)).default([...d.proxyProtocolTrusted]),
   })
   .transform((s) => ({
     listen: s.listen.map(toAddress),
@@ -46,6 +58,11 @@ export const serverSchema = z
     allowModes: [...new Set(s.allow_modes)],
     /** V8 garbage-collector threading, applied once at start (src/util/gc-mode.ts). */
     gc: s.gc,
+    /** 1 = one process; N or 'auto' = node:cluster workers (src/cluster, docs/fleet.md). Read once at start. */
+    workers: s.workers,
+    /** Every client connection starts with a PROXY header, accepted only from `proxyProtocolTrusted` peers. */
+    proxyProtocol: s.proxy_protocol,
+    proxyProtocolTrusted: s.proxy_protocol_trusted,
   }))
   .prefault({});
 

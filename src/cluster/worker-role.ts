@@ -1,0 +1,49 @@
+/**
+ * A node:cluster worker of `mtshield run` with `[server] workers` > 1 (docs/fleet.md): the proxy and its
+ * security layer on the group's shared store (IpcStateStore to the primary, or Redis directly when configured),
+ * no admin listener. It answers the primary's /metrics scrapes from its own registry, sends its security
+ * events to the primary (one audit writer), re-reads blocks when the primary says they changed, applies the
+ * config the primary validated (SIGHUP) and drains when told (SIGTERM).
+ */
+import type { Logger } from 'pino';
+import { createMetrics } from '../admin/metrics.js';
+import { startApp } from '../app.js';
+import type { MtShieldConfig } from '../config/types.js';
+import { IpcStateStore } from '../state/ipc.js';
+import { ipcChannelOf, isTagged } from '../state/ipc-channel.js';
+import { GROUP_TAG, type GroupMessage } from './group-messages.js';
+import { serveWorkerMetrics } from './metrics.js';
+import { WorkerLink } from './worker-link.js';
+
+const ignore = (): void => {};
+
+export async function runWorker(config: MtShieldConfig, logger: Logger): Promise<void> {
+  const channel = ipcChannelOf();
+  const store = config.state.backend === 'redis' ? undefined : new IpcStateStore(channel);
+  const app = await startApp(config, logger, { role: 'worker', store });
+  const metrics = createMetrics({ bus: app.bus, version: 'worker', securityCounters: () => app.security.counters(), processMetrics: true });
+  const stopMetrics = serveWorkerMetrics(metrics.registry, channel);
+  app.bus.on('security.event', (event) => channel.send({ mtshield: GROUP_TAG, type: 'security-event', event } satisfies GroupMessage, ignore));
+  channel.on('message', (message: unknown) => {
+    if (isTagged<GroupMessage>(message, GROUP_TAG) && message.type === 'blocks-changed') void app.security.blocks.load().catch(ignore);
+  });
+  const link = new WorkerLink(
+    {
+      onConfig: (next) => app.reload(next as MtShieldConfig),
+      onDrain: async (deadlineMs) => {
+        await app.stop(deadlineMs);
+        stopMetrics();
+        metrics.close();
+        // Leave once the 'drained' answer is on its way.
+        setTimeout(() => process.exit(0), 100);
+      },
+    },
+    channel,
+  );
+  // A stop signal to the group goes to the primary; a worker that gets one directly drains the same way.
+  process.on('SIGTERM', () => void app.stop(config.server.drainTimeoutMs).then(() => process.exit(0)));
+  process.on('SIGINT', ignore);
+  process.on('SIGHUP', ignore);
+  link.ready();
+  logger.info({ pid: process.pid, slot: process.env.MTSHIELD_WORKER_SLOT }, 'worker ready');
+}
