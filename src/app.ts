@@ -11,12 +11,15 @@ import { EventBus } from './events.js';
 import { loadKernels, type KernelRegistry } from './kernels/index.js';
 import { createSecurityLayer, type SecurityDataPort, type SecurityLayer } from './security/index.js';
 import { startService, type Service } from './service.js';
+import { profileStoreFor, type ProfileStore } from './fronting/index.js';
 
 export interface App {
   service: Service;
   security: SecurityLayer;
   admin?: AdminPlane;
   registry: KernelRegistry;
+  /** The fronting sites' profiles (none on the embedded defaults or without a fronting domain). */
+  profiles?: ProfileStore;
   reload(config: MtShieldConfig): Promise<void>;
   stop(deadlineMs?: number): Promise<void>;
 }
@@ -26,13 +29,16 @@ export async function startApp(config: MtShieldConfig, logger: Logger): Promise<
   const registry = await loadKernels({ logger: logger.child({ part: 'kernels' }) });
   const security = await createSecurityLayer({ config, bus, logger: logger.child({ part: 'security' }), kernels: registry });
   const data: SecurityDataPort = security;
+  // Profiled in the background: until a site answers, its clients get the fallback profile.
+  const profiles = profileStoreFor(config, logger.child({ part: 'fronting' }));
   let service: Service;
   try {
-    service = await startService(config, { bus, logger, registry, gate: data.gate, shaper: data.shaper, replay: data.replayCache });
+    service = await startService(config, { bus, logger, registry, gate: data.gate, shaper: data.shaper, replay: data.replayCache, profiles });
   } catch (err) {
     await security.close();
     throw err;
   }
+  void profiles?.start();
   security.attach({ users: service.server.users });
   let admin: AdminPlane | undefined;
   if (adminEnabled(config.admin)) {
@@ -49,11 +55,13 @@ export async function startApp(config: MtShieldConfig, logger: Logger): Promise<
     security,
     admin,
     registry,
+    profiles,
     async reload(next) {
       service.server.reload(next); // throws (old config kept) when the new one cannot be applied
       await security.reload(next);
     },
     async stop(deadlineMs) {
+      profiles?.stop();
       await service.stop(deadlineMs);
       admin?.close();
       await security.close();

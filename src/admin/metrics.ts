@@ -9,6 +9,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventBus, MtShieldEvents } from '../events.js';
+import { Ja4Labels } from '../protocol/ja4.js';
 
 export interface MetricsSources {
   bus: EventBus;
@@ -69,6 +70,7 @@ export function createMetrics(sources: MetricsSources): AdminMetrics {
   const replays = new Counter({ name: `${p}replays_detected_total`, help: 'Replayed handshakes detected.', labelNames: ['kind'], registers });
   const dcFailures = new Counter({ name: `${p}dc_connect_failures_total`, help: 'Failed dials to a Telegram DC.', labelNames: ['dc'], registers });
   const securityEvents = new Counter({ name: `${p}security_events_total`, help: 'Security layer events by type and severity.', labelNames: ['type', 'severity'], registers });
+  const clientHellos = ja4Counter(`${p}client_hellos_total`, registers);
   const reloads = new Counter({ name: `${p}config_reloads_total`, help: 'Config reloads by result.', labelNames: ['result'], registers });
   const counters = () => sources.securityCounters?.();
   new Counter({
@@ -167,6 +169,7 @@ export function createMetrics(sources: MetricsSources): AdminMetrics {
       release(c.id);
     },
     'handshake.ok': (c) => {
+      if (c.ja4 !== undefined) clientHellos.observe(c.ja4);
       handshakes.labels('ok', '').inc();
       handshakeSeconds.labels('ok').observe(c.durationMs / 1000);
       connectionsTotal.labels(c.user).inc();
@@ -177,6 +180,7 @@ export function createMetrics(sources: MetricsSources): AdminMetrics {
       }
     },
     'handshake.failed': (c) => {
+      if (c.ja4 !== undefined) clientHellos.observe(c.ja4);
       handshakes.labels('failed', c.reason).inc();
       handshakeSeconds.labels('failed').observe(c.durationMs / 1000);
     },
@@ -205,6 +209,38 @@ export function createMetrics(sources: MetricsSources): AdminMetrics {
     close() {
       for (const [event, listener] of Object.entries(listeners)) bus.off(event, listener as (...a: never[]) => void);
       registry.clear();
+    },
+  };
+}
+
+/**
+ * Fake-TLS ClientHellos by JA4 fingerprint, valid or fronted (issue 15). Bounded: Ja4Labels keeps the 20
+ * most frequent as their own label; a fingerprint that loses its label has its count folded into "other" at
+ * the next scrape, so the exposition never holds more than 21 series and the total never goes down.
+ */
+function ja4Counter(name: string, registers: Registry[]): { observe(ja4: string): void } {
+  const labels = new Ja4Labels(20);
+  const counts = new Map<string, number>();
+  new Counter({
+    name,
+    help: 'Fake-TLS ClientHellos by JA4 fingerprint (the 20 most frequent; the rest as "other").',
+    labelNames: ['ja4'],
+    registers,
+    collect() {
+      const live = new Set(labels.current());
+      for (const [label, n] of counts) {
+        if (label === Ja4Labels.OTHER || live.has(label)) continue;
+        counts.delete(label);
+        counts.set(Ja4Labels.OTHER, (counts.get(Ja4Labels.OTHER) ?? 0) + n);
+      }
+      this.reset();
+      for (const [label, n] of counts) this.labels(label).inc(n);
+    },
+  });
+  return {
+    observe(ja4) {
+      const label = labels.observe(ja4);
+      counts.set(label, (counts.get(label) ?? 0) + 1);
     },
   };
 }

@@ -1,8 +1,10 @@
 /**
  * The fake-TLS half of the handshake (docs/protocol.md "Fake TLS"; src/protocol/faketls.ts).
  *
- *   hello phase:  16 03 01 LL LL … (any number of segments / handshake fragments) → verify HMAC, time, SNI
- *                 → 'identified' with the three-record answer to send
+ *   hello phase:  16 03 01 LL LL … (any number of segments / handshake fragments) → JA4 of every complete
+ *                 hello (valid or not) → verify HMAC, time, SNI → 'identified' with the three-record answer
+ *                 shaped by the fronting site's profile (src/fronting/answer.ts: suite, extension order,
+ *                 key-share group, flight size) and the delay to write it after
  *   header phase: 14 03 03 00 01 01 (once) · 17 03 03 LL LL [64-byte obfuscated2 header ‖ first payload]
  *                 → 'done'; the record reader, with whatever it holds, goes on to the relay
  */
@@ -10,12 +12,16 @@ import type { HandshakeFailureReason } from '../events.js';
 import { ClientHelloReader, parseClientHelloFields, verifyClientHello, buildServerHello } from '../protocol/faketls.js';
 import { badInputReason } from '../protocol/errors.js';
 import { TlsRecordReader } from '../protocol/tls-records.js';
+import { ja4FromParts, ja4Parts, type Ja4Parts } from '../protocol/ja4.js';
+import { planAnswer } from '../fronting/answer.js';
 import { HEADER_LENGTH, parseClientHeader } from '../protocol/obfuscated2.js';
 import type { HandshakeOptions, HandshakeStep } from './handshake.js';
 import type { UserCandidate } from './users.js';
 
 export class TlsHandshake {
   sni: string | undefined;
+  /** JA4 of the ClientHello once a complete, well-formed one was read (for events and metrics). */
+  ja4: string | undefined;
   private hello: ClientHelloReader | undefined = new ClientHelloReader();
   private records: TlsRecordReader | undefined;
   private fed = 0;
@@ -38,8 +44,11 @@ export class TlsHandshake {
     if (result.status === 'not-tls') return fail('not_tls');
     if (result.status === 'error') return fail(badInputReason(result.error));
     this.hello = undefined;
+    let parts: Ja4Parts | undefined;
     try {
       this.sni = parseClientHelloFields(result.record).serverName;
+      parts = ja4Parts(result.record);
+      this.ja4 = ja4FromParts(parts).ja4;
     } catch {
       // verifyClientHello reports the malformed hello below
     }
@@ -47,13 +56,16 @@ export class TlsHandshake {
     const verdict = verifyClientHello(result.record, candidates, this.options.now(), { maxSkewMs: this.options.maxSkewMs });
     if (!verdict.ok) return fail(verdict.reason as HandshakeFailureReason);
     this.candidate = candidates[verdict.index]!;
-    const reply = buildServerHello(this.candidate.key, verdict.fields.random, verdict.fields.sessionId, {
-      cipherSuite: verdict.cipherSuite,
-    });
+    const profiles = this.options.profiles;
+    // Without a profile source (the handshake alone, in unit tests) the template answer, sent at once.
+    const plan = profiles
+      ? planAnswer(profiles.profileFor(this.candidate.domain), verdict.fields.cipherSuites, parts?.keyShareGroups)
+      : { cipherSuite: verdict.cipherSuite, delayMs: 0 };
+    const reply = buildServerHello(this.candidate.key, verdict.fields.random, verdict.fields.sessionId, plan);
     // Bytes after the hello (clients normally wait for the answer) are the start of the data phase.
     this.records = new TlsRecordReader();
     if (result.rest.length > 0) this.payloads.push(...this.records.push(result.rest));
-    return { kind: 'identified', user: verdict.user, mode: 'ee', replayKey: verdict.replayKey, reply, sni: this.sni };
+    return { kind: 'identified', user: verdict.user, mode: 'ee', replayKey: verdict.replayKey, reply, delayMs: plan.delayMs, sni: this.sni };
   }
 
   private feedRecords(fresh: Uint8Array): HandshakeStep {

@@ -20,6 +20,7 @@ import { normaliseAddress } from '../vocabulary/index.js';
 import { FileUsageStore, type UsageStore } from './usage-store.js';
 import { UserDirectory } from './users.js';
 import { ProxyStatsCounter, type ProxyStats } from './stats.js';
+import { FallbackProfiles, type ProfileSource } from '../fronting/source.js';
 
 export interface ProxyServerOptions {
   bus?: EventBus;
@@ -32,6 +33,8 @@ export interface ProxyServerOptions {
   usageStore?: UsageStore;
   /** Where admitted clients go: an Upstream, or a factory given the server's UpstreamContext. Default: direct. */
   upstream?: Upstream | UpstreamFactory;
+  /** Fronting-site profiles for the fake-TLS answer (`run` gives its ProfileStore); default: the fallback. */
+  profiles?: ProfileSource;
 }
 
 const SWEEP_MS = 1000;
@@ -49,6 +52,7 @@ export class ProxyServer implements SessionContext, UpstreamContext {
   readonly replay: ReplayCache;
   readonly users: UserDirectory;
   readonly upstream: Upstream;
+  readonly profiles: ProfileSource; // issue 15 (fronting profile)
   /** The crypto part of the server's counts (upstream codecs add to it; read through stats()). */
   readonly crypto: CryptoCounts = { encrypted: 0, decrypted: 0 };
   /** The crypto counts already reported as `packets` events. */
@@ -78,6 +82,7 @@ export class ProxyServer implements SessionContext, UpstreamContext {
     this.replay = options.replay ?? new MemoryReplayCache({ maxEntries: config.tls.replayEntries });
     this.usageStore = options.usageStore ?? new FileUsageStore(config.server.stateDir);
     this.users = new UserDirectory(this.usageStore);
+    this.profiles = options.profiles ?? new FallbackProfiles(); // issue 15 (fronting profile)
     this.current = config;
     this.currentSettings = settingsOf(config);
     this.table = dcTableOf(config);

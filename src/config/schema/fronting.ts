@@ -8,6 +8,8 @@ export const frontingSchema = z
     host: z.string().min(1).optional(),
     port: z.number().int().min(1).max(65535).default(DEFAULTS.fronting.port),
     connect_timeout: duration(DEFAULTS.fronting.connectTimeout),
+    /** How often each fronting site's profile is measured again (docs/operations.md "Fronting site profile"). */
+    profile_refresh: duration(DEFAULTS.fronting.profileRefresh),
   })
-  .transform((f) => ({ host: f.host, port: f.port, connectTimeoutMs: f.connect_timeout }))
+  .transform((f) => ({ host: f.host, port: f.port, connectTimeoutMs: f.connect_timeout, profileRefreshMs: f.profile_refresh }))
   .prefault({});
