@@ -20,6 +20,7 @@ export interface StartAppOptions {
   /** The state store to use (a worker's IpcStateStore, the primary's real store); default: [state] backend. */
   store?: StateStore;
 }
+import { profileStoreFor, type ProfileStore } from './fronting/index.js';
 
 export interface App {
   service: Service;
@@ -27,6 +28,8 @@ export interface App {
   security: SecurityLayer;
   admin?: AdminPlane;
   registry: KernelRegistry;
+  /** The fronting sites' profiles (none on the embedded defaults or without a fronting domain). */
+  profiles?: ProfileStore;
   reload(config: MtShieldConfig): Promise<void>;
   stop(deadlineMs?: number): Promise<void>;
 }
@@ -44,14 +47,17 @@ export async function startApp(config: MtShieldConfig, logger: Logger, options: 
   const layerConfig = role === 'worker' ? { ...config, security: { ...config.security, audit: { ...config.security.audit, file: undefined } } } : config;
   const security = await createSecurityLayer({ config: layerConfig, bus, logger: logger.child({ part: 'security' }), kernels: registry, store: options.store });
   const data: SecurityDataPort = security;
+  // Profiled in the background: until a site answers, its clients get the fallback profile (no proxy, no profiles).
+  const profiles = role === 'primary' ? undefined : profileStoreFor(config, logger.child({ part: 'fronting' }));
   let service: Service | undefined;
   if (role !== 'primary') {
     try {
-      service = await startService(config, { bus, logger, registry, gate: data.gate, shaper: data.shaper, replay: data.replayCache });
+      service = await startService(config, { bus, logger, registry, gate: data.gate, shaper: data.shaper, replay: data.replayCache, profiles });
     } catch (err) {
       await security.close();
       throw err;
     }
+    void profiles?.start();
     security.attach({ users: service.server.users });
   }
   let admin: AdminPlane | undefined;
@@ -70,11 +76,13 @@ export async function startApp(config: MtShieldConfig, logger: Logger, options: 
     security,
     admin,
     registry,
+    profiles,
     async reload(next) {
       service?.server.reload(next); // throws (old config kept) when the new one cannot be applied
       await security.reload(role === 'worker' ? { ...next, security: { ...next.security, audit: { ...next.security.audit, file: undefined } } } : next);
     },
     async stop(deadlineMs) {
+      profiles?.stop();
       await service?.stop(deadlineMs);
       admin?.close();
       await security.close();

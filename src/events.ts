@@ -37,8 +37,9 @@ export interface ConnectionRef {
 export interface MtShieldEvents {
   'connection.accepted': [ConnectionRef];
   'connection.refused': [ConnectionRef & { reason: string; by: RefusalSource }];
-  'handshake.ok': [ConnectionRef & { user: string; mode: SecretMode; dc: number; framing: 'abridged' | 'intermediate' | 'padded'; durationMs: number }];
-  'handshake.failed': [ConnectionRef & { reason: HandshakeFailureReason; mode?: SecretMode; durationMs: number }];
+  /** `ja4`: the JA4 fingerprint of a fake-TLS client's ClientHello (src/protocol/ja4.ts), when it sent one. */
+  'handshake.ok': [ConnectionRef & { user: string; mode: SecretMode; dc: number; framing: 'abridged' | 'intermediate' | 'padded'; durationMs: number; ja4?: string }];
+  'handshake.failed': [ConnectionRef & { reason: HandshakeFailureReason; mode?: SecretMode; durationMs: number; ja4?: string }];
   'replay.detected': [ConnectionRef & { kind: 'tls' | 'obfuscated2' }];
   'connection.fronted': [ConnectionRef & { reason: HandshakeFailureReason; target: string }];
   'user.refused': [ConnectionRef & { user: string; reason: UserRefusalReason }];

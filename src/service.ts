@@ -14,6 +14,7 @@ import { ProxyServer } from './proxy/server.js';
 import type { ReplayCache } from './protocol/replay.js';
 import type { UsageStore } from './proxy/usage-store.js';
 import type { Upstream, UpstreamFactory } from './upstream/types.js';
+import type { ProfileSource } from './fronting/source.js';
 
 export interface ServiceOptions {
   bus?: EventBus;
@@ -26,6 +27,8 @@ export interface ServiceOptions {
   registry?: StreamCipherSource;
   /** Where admitted clients go (default: direct to the DCs); see src/upstream/types.ts. */
   upstream?: Upstream | UpstreamFactory;
+  /** Fronting-site profiles for the fake-TLS answer (src/fronting/source.ts); default: the fallback profile. */
+  profiles?: ProfileSource;
   /** Skip the kernel registry and use node:crypto AES-CTR (tests of the data plane alone). */
   nodeCrypto?: boolean;
 }
@@ -54,6 +57,7 @@ export async function startService(config: MtShieldConfig, options: ServiceOptio
     replay: options.replay,
     usageStore: options.usageStore,
     upstream: options.upstream,
+    profiles: options.profiles,
   });
   await server.listen();
   let stopping: Promise<void> | undefined;

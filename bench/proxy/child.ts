@@ -24,7 +24,11 @@ export interface ProxyOptions {
   nodeArgs?: string[];
   /** Extra environment for the proxy process (e.g. MTSHIELD_KERNEL_AES_256_CTR to force a kernel). */
   env?: Record<string, string>;
-  /** Front clients that fail the handshake to this port on 127.0.0.1 (never to the secret's domain). */
+  /**
+   * Front clients that fail the handshake to this port on 127.0.0.1 (never to the secret's domain). Without
+   * it, port 1 on 127.0.0.1 (closed): `run` profiles the fronting site at start (issue 15), and that must not
+   * be the secret's public domain; a closed port gives the fallback profile.
+   */
   frontPort?: number;
   /** TOML appended to the config (e.g. the anomaly thresholds lifted for the junk-hello scenario). */
   extraToml?: string;
@@ -45,7 +49,11 @@ idle_timeout = "30m"
 drain_timeout = "1s"
 max_connections = 100000
 
-${users}${options.frontPort ? `\n[fronting]\nhost = "127.0.0.1"\nport = ${options.frontPort}\n` : ''}
+${users}
+[fronting]
+host = "127.0.0.1"
+port = ${options.frontPort ?? 1}
+
 [upstream.dc]
 "2" = ["127.0.0.1:${options.dcPort}"]
 "-2" = ["127.0.0.1:${options.dcPort}"]

@@ -11,6 +11,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventBus, MtShieldEvents } from '../events.js';
 import type { ProxyStats } from '../proxy/stats.js';
+import { Ja4Labels } from '../protocol/ja4.js';
 
 export interface MetricsSources {
   bus: EventBus;
@@ -93,6 +94,7 @@ export function createMetrics(sources: MetricsSources): AdminMetrics {
   fromProxy('replays_detected_total', 'Replayed handshakes detected.', ['kind'], (s, set) => byLabel(s.by.replayKind, set));
   fromProxy('dc_connect_failures_total', 'Failed dials to a Telegram DC.', ['dc'], (s, set) => byLabel(s.by.dcFailure, set));
   const securityEvents = new Counter({ name: `${p}security_events_total`, help: 'Security layer events by type and severity.', labelNames: ['type', 'severity'], registers });
+  const clientHellos = ja4Counter(`${p}client_hellos_total`, registers);
   const reloads = new Counter({ name: `${p}config_reloads_total`, help: 'Config reloads by result.', labelNames: ['result'], registers });
   const counters = () => sources.securityCounters?.();
   new Counter({
@@ -187,6 +189,7 @@ export function createMetrics(sources: MetricsSources): AdminMetrics {
     },
     'connection.refused': (c) => release(c.id),
     'handshake.ok': (c) => {
+      if (c.ja4 !== undefined) clientHellos.observe(c.ja4);
       handshakeSeconds.labels('ok').observe(c.durationMs / 1000);
       connectionsTotal.labels(c.user).inc();
       if (openConnections.get(c.id) === PENDING_USER) {
@@ -195,7 +198,10 @@ export function createMetrics(sources: MetricsSources): AdminMetrics {
         active.labels(c.user).inc();
       }
     },
-    'handshake.failed': (c) => handshakeSeconds.labels('failed').observe(c.durationMs / 1000),
+    'handshake.failed': (c) => {
+      if (c.ja4 !== undefined) clientHellos.observe(c.ja4);
+      handshakeSeconds.labels('failed').observe(c.durationMs / 1000);
+    },
     bytes: (c) => {
       if (c.fromClient > 0) bytes.labels(c.user, 'up').inc(c.fromClient);
       if (c.toClient > 0) bytes.labels(c.user, 'down').inc(c.toClient);
@@ -214,6 +220,38 @@ export function createMetrics(sources: MetricsSources): AdminMetrics {
     close() {
       for (const [event, listener] of Object.entries(listeners)) bus.off(event, listener as (...a: never[]) => void);
       registry.clear();
+    },
+  };
+}
+
+/**
+ * Fake-TLS ClientHellos by JA4 fingerprint, valid or fronted (issue 15). Bounded: Ja4Labels keeps the 20
+ * most frequent as their own label; a fingerprint that loses its label has its count folded into "other" at
+ * the next scrape, so the exposition never holds more than 21 series and the total never goes down.
+ */
+function ja4Counter(name: string, registers: Registry[]): { observe(ja4: string): void } {
+  const labels = new Ja4Labels(20);
+  const counts = new Map<string, number>();
+  new Counter({
+    name,
+    help: 'Fake-TLS ClientHellos by JA4 fingerprint (the 20 most frequent; the rest as "other").',
+    labelNames: ['ja4'],
+    registers,
+    collect() {
+      const live = new Set(labels.current());
+      for (const [label, n] of counts) {
+        if (label === Ja4Labels.OTHER || live.has(label)) continue;
+        counts.delete(label);
+        counts.set(Ja4Labels.OTHER, (counts.get(Ja4Labels.OTHER) ?? 0) + n);
+      }
+      this.reset();
+      for (const [label, n] of counts) this.labels(label).inc(n);
+    },
+  });
+  return {
+    observe(ja4) {
+      const label = labels.observe(ja4);
+      counts.set(label, (counts.get(label) ?? 0) + 1);
     },
   };
 }

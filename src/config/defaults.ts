@@ -26,7 +26,7 @@ export const DEFAULTS = {
   },
   user: { level: 'standard' as 'standard' | 'none' },
   upstream: { mode: 'direct' as const },
-  fronting: { port: 443, connectTimeout: '5s', proxyProtocol: false },
+  fronting: { port: 443, connectTimeout: '5s', proxyProtocol: false, profileRefresh: '1h' },
   tls: { maxSkew: '120s', replayEntries: 100_000 },
   log: { level: 'info' as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' },
   admin: {

@@ -11,6 +11,7 @@ import { FrontingError } from './errors.js';
 import { fallbackProfile } from './fallback.js';
 import { profileSite, type ProfileOptions, type SiteProfile } from './profile.js';
 import type { SiteTarget } from './probe.js';
+import type { ProfileSource } from './source.js';
 
 export const DEFAULT_PROFILE_REFRESH_MS = 3_600_000;
 
@@ -44,18 +45,21 @@ const nodeTimer: RefreshTimer = {
   clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
 };
 
-export class ProfileStore {
+export class ProfileStore implements ProfileSource {
   private readonly profiles = new Map<string, SiteProfile>();
   private readonly options: ProfileStoreOptions;
   private readonly now: () => number;
   private handle: unknown;
   private running: Promise<void> | undefined;
+  /** What profileFor gives a domain the store does not measure (made once: profileFor must not allocate). */
+  private readonly unknown: SiteProfile;
 
   constructor(options: ProfileStoreOptions) {
     this.options = options;
     this.now = options.now ?? Date.now;
     const now = this.now();
     for (const d of this.domains()) this.profiles.set(d, fallbackProfile(d, now, 'not profiled yet'));
+    this.unknown = fallbackProfile('*', now, 'unknown domain');
   }
 
   domains(): string[] {
@@ -66,6 +70,17 @@ export class ProfileStore {
   get(domain: string): SiteProfile {
     const key = domain.toLowerCase();
     return this.profiles.get(key) ?? fallbackProfile(key, this.now(), 'unknown domain');
+  }
+
+  /**
+   * The handshake's lookup: the domain's profile (as given; secrets' domains are lower case), else the
+   * first domain's (one site fronts every client when `[fronting] host` is set), else the fallback.
+   */
+  profileFor(domain: string | undefined): SiteProfile {
+    const hit = domain === undefined ? undefined : this.profiles.get(domain);
+    if (hit !== undefined) return hit;
+    const first = this.profiles.values().next();
+    return first.done ? this.unknown : first.value;
   }
 
   all(): SiteProfile[] {
@@ -81,7 +96,8 @@ export class ProfileStore {
   /** First refresh, then one every refreshMs. */
   async start(): Promise<void> {
     const timer = this.options.timer ?? nodeTimer;
-    this.handle ??= timer.setInterval(() => void this.refresh(), this.options.refreshMs ?? DEFAULT_PROFILE_REFRESH_MS);
+    const every = this.options.refreshMs ?? DEFAULT_PROFILE_REFRESH_MS;
+    if (every > 0) this.handle ??= timer.setInterval(() => void this.refresh(), every); // 0: at start only
     await this.refresh();
   }
 

@@ -3,16 +3,19 @@
  * the client's side of the connection, so the session adds it whatever the upstream is.
  *   up:   TLS records from the client → payloads, as they arrive → the upstream's codec (records ≤ 16 640
  *         bytes, else close)
- *   down: upstream bytes → the upstream's codec → `17 03 03 LL LL` records of ≤ 16 384 bytes, written as
- *         header/payload pairs (one writev) without copying the payload
+ *   down: upstream bytes → the upstream's codec → `17 03 03 LL LL` records sized as a web server sizes them
+ *         (RecordSizeRamp: segment-sized while new or after an idle second, then growing to 16 384 bytes;
+ *         docs/operations.md "Fronting site profile"), written as header/payload pairs (one writev) without
+ *         copying the payload
  */
-import { joinPayloads, recordParts, TlsRecordReader } from '../protocol/tls-records.js';
+import { joinPayloads, RecordSizeRamp, recordPartsSized, TlsRecordReader, type RecordSizer } from '../protocol/tls-records.js';
 import type { RelayCodec } from '../upstream/types.js';
 
 export class TlsCodec implements RelayCodec {
   constructor(
     private readonly inner: RelayCodec,
     private readonly reader: TlsRecordReader,
+    private readonly sizer: RecordSizer = new RecordSizeRamp(),
   ) {}
 
   up(chunk: Uint8Array): Uint8Array | readonly Uint8Array[] | null {
@@ -26,7 +29,7 @@ export class TlsCodec implements RelayCodec {
   down(raw: Uint8Array): readonly Uint8Array[] | null {
     const out = this.inner.down(raw);
     if (out === null) return null;
-    return recordParts(out instanceof Uint8Array ? out : joinPayloads(out));
+    return recordPartsSized(out instanceof Uint8Array ? out : joinPayloads(out), this.sizer, Date.now());
   }
 
   release(): void {

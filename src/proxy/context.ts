@@ -7,6 +7,7 @@ import type { StreamCipherSource } from './cipher.js';
 import type { DialTarget } from '../upstream/dial.js';
 import type { Upstream } from '../upstream/types.js';
 import type { BandwidthShaper, ConnectionGate } from './hooks.js';
+import type { ProfileSource } from '../fronting/source.js';
 import type { UserDirectory } from './users.js';
 import type { HandshakeOptions } from './handshake.js';
 
@@ -34,6 +35,8 @@ export interface SessionContext {
   readonly logger: Logger;
   /** Where admitted clients go (direct to the DCs unless the server was given another). */
   readonly upstream: Upstream;
+  /** The fronting sites' profiles that shape the answer to valid fake-TLS clients (issue 15). */
+  readonly profiles: ProfileSource;
   /** Current settings and DC table (replaced on reload; a session reads them when it needs them). */
   settings(): SessionSettings;
   /** Handshake options shared by every connection under the current settings (keys, modes, skew, throttle). */

@@ -2,7 +2,10 @@
  * The fake-TLS half of the handshake (docs/protocol.md "Fake TLS"; src/protocol/faketls.ts).
  *
  *   hello phase:  16 03 01 LL LL … (any number of segments / handshake fragments, at most MAX_CLIENT_HELLO_BYTES)
- *                 → throttle, SNI → HMAC of that domain's keys, time → 'identified' with the three-record answer
+ *                 → JA4 of every complete hello (valid or not) → throttle, SNI → HMAC of that domain's keys, time
+ *                 → 'identified' with the three-record answer shaped by the fronting site's profile
+ *                 (src/fronting/answer.ts: suite, extension order, key-share group, flight size) and the delay to
+ *                 write it after
  *   header phase: 14 03 03 00 01 01 (once) · 17 03 03 LL LL [64-byte obfuscated2 header ‖ first payload]
  *                 → 'done'; the record reader, with whatever it holds, goes on to the relay
  *
@@ -16,6 +19,8 @@ import { ClientHelloReader, parseClientHelloFields, verifyClientHello, buildServ
 import { badInputReason } from '../protocol/errors.js';
 import { keySharePool } from '../protocol/faketls-keypool.js';
 import { TlsRecordReader } from '../protocol/tls-records.js';
+import { ja4FromParts, ja4Parts, type Ja4Parts } from '../protocol/ja4.js';
+import { planAnswer } from '../fronting/answer.js';
 import { HEADER_LENGTH, parseClientHeader } from '../protocol/obfuscated2.js';
 import { isThrottled, keysFailed, type HandshakeOptions, type HandshakeStep } from './handshake.js';
 import type { UserCandidate } from './users.js';
@@ -25,6 +30,8 @@ export const MAX_CLIENT_HELLO_BYTES = 4096;
 
 export class TlsHandshake {
   sni: string | undefined;
+  /** JA4 of the ClientHello once a complete, well-formed one was read (for events and metrics). */
+  ja4: string | undefined;
   private hello: ClientHelloReader | undefined = new ClientHelloReader({ maxHelloBytes: MAX_CLIENT_HELLO_BYTES });
   private records: TlsRecordReader | undefined;
   private fed = 0;
@@ -50,8 +57,11 @@ export class TlsHandshake {
     if (result.status === 'not-tls') return fail('not_tls');
     if (result.status === 'error') return fail(badInputReason(result.error));
     this.hello = undefined;
+    let parts: Ja4Parts | undefined;
     try {
       this.sni = parseClientHelloFields(result.record).serverName;
+      parts = ja4Parts(result.record);
+      this.ja4 = ja4FromParts(parts).ja4;
     } catch {
       // verifyClientHello reports the malformed hello below
     }
@@ -66,14 +76,17 @@ export class TlsHandshake {
       return fail(noKeyForName ? 'bad_sni' : (verdict.reason as HandshakeFailureReason));
     }
     this.candidate = candidates[verdict.index]!;
-    const reply = buildServerHello(this.candidate.key, verdict.fields.random, verdict.fields.sessionId, {
-      cipherSuite: verdict.cipherSuite,
-      keyShare: keySharePool.take(), // generated ahead, off the main thread
-    });
+    const profiles = this.options.profiles;
+    // Without a profile source (the handshake alone, in unit tests) the template answer, sent at once.
+    const plan = profiles
+      ? planAnswer(profiles.profileFor(this.candidate.domain), verdict.fields.cipherSuites, parts?.keyShareGroups)
+      : { cipherSuite: verdict.cipherSuite, delayMs: 0 };
+    // The x25519 key share comes generated ahead, off the main thread.
+    const reply = buildServerHello(this.candidate.key, verdict.fields.random, verdict.fields.sessionId, { ...plan, keyShare: keySharePool.take() });
     // Bytes after the hello (clients normally wait for the answer) are the start of the data phase.
     this.records = new TlsRecordReader();
     if (result.rest.length > 0) this.payloads.push(...this.records.push(result.rest));
-    return { kind: 'identified', user: verdict.user, mode: 'ee', replayKey: verdict.replayKey, reply, sni: this.sni };
+    return { kind: 'identified', user: verdict.user, mode: 'ee', replayKey: verdict.replayKey, reply, delayMs: plan.delayMs, sni: this.sni };
   }
 
   private candidatesFor(sni: string | undefined): readonly UserCandidate[] {

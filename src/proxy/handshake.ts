@@ -12,6 +12,7 @@
 import type { HandshakeFailureReason, SecretMode } from '../events.js';
 import { HEADER_LENGTH, parseClientHeader, type ObfuscatedKeys, type ProtocolTag } from '../protocol/obfuscated2.js';
 import type { TlsRecordReader } from '../protocol/tls-records.js';
+import type { ProfileSource } from '../fronting/source.js';
 import { TlsHandshake } from './handshake-tls.js';
 import type { HandshakeThrottle } from './source-throttle.js';
 import type { HandshakeTransport, UserCandidate, UserRecord } from './users.js';
@@ -20,7 +21,8 @@ export type HandshakeStep =
   | { kind: 'more' }
   | { kind: 'fail'; reason: HandshakeFailureReason; mode?: SecretMode }
   /** Fake TLS: the hello identified a user; send `reply` once the replay check and limits pass. */
-  | { kind: 'identified'; user: UserRecord; mode: 'ee'; replayKey: Uint8Array; reply: Uint8Array; sni?: string }
+  /** `delayMs`: how long the fronting site would take to answer (src/fronting/answer.ts); write `reply` after it. */
+  | { kind: 'identified'; user: UserRecord; mode: 'ee'; replayKey: Uint8Array; reply: Uint8Array; delayMs: number; sni?: string }
   | HandshakeDone;
 
 export interface HandshakeDone {
@@ -48,6 +50,8 @@ export interface HandshakeOptions {
   allowModes: readonly SecretMode[];
   maxSkewMs: number;
   now: () => number;
+  /** Shapes the answer to a valid fake-TLS client like the fronting site's (none: the template answer). */
+  profiles?: ProfileSource;
 }
 
 const TLS_START = [0x16, 0x03, 0x01];
@@ -70,6 +74,11 @@ export class Handshake {
   /** The mode known so far (for failure events). */
   get mode(): SecretMode | undefined {
     return this.tls ? 'ee' : undefined;
+  }
+
+  /** JA4 of the ClientHello, when fake TLS read a complete one (valid or not). */
+  get ja4(): string | undefined {
+    return this.tls?.ja4;
   }
 
   /** SNI of the hello, when fake TLS got that far (picks the fronting target). */

@@ -24,6 +24,7 @@ import { UserDirectory } from './users.js';
 import { ProxyStatsCounter, type ProxyStats } from './stats.js';
 import type { HandshakeOptions } from './handshake.js';
 import { SourceThrottle, type HandshakeThrottle } from './source-throttle.js';
+import { FallbackProfiles, type ProfileSource } from '../fronting/source.js';
 
 export interface ProxyServerOptions {
   bus?: EventBus;
@@ -38,6 +39,8 @@ export interface ProxyServerOptions {
   upstream?: Upstream | UpstreamFactory;
   /** Failed-handshake budget per source (src/proxy/source-throttle.ts); default a SourceThrottle. */
   throttle?: HandshakeThrottle;
+  /** Fronting-site profiles for the fake-TLS answer (`run` gives its ProfileStore); default: the fallback. */
+  profiles?: ProfileSource;
 }
 
 const SWEEP_MS = 1000;
@@ -56,6 +59,7 @@ export class ProxyServer implements SessionContext, UpstreamContext, ProxyHeader
   readonly users: UserDirectory;
   readonly upstream: Upstream;
   readonly throttle: HandshakeThrottle;
+  readonly profiles: ProfileSource; // issue 15 (fronting profile)
   /** The crypto part of the server's counts (upstream codecs add to it; read through stats()). */
   readonly crypto: CryptoCounts = { encrypted: 0, decrypted: 0 };
   /** The crypto counts already reported as `packets` events. */
@@ -91,6 +95,7 @@ export class ProxyServer implements SessionContext, UpstreamContext, ProxyHeader
     this.usageStore = options.usageStore ?? new FileUsageStore(config.server.stateDir);
     this.users = new UserDirectory(this.usageStore);
     this.throttle = options.throttle ?? new SourceThrottle();
+    this.profiles = options.profiles ?? new FallbackProfiles(); // issue 15 (fronting profile)
     this.current = config;
     this.currentSettings = settingsOf(config);
     this.currentHandshake = this.handshakeOptionsOf(this.currentSettings);
@@ -131,6 +136,7 @@ export class ProxyServer implements SessionContext, UpstreamContext, ProxyHeader
       candidates: (transport) => users.candidates(transport),
       tlsCandidates: (sni) => users.tlsCandidates(sni),
       throttle: this.throttle,
+      profiles: this.profiles, // the answer shaped like the fronting site's (src/fronting/)
       allowModes: settings.allowModes,
       maxSkewMs: settings.maxSkewMs,
       now: Date.now,

@@ -39,11 +39,21 @@ export function handshakeDeadline(startedAt: number, timeoutMs: number, random: 
   return startedAt + Math.round(timeoutMs * (0.75 + random() * 0.5));
 }
 
+/**
+ * A connection's factor on the idle timeout, 0.75..1.25: a prober that times silent connections sees the
+ * close spread over half the timeout, as a real site's keep-alive closes are (issue 15).
+ */
+export function idleScale(random: () => number = Math.random): number {
+  return 0.75 + random() * 0.5;
+}
+
 export class Session implements RelayOwner {
   state: SessionState = 'gate';
   readonly ref: ConnectionRef;
   readonly startedAt = Date.now();
   deadline = 0;
+  /** This connection's idle timeout: the configured one × 0.75..1.25, drawn at start (see idleScale). */
+  private idleScale = 1;
   lastActivity = this.startedAt;
   /** The relay's cipher contexts were released for quiet (reset by the next relayed bytes). */
   private quiet = false;
@@ -104,6 +114,7 @@ export class Session implements RelayOwner {
   async start(first?: Buffer): Promise<void> {
     const settings = this.ctx.settings();
     this.deadline = handshakeDeadline(this.startedAt, settings.handshakeTimeoutMs);
+    this.idleScale = idleScale(); // issue 15: no close at a fixed time after the last byte
     // Listeners are shared functions that find their session on the socket (no closures per connection).
     (this.socket as SessionSocket)[SESSION] = this;
     if (first === undefined) this.socket.on('error', onSocketError).on('close', onSocketClose);
@@ -140,7 +151,7 @@ export class Session implements RelayOwner {
       if (now >= this.deadline) this.fail('timeout');
     } else if (this.state === 'relay' || this.state === 'fronting' || this.state === 'sink') {
       const silentMs = now - this.lastActivity;
-      if (silentMs >= this.ctx.settings().idleTimeoutMs) this.stop('idle');
+      if (silentMs >= this.ctx.settings().idleTimeoutMs * this.idleScale) this.stop('idle');
       else if (this.user && this.state === 'relay') {
         // Quiet connections (most of a proxy's, between a client's requests) hold no cipher contexts.
         if (!this.quiet && silentMs >= QUIET_MS) {
@@ -237,8 +248,16 @@ export class Session implements RelayOwner {
 
   /** Fake TLS: the hello named a user. Check replay and limits, then answer and wait for the header. */
   private async onIdentified(step: Extract<HandshakeStep, { kind: 'identified' }>, signal: AbortSignal): Promise<void> {
+    const identifiedAt = Date.now();
     if (await this.isReplay(step.replayKey, 'tls', signal)) return;
     if (!(await this.admit(step.user, step.mode, signal))) return;
+    // issue 15: the answer comes after the fronting site's think time, counted from the hello (admission's
+    // own time is part of it); one short timer, valid clients only.
+    const wait = step.delayMs - (Date.now() - identifiedAt);
+    if (wait >= 1) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      if (signal.aborted) return;
+    }
     this.replied = true;
     this.socket.write(step.reply);
     this.state = 'handshake';
@@ -258,6 +277,7 @@ export class Session implements RelayOwner {
       dc: step.dc,
       framing: step.tag,
       durationMs: Date.now() - this.startedAt,
+      ja4: this.handshake?.ja4,
     });
     // Everything read so far (handshake and first payload) counts as client bytes, quota included.
     const handshakeBytes = this.buffered?.length ?? 0;
@@ -341,7 +361,13 @@ export class Session implements RelayOwner {
   /** A failed handshake: event, then fronting (before the proxy revealed itself) or a clean close. */
   private fail(reason: HandshakeFailureReason, mode?: SecretMode): void {
     if (this.state === 'closed' || this.state === 'fronting' || this.state === 'sink' || this.state === 'relay') return;
-    this.ctx.bus.emit('handshake.failed', { ...this.ref, reason, mode: mode ?? this.handshake?.mode, durationMs: Date.now() - this.startedAt });
+    this.ctx.bus.emit('handshake.failed', {
+      ...this.ref,
+      reason,
+      mode: mode ?? this.handshake?.mode,
+      durationMs: Date.now() - this.startedAt,
+      ja4: this.handshake?.ja4,
+    });
     this.ctx.gate.onHandshake?.(this.ref, { ok: false, reason });
     this.debug({ reason }, 'handshake failed');
     if (this.replied || this.state === 'dialing') return this.close(reason);

@@ -4,6 +4,7 @@
  *   clock      skew against the HTTP Date of the fronting site; "unknown" when no time source answers
  *   dc         a TCP connect to each DC address the proxy would use (short timeout)
  *   fronting   the fronting site accepts TCP connections
+ *   profile    each fronting domain's profile, measured now (src/fronting; the fallback when unreachable)
  *   dns        each fake-TLS domain resolves (and whether to public_host's address)
  * Exit status 0 when the config is valid and at least one DC is reachable, else 1.
  */
@@ -15,6 +16,7 @@ import type { MtShieldConfig } from '../../config/types.js';
 import { BUILTIN_DCS, DcTable } from '../../protocol/dc.js';
 import { parseSecret } from '../../protocol/secrets.js';
 import { dialOne, label, type DialTarget } from '../../upstream/dial.js';
+import { fallbackProfile, FrontingError, formatProfile, frontingDomains, frontingSite, profileSite, type SiteProfile } from '../../fronting/index.js';
 
 const TIMEOUT_MS = 2500;
 
@@ -44,6 +46,7 @@ export function register(program: Command): void {
       await checkClock(fronting);
       const reachable = await checkDcs(config);
       await checkFronting(fronting);
+      await checkProfiles(config);
       await checkDns(config);
       if (reachable === 0) process.exitCode = 1;
     });
@@ -95,6 +98,22 @@ async function checkFronting(target: DialTarget | undefined): Promise<void> {
   if (!target) return report('warn', 'fronting', 'no fronting site (no [fronting] host and no ee secret): failed clients are held, not spliced');
   const result = await probe(target);
   report(result.ok ? 'ok' : 'fail', 'fronting', `${label(target)} ${result.ok ? `${result.ms} ms` : result.error}`);
+}
+
+/** One line per domain (ok: measured, warn: the fallback and why), then its shape. */
+async function checkProfiles(config: MtShieldConfig): Promise<void> {
+  for (const domain of frontingDomains(config)) {
+    const target = frontingSite(config, domain);
+    let profile: SiteProfile;
+    try {
+      profile = await profileSite(domain, target, Date.now(), { connectTimeoutMs: TIMEOUT_MS, readTimeoutMs: TIMEOUT_MS });
+    } catch (err) {
+      profile = fallbackProfile(domain, Date.now(), err instanceof FrontingError ? `${err.code}: ${err.message}` : (err as Error).message);
+    }
+    const [head, ...shape] = formatProfile(profile);
+    report(profile.source === 'site' ? 'ok' : 'warn', 'profile', `${head} (${label(target)})`);
+    for (const line of shape) console.log(`${''.padEnd(17)} ${line.trimStart()}`);
+  }
 }
 
 async function checkDns(config: MtShieldConfig): Promise<void> {

@@ -9,7 +9,15 @@ export const frontingSchema = z
     port: z.number().int().min(1).max(65535).default(DEFAULTS.fronting.port),
     connect_timeout: duration(DEFAULTS.fronting.connectTimeout),
     proxy_protocol: z.boolean().default(DEFAULTS.fronting.proxyProtocol),
+    /** How often each fronting site's profile is measured again (docs/operations.md "Fronting site profile"). */
+    profile_refresh: duration(DEFAULTS.fronting.profileRefresh),
   })
   /** proxyProtocol: a PROXY v2 header goes to the fronting site before the client's bytes. */
-  .transform((f) => ({ host: f.host, port: f.port, connectTimeoutMs: f.connect_timeout, proxyProtocol: f.proxy_protocol }))
+  .transform((f) => ({
+    host: f.host,
+    port: f.port,
+    connectTimeoutMs: f.connect_timeout,
+    proxyProtocol: f.proxy_protocol,
+    profileRefreshMs: f.profile_refresh,
+  }))
   .prefault({});
