@@ -21,7 +21,13 @@ export async function runWorker(config: MtShieldConfig, logger: Logger): Promise
   const channel = ipcChannelOf();
   const store = config.state.backend === 'redis' ? undefined : new IpcStateStore(channel);
   const app = await startApp(config, logger, { role: 'worker', store });
-  const metrics = createMetrics({ bus: app.bus, version: 'worker', securityCounters: () => app.security.counters(), processMetrics: true });
+  const metrics = createMetrics({
+    bus: app.bus,
+    version: 'worker',
+    proxyStats: () => app.service.server.stats(),
+    securityCounters: () => app.security.counters(),
+    processMetrics: true,
+  });
   const stopMetrics = serveWorkerMetrics(metrics.registry, channel);
   app.bus.on('security.event', (event) => channel.send({ mtshield: GROUP_TAG, type: 'security-event', event } satisfies GroupMessage, ignore));
   channel.on('message', (message: unknown) => {
