@@ -3,6 +3,9 @@
  * plane. The proxy gets the layer's data port (gate, shaper, shared replay cache: src/security/ports.ts), the
  * admin plane its admin port (the services themselves). The data plane never imports the security or admin
  * code; this file is the one place that wires them together.
+ *
+ * Run-time changes (src/state/overlay.ts): the proxy's users are the config's with the overlay laid over them,
+ * at start and after every reload, and each change the user directory reports is written to the overlay.
  */
 import type { Logger } from 'pino';
 import { adminEnabled, startAdmin, type AdminPlane } from './admin/index.js';
@@ -11,6 +14,8 @@ import { EventBus } from './events.js';
 import { loadKernels, type KernelRegistry } from './kernels/index.js';
 import { createSecurityLayer, type SecurityDataPort, type SecurityLayer } from './security/index.js';
 import { startService, type Service } from './service.js';
+import type { RuntimeOverlay } from './state/overlay.js';
+import type { UserDirectory } from './proxy/users.js';
 
 export interface App {
   service: Service;
@@ -28,10 +33,15 @@ export async function startApp(config: MtShieldConfig, logger: Logger): Promise<
   const data: SecurityDataPort = security;
   let service: Service;
   try {
-    service = await startService(config, { bus, logger, registry, gate: data.gate, shaper: data.shaper, replay: data.replayCache });
+    service = await startService(withOverlayUsers(config, security.overlay), { bus, logger, registry, gate: data.gate, shaper: data.shaper, replay: data.replayCache });
   } catch (err) {
     await security.close();
     throw err;
+  }
+  const overlay = security.overlay;
+  if (overlay) {
+    restoreRetiredKeys(service.server.users, overlay);
+    service.server.users.onChange((change) => overlay.recordUser(change));
   }
   security.attach({ users: service.server.users });
   let admin: AdminPlane | undefined;
@@ -50,7 +60,8 @@ export async function startApp(config: MtShieldConfig, logger: Logger): Promise<
     admin,
     registry,
     async reload(next) {
-      service.server.reload(next); // throws (old config kept) when the new one cannot be applied
+      service.server.reload(withOverlayUsers(next, overlay)); // throws (old config kept) when the new one cannot be applied
+      if (overlay) restoreRetiredKeys(service.server.users, overlay);
       await security.reload(next);
     },
     async stop(deadlineMs) {
@@ -59,4 +70,14 @@ export async function startApp(config: MtShieldConfig, logger: Logger): Promise<
       await security.close();
     },
   };
+}
+
+/** The config with the overlay's users laid over its own (precedence: src/state/overlay-users.ts). */
+function withOverlayUsers(config: MtShieldConfig, overlay: RuntimeOverlay | undefined): MtShieldConfig {
+  return overlay ? { ...config, users: overlay.mergeUsers(config.users).users } : config;
+}
+
+/** Rotated-out keys come back as grace keys only while their grace period lasts (the overlay drops them after). */
+function restoreRetiredKeys(users: UserDirectory, overlay: RuntimeOverlay): void {
+  for (const { name, secret, until } of overlay.mergeUsers(users.list()).retired) users.restoreRetired(name, secret, until);
 }

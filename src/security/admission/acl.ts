@@ -4,6 +4,10 @@
  * matches. Global rules (no `user`) run at accept, before any byte is read; rules naming a user run when the
  * handshake identified that user. A rule in `monitor` mode only counts and reports what it would have done.
  * A rule added or removed at run time is one `acl.rule_added` / `acl.rule_removed` event naming who did it.
+ *
+ * API rules keep their place: each is remembered with its position in the whole list, kept in the run-time
+ * overlay (src/state/overlay.ts) through `persistTo`, and put back at that position after a reload or restart
+ * (config rules fill the other places in file order; a position past the end means the end).
  */
 import { randomUUID } from 'node:crypto';
 import { accessRuleSchema, type AccessRuleConfig, type AccessRuleInput } from '../../config/index.js';
@@ -39,8 +43,19 @@ function compile(rule: AccessRule): CompiledRule {
   return { rule, cidrs: new CidrSet(list.map((text, index) => parseCidr(text, Array.isArray(rule.cidr) ? `cidr.${index}` : 'cidr'))) };
 }
 
+/** An API rule as the overlay keeps it: the rule and its index in the whole list when last changed. */
+export type PersistedAccessRule = AccessRule & { position: number };
+
+/** Puts API rules back at their positions among the config rules, in position order. */
+function placeApiRules(config: CompiledRule[], api: { compiled: CompiledRule; position: number }[]): CompiledRule[] {
+  const out = [...config];
+  for (const { compiled, position } of [...api].sort((a, b) => a.position - b.position)) out.splice(Math.min(position, out.length), 0, compiled);
+  return out;
+}
+
 export class AccessControl {
   private compiled: CompiledRule[] = [];
+  private persist: ((rules: PersistedAccessRule[]) => void) | undefined;
 
   constructor(
     private defaultAction: 'allow' | 'deny',
@@ -51,12 +66,42 @@ export class AccessControl {
     this.replaceConfigRules(defaultAction, rules);
   }
 
-  /** On reload: config rules are replaced, API rules stay (after them). */
+  /** On reload: config rules are replaced, API rules stay at their positions. */
   replaceConfigRules(defaultAction: 'allow' | 'deny', rules: AccessRuleConfig[]): void {
     this.defaultAction = defaultAction;
-    const api = this.compiled.filter((c) => c.rule.source === 'api');
+    const api = this.compiled.flatMap((compiled, position) => (compiled.rule.source === 'api' ? [{ compiled, position }] : []));
     const fromConfig = rules.map((rule, index) => compile({ ...rule, id: `config-${index + 1}`, source: 'config' }));
-    this.compiled = [...fromConfig, ...api];
+    this.compiled = placeApiRules(fromConfig, api);
+  }
+
+  /** Start: puts back the API rules an earlier run kept (invalid records are skipped and returned by count). */
+  restoreApiRules(records: readonly unknown[]): number {
+    const api: { compiled: CompiledRule; position: number }[] = [];
+    let skipped = 0;
+    for (const record of records) {
+      const { id, position, source: _source, ...fields } = (record ?? {}) as Partial<PersistedAccessRule>;
+      const parsed = accessRuleSchema.safeParse(fields);
+      if (!parsed.success || typeof id !== 'string' || typeof position !== 'number' || this.compiled.some((c) => c.rule.id === id)) {
+        skipped++;
+        continue;
+      }
+      try {
+        api.push({ compiled: compile({ ...parsed.data, id, source: 'api' }), position });
+      } catch {
+        skipped++;
+      }
+    }
+    this.compiled = placeApiRules(this.compiled.filter((c) => c.rule.source !== 'api'), api);
+    return skipped;
+  }
+
+  /** Where each run-time change of the API rules is written (the run-time overlay). */
+  persistTo(sink: ((rules: PersistedAccessRule[]) => void) | undefined): void {
+    this.persist = sink;
+  }
+
+  private changed(): void {
+    this.persist?.(this.compiled.flatMap((c, position) => (c.rule.source === 'api' ? [{ ...c.rule, position }] : [])));
   }
 
   list(): AccessRule[] {
@@ -77,6 +122,7 @@ export class AccessControl {
     const compiled = compile({ ...parsed.data, id: randomUUID(), source: 'api' });
     const at = position === undefined ? this.compiled.length : Math.max(0, Math.min(position, this.compiled.length));
     this.compiled.splice(at, 0, compiled);
+    this.changed();
     const added = { ...compiled.rule };
     this.events?.emit({ type: 'acl.rule_added', severity: 'medium', message: `access rule ${added.name ?? added.id} added: ${added.action}`, user: added.user, details: { ...byFields(by), rule: added } });
     return added;
@@ -86,6 +132,7 @@ export class AccessControl {
     const index = this.compiled.findIndex((c) => c.rule.id === id);
     if (index < 0) throw new SecurityError('ERR_SECURITY_NOT_FOUND', `no access rule "${id}"`, { field: 'id' });
     this.compiled.splice(index, 1);
+    this.changed();
     this.events?.emit({ type: 'acl.rule_removed', severity: 'medium', message: `access rule ${id} removed`, details: { ...byFields(by), id } });
   }
 
