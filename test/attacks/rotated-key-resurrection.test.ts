@@ -4,42 +4,19 @@
  * whole truth again: the old key came back, the new one and bob were lost. A real `mtshield run` child, a real
  * SIGHUP, a real restart on the same state_dir.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatSecret, generateSecret } from '../../src/protocol/secrets.js';
-import { startFakeDc, type FakeDc } from '../helpers/fake-dc.js';
-import { startFrontingSite, type FrontingSite } from '../helpers/fronting-site.js';
-import { api, keyWorks, sighup, startProxy, writeProxyConfig, type RunningProxy } from '../helpers/runtime-proxy.js';
+import { api, keyWorks, runtimeFixture, sighup } from '../helpers/runtime-proxy.js';
 
-let dc: FakeDc;
-let site: FrontingSite;
-let dir: string;
-let proxy: RunningProxy | undefined;
-
-beforeAll(async () => {
-  dc = await startFakeDc();
-  site = await startFrontingSite();
-  dir = mkdtempSync(join(tmpdir(), 'mtshield-resurrect-'));
-});
-
-afterEach(() => {
-  proxy?.cli.stop();
-  proxy = undefined;
-});
-
-afterAll(async () => {
-  await dc.close();
-  await site.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const f = runtimeFixture();
 
 describe('a rotated-out key', () => {
   it('an attacker holding a rotated-out key cannot get back in after SIGHUP or a restart; the new key and bob keep working', async () => {
     const oldSecret = formatSecret(generateSecret('ee', 'example.com'));
-    const file = writeProxyConfig(dir, { dc: dc.port, site: site.port }, `[users.alice]\nsecret = "${oldSecret}"\n`);
-    proxy = await startProxy(file, dir);
+    const file = f.configFile(`[users.alice]\nsecret = "${oldSecret}"\n`);
+    let proxy = await f.start(file);
     expect(await keyWorks(proxy.port, oldSecret)).toBe(true);
 
     const rotated = await api(proxy, 'POST', '/api/v1/users/alice/rotate', { grace: '0s' });
@@ -50,9 +27,9 @@ describe('a rotated-out key', () => {
     const bobSecret = added.body.secret as string;
 
     const expectRotated = async (when: string) => {
-      expect(await keyWorks(proxy!.port, oldSecret), `old key ${when}`).toBe(false);
-      expect(await keyWorks(proxy!.port, newSecret), `new key ${when}`).toBe(true);
-      expect(await keyWorks(proxy!.port, bobSecret), `bob ${when}`).toBe(true);
+      expect(await keyWorks(proxy.port, oldSecret), `old key ${when}`).toBe(false);
+      expect(await keyWorks(proxy.port, newSecret), `new key ${when}`).toBe(true);
+      expect(await keyWorks(proxy.port, bobSecret), `bob ${when}`).toBe(true);
     };
     await expectRotated('before SIGHUP');
 
@@ -62,12 +39,10 @@ describe('a rotated-out key', () => {
     const sources = Object.fromEntries((listed.body.users as { name: string; source: string }[]).map((u) => [u.name, u.source]));
     expect(sources).toEqual({ alice: 'config+api', bob: 'api' });
 
-    proxy.cli.stop();
-    await proxy.cli.exited();
-    proxy = await startProxy(file, dir);
+    proxy = await f.restart(file);
     await expectRotated('after a restart');
 
     // The overlay that carries this is a file only the proxy's user can read.
-    expect(statSync(join(dir, 'state', 'runtime-overlay.json')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(f.dir, 'state', 'runtime-overlay.json')).mode & 0o777).toBe(0o600);
   }, 90_000);
 });

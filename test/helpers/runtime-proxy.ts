@@ -3,11 +3,15 @@
  * restart: the config file, the admin calls (superuser token from the config), and a check that a fake-TLS or
  * obfuscated2 key gets through to the fake DC.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { parseSecret } from '../../src/protocol/secrets.js';
 import { generateAdminToken } from '../../src/security/index.js';
 import { runCli, type CliProcess } from './cli.js';
+import { startFakeDc, type FakeDc } from './fake-dc.js';
+import { startFrontingSite, type FrontingSite } from './fronting-site.js';
 import { fakeTlsClient, obfuscatedClient } from './raw-client.js';
 
 export const ADMIN = generateAdminToken();
@@ -75,7 +79,18 @@ export async function keyWorks(port: number, secretHex: string): Promise<boolean
   const { key, domain } = parseSecret(secretHex);
   try {
     const client = domain ? await fakeTlsClient(port, key, domain) : await obfuscatedClient(port, key);
-    client.socket.on('error', () => {}); // a refusal may reset the connection: that is the answer, not a failure
+    // A refused key is closed, reset or fronted (the site's bytes do not decode): each is the answer "no".
+    client.socket.on('error', () => {});
+    for (const listener of client.socket.listeners('data') as ((chunk: Buffer) => void)[]) {
+      client.socket.off('data', listener);
+      client.socket.on('data', (chunk: Buffer) => {
+        try {
+          listener(chunk);
+        } catch {
+          client.socket.destroy();
+        }
+      });
+    }
     try {
       client.send(new Uint8Array(64).fill(7));
       return (await client.receive(3000)).length === 64;
@@ -85,4 +100,48 @@ export async function keyWorks(port: number, secretHex: string): Promise<boolean
   } catch {
     return false;
   }
+}
+
+/** One test file's fake DC, fronting site, state dir and proxy child, set up and torn down by vitest hooks. */
+export interface RuntimeFixture {
+  dc: FakeDc;
+  site: FrontingSite;
+  dir: string;
+  proxy: RunningProxy | undefined;
+  /** A fresh state dir with its config file (see writeProxyConfig); returns the file. */
+  configFile(extra: string): string;
+  /** Rewrites the config file in the current dir. */
+  rewrite(extra: string): string;
+  start(file: string): Promise<RunningProxy>;
+  /** Stops the child (SIGTERM, waits for the exit) and starts a new one on the same config and state dir. */
+  restart(file: string): Promise<RunningProxy>;
+}
+
+export function runtimeFixture(): RuntimeFixture {
+  const f = { dir: '', proxy: undefined } as RuntimeFixture;
+  beforeAll(async () => {
+    f.dc = await startFakeDc();
+    f.site = await startFrontingSite();
+  });
+  afterEach(() => {
+    f.proxy?.cli.stop();
+    f.proxy = undefined;
+    if (f.dir) rmSync(f.dir, { recursive: true, force: true });
+  });
+  afterAll(async () => {
+    await f.dc?.close();
+    await f.site?.close();
+  });
+  f.rewrite = (extra) => writeProxyConfig(f.dir, { dc: f.dc.port, site: f.site.port }, extra);
+  f.configFile = (extra) => {
+    f.dir = mkdtempSync(join(tmpdir(), 'mtshield-runtime-'));
+    return f.rewrite(extra);
+  };
+  f.start = async (file) => (f.proxy = await startProxy(file, f.dir));
+  f.restart = async (file) => {
+    f.proxy?.cli.stop();
+    await f.proxy?.cli.exited();
+    return f.start(file);
+  };
+  return f;
 }
