@@ -65,8 +65,9 @@ export async function createSecurityLayer(options: SecurityLayerOptions): Promis
   const clock = options.clock ?? systemClock;
   const state = config.state;
   const store = options.store ?? (await openStateStore({ backend: state.backend, redisUrl: state.redisUrl, prefix: state.prefix, now: () => clock.now() }));
-  const persistence: OverlayPersistence | undefined =
-    store.kind === 'memory' ? (config.stateDir ? new FileOverlayPersistence(config.stateDir) : undefined) : new StoreOverlayPersistence(store);
+  // Run-time changes live where the shared state lives: Redis (directly, or through the primary), else a file.
+  const shared = store.kind === 'redis' || (store.kind === 'ipc' && state.backend === 'redis');
+  const persistence: OverlayPersistence | undefined = shared ? new StoreOverlayPersistence(store) : config.stateDir ? new FileOverlayPersistence(config.stateDir) : undefined;
   let overlay: RuntimeOverlay | undefined;
   try {
     overlay = persistence && (await RuntimeOverlay.open(persistence, { now: () => clock.now(), onError: (err) => options.logger?.error({ err: err.message }, 'run-time overlay not saved') }));

@@ -5,8 +5,9 @@
  * reload (users: overlay-users.ts; rules and blocks: their owners in src/security/admission/ restore them).
  * Access rules and blocks are kept as their owners' JSON records; this module does not interpret them.
  *
- * Writes are serialised (one after another, in call order) so the last change always lands last; a failed
- * write is reported to `onError` and the next change writes the whole overlay again.
+ * Writes are serialised and each writes the whole overlay as it is then, so the last change always lands last
+ * and a burst of changes costs one write; a failed write is reported to `onError` and the next change writes
+ * the whole overlay again.
  */
 import { OverlayStateError } from './errors.js';
 import type { OverlayPersistence } from './overlay-persistence.js';
@@ -41,6 +42,7 @@ function parseRecords(text: string): OverlayRecords {
 export class RuntimeOverlay {
   private records: OverlayRecords = emptyRecords();
   private pending: Promise<void> = Promise.resolve();
+  private queued = false;
 
   private constructor(
     private readonly persistence: OverlayPersistence,
@@ -99,10 +101,15 @@ export class RuntimeOverlay {
     return this.pending;
   }
 
+  /** Queues one write of the whole overlay; a burst of changes (an anomaly flood of blocks) shares one write. */
   private save(): void {
-    const text = JSON.stringify(this.records, null, 1) + '\n';
-    this.pending = this.pending.then(
-      () => this.persistence.write(text),
-    ).catch((err: unknown) => this.onError(err instanceof Error ? err : new Error(String(err))));
+    if (this.queued) return;
+    this.queued = true;
+    this.pending = this.pending
+      .then(() => {
+        this.queued = false;
+        return this.persistence.write(JSON.stringify(this.records, null, 1) + '\n');
+      })
+      .catch((err: unknown) => this.onError(err instanceof Error ? err : new Error(String(err))));
   }
 }
