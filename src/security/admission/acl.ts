@@ -7,7 +7,8 @@
  *
  * API rules keep their place: each is remembered with its position in the whole list, kept in the run-time
  * overlay (src/state/overlay.ts) through `persistTo`, and put back at that position after a reload or restart
- * (config rules fill the other places in file order; a position past the end means the end).
+ * (config rules fill the other places in file order; a position past the end means the end). A rule added
+ * without a position was appended, and stays after the config rules.
  */
 import { randomUUID } from 'node:crypto';
 import { accessRuleSchema, type AccessRuleConfig, type AccessRuleInput } from '../../config/index.js';
@@ -43,19 +44,27 @@ function compile(rule: AccessRule): CompiledRule {
   return { rule, cidrs: new CidrSet(list.map((text, index) => parseCidr(text, Array.isArray(rule.cidr) ? `cidr.${index}` : 'cidr'))) };
 }
 
-/** An API rule as the overlay keeps it: the rule and its index in the whole list when last changed. */
-export type PersistedAccessRule = AccessRule & { position: number };
+/**
+ * An API rule as the overlay keeps it: the rule and its place: its index in the whole list when last changed
+ * (added with a `position`), or 'end' (added without one: it stays after the config rules, as appended).
+ */
+export type PersistedAccessRule = AccessRule & { position: number | 'end' };
+type PlacedRule = { compiled: CompiledRule; position: number | 'end' };
 
-/** Puts API rules back at their positions among the config rules, in position order. */
-function placeApiRules(config: CompiledRule[], api: { compiled: CompiledRule; position: number }[]): CompiledRule[] {
+/** Puts API rules back among the config rules: positioned ones at their index (in order), then the 'end' ones. */
+function placeApiRules(config: CompiledRule[], api: PlacedRule[]): CompiledRule[] {
   const out = [...config];
-  for (const { compiled, position } of [...api].sort((a, b) => a.position - b.position)) out.splice(Math.min(position, out.length), 0, compiled);
+  const positioned = api.filter((a): a is { compiled: CompiledRule; position: number } => a.position !== 'end');
+  for (const { compiled, position } of positioned.sort((a, b) => a.position - b.position)) out.splice(Math.min(position, out.length), 0, compiled);
+  for (const { compiled } of api) if (!positioned.some((p) => p.compiled === compiled)) out.push(compiled);
   return out;
 }
 
 export class AccessControl {
   private compiled: CompiledRule[] = [];
   private persist: ((rules: PersistedAccessRule[]) => void) | undefined;
+  /** API rules added without a position: kept after the config rules across reloads. */
+  private readonly appended = new Set<string>();
 
   constructor(
     private defaultAction: 'allow' | 'deny',
@@ -69,24 +78,25 @@ export class AccessControl {
   /** On reload: config rules are replaced, API rules stay at their positions. */
   replaceConfigRules(defaultAction: 'allow' | 'deny', rules: AccessRuleConfig[]): void {
     this.defaultAction = defaultAction;
-    const api = this.compiled.flatMap((compiled, position) => (compiled.rule.source === 'api' ? [{ compiled, position }] : []));
+    const api = this.placed();
     const fromConfig = rules.map((rule, index) => compile({ ...rule, id: `config-${index + 1}`, source: 'config' }));
     this.compiled = placeApiRules(fromConfig, api);
   }
 
   /** Start: puts back the API rules an earlier run kept (invalid records are skipped and returned by count). */
   restoreApiRules(records: readonly unknown[]): number {
-    const api: { compiled: CompiledRule; position: number }[] = [];
+    const api: PlacedRule[] = [];
     let skipped = 0;
     for (const record of records) {
       const { id, position, source: _source, ...fields } = (record ?? {}) as Partial<PersistedAccessRule>;
       const parsed = accessRuleSchema.safeParse(fields);
-      if (!parsed.success || typeof id !== 'string' || typeof position !== 'number' || this.compiled.some((c) => c.rule.id === id)) {
+      if (!parsed.success || typeof id !== 'string' || (typeof position !== 'number' && position !== 'end') || this.compiled.some((c) => c.rule.id === id)) {
         skipped++;
         continue;
       }
       try {
         api.push({ compiled: compile({ ...parsed.data, id, source: 'api' }), position });
+        if (position === 'end') this.appended.add(id);
       } catch {
         skipped++;
       }
@@ -100,8 +110,14 @@ export class AccessControl {
     this.persist = sink;
   }
 
+  private placed(): PlacedRule[] {
+    return this.compiled.flatMap((compiled, index) =>
+      compiled.rule.source === 'api' ? [{ compiled, position: this.appended.has(compiled.rule.id) ? ('end' as const) : index }] : [],
+    );
+  }
+
   private changed(): void {
-    this.persist?.(this.compiled.flatMap((c, position) => (c.rule.source === 'api' ? [{ ...c.rule, position }] : [])));
+    this.persist?.(this.placed().map(({ compiled, position }) => ({ ...compiled.rule, position })));
   }
 
   list(): AccessRule[] {
@@ -122,6 +138,7 @@ export class AccessControl {
     const compiled = compile({ ...parsed.data, id: randomUUID(), source: 'api' });
     const at = position === undefined ? this.compiled.length : Math.max(0, Math.min(position, this.compiled.length));
     this.compiled.splice(at, 0, compiled);
+    if (position === undefined) this.appended.add(compiled.rule.id);
     this.changed();
     const added = { ...compiled.rule };
     this.events?.emit({ type: 'acl.rule_added', severity: 'medium', message: `access rule ${added.name ?? added.id} added: ${added.action}`, user: added.user, details: { ...byFields(by), rule: added } });
@@ -132,6 +149,7 @@ export class AccessControl {
     const index = this.compiled.findIndex((c) => c.rule.id === id);
     if (index < 0) throw new SecurityError('ERR_SECURITY_NOT_FOUND', `no access rule "${id}"`, { field: 'id' });
     this.compiled.splice(index, 1);
+    this.appended.delete(id);
     this.changed();
     this.events?.emit({ type: 'acl.rule_removed', severity: 'medium', message: `access rule ${id} removed`, details: { ...byFields(by), id } });
   }
