@@ -3,6 +3,9 @@
  * plane. The proxy gets the layer's data port (gate, shaper, shared replay cache: src/security/ports.ts), the
  * admin plane its admin port (the services themselves). The data plane never imports the security or admin
  * code; this file is the one place that wires them together.
+ *
+ * Run-time changes (src/state/overlay.ts): the proxy's users are the config's with the overlay laid over them,
+ * at start and after every reload, and each change the user directory reports is written to the overlay.
  */
 import type { Logger } from 'pino';
 import { adminEnabled, startAdmin, type AdminPlane } from './admin/index.js';
@@ -21,6 +24,8 @@ export interface StartAppOptions {
   store?: StateStore;
 }
 import { profileStoreFor, type ProfileStore } from './fronting/index.js';
+import type { RuntimeOverlay } from './state/overlay.js';
+import type { UserDirectory } from './proxy/users.js';
 
 export interface App {
   service: Service;
@@ -47,17 +52,23 @@ export async function startApp(config: MtShieldConfig, logger: Logger, options: 
   const layerConfig = role === 'worker' ? { ...config, security: { ...config.security, audit: { ...config.security.audit, file: undefined } } } : config;
   const security = await createSecurityLayer({ config: layerConfig, bus, logger: logger.child({ part: 'security' }), kernels: registry, store: options.store });
   const data: SecurityDataPort = security;
+  // Run-time changes (src/state/overlay.ts) laid over the config's users, at start and on every reload.
+  const overlay = security.overlay;
   // Profiled in the background: until a site answers, its clients get the fallback profile (no proxy, no profiles).
   const profiles = role === 'primary' ? undefined : profileStoreFor(config, logger.child({ part: 'fronting' }));
   let service: Service | undefined;
   if (role !== 'primary') {
     try {
-      service = await startService(config, { bus, logger, registry, gate: data.gate, shaper: data.shaper, replay: data.replayCache, profiles });
+      service = await startService(withOverlayUsers(config, overlay), { bus, logger, registry, gate: data.gate, shaper: data.shaper, replay: data.replayCache, profiles });
     } catch (err) {
       await security.close();
       throw err;
     }
     void profiles?.start();
+    if (overlay) {
+      restoreRetiredKeys(service.server.users, overlay);
+      service.server.users.onChange((change) => overlay.recordUser(change));
+    }
     security.attach({ users: service.server.users });
   }
   let admin: AdminPlane | undefined;
@@ -78,7 +89,8 @@ export async function startApp(config: MtShieldConfig, logger: Logger, options: 
     registry,
     profiles,
     async reload(next) {
-      service?.server.reload(next); // throws (old config kept) when the new one cannot be applied
+      service?.server.reload(withOverlayUsers(next, overlay)); // throws (old config kept) when the new one cannot be applied
+      if (overlay && service) restoreRetiredKeys(service.server.users, overlay);
       await security.reload(role === 'worker' ? { ...next, security: { ...next.security, audit: { ...next.security.audit, file: undefined } } } : next);
     },
     async stop(deadlineMs) {
@@ -88,4 +100,14 @@ export async function startApp(config: MtShieldConfig, logger: Logger, options: 
       await security.close();
     },
   };
+}
+
+/** The config with the overlay's users laid over its own (precedence: src/state/overlay-users.ts). */
+function withOverlayUsers(config: MtShieldConfig, overlay: RuntimeOverlay | undefined): MtShieldConfig {
+  return overlay ? { ...config, users: overlay.mergeUsers(config.users).users } : config;
+}
+
+/** Rotated-out keys come back as grace keys only while their grace period lasts (the overlay drops them after). */
+function restoreRetiredKeys(users: UserDirectory, overlay: RuntimeOverlay): void {
+  for (const { name, secret, until } of overlay.mergeUsers(users.list()).retired) users.restoreRetired(name, secret, until);
 }

@@ -6,12 +6,17 @@
  * (indexed by lower-cased domain, so a junk hello's cost does not grow with users of other domains). Removed users stay as "tombstones" for a while, so their
  * clients are recognised and refused with a `user.refused` (reason 'removed') instead of being fronted;
  * a rotated user's old key stays a candidate until its grace period ends.
+ *
+ * Changes made at run time (upsert, remove, rotate: the admin API and key rotation) are reported to one change
+ * listener, which keeps them in the run-time overlay (src/state/overlay.ts) so they survive SIGHUP and restart;
+ * a reload (replaceAll) reports nothing, and each user remembers where its settings come from (`source`).
  */
 import { MtShieldError } from '../errors.js';
 import { parseSecret, type ParsedSecret } from '../protocol/secrets.js';
 import { USER_NAME_RULE, isUserName, type SecretMode, type UserLimitReason } from '../vocabulary/index.js';
 import type { UsageStore } from './usage-store.js';
 import type { UserConfig } from '../config/types.js';
+import type { UserChange, UserSource } from '../state/overlay-users.js';
 
 /** A user as the config describes it (config/types.ts), the level optional ('standard' when left out). */
 export type UserSpec = Omit<UserConfig, 'level'> & { level?: UserConfig['level'] };
@@ -35,7 +40,12 @@ export interface UserInfo extends UserUsage {
   level: 'standard' | 'none';
   /** Old secrets still accepted (rotation), with the time each stops working. */
   graceUntil: number[];
+  /** Where the settings come from: the config file, the admin API / a rotation, or the config with run-time changes. */
+  source: UserSource;
 }
+
+/** A user as a reload hands it over: the merged config and overlay say where it comes from. */
+export type SourcedUserSpec = UserSpec & { source?: UserSource };
 
 export type UserRefusal = UserLimitReason;
 
@@ -46,6 +56,7 @@ export class UserRecord {
   connections = 0;
   readonly ips = new Map<string, number>();
   removedAt: number | undefined;
+  source: UserSource = 'config';
   /** Rotated-out keys, each with the domain of its own secret (a rotation may change mode or domain). */
   graceKeys: { key: Uint8Array; domain: string | undefined; until: number }[] = [];
 
@@ -82,6 +93,7 @@ export class UserDirectory {
   private cachedCandidates: UserCandidate[] | undefined;
   private cachedByTransport: Record<HandshakeTransport, UserCandidate[]> | undefined;
   private cachedByDomain: Map<string, UserCandidate[]> | undefined;
+  private changeListener: ((change: UserChange) => void) | undefined;
 
   constructor(
     private readonly usageStore: UsageStore,
@@ -99,27 +111,45 @@ export class UserDirectory {
     return record && record.removedAt === undefined ? this.info(record) : undefined;
   }
 
-  /** Adds a user or replaces its secret and limits; live connections keep running. */
+  /** The one listener told of each run-time change (the run-time overlay); a reload reports none. */
+  onChange(listener: ((change: UserChange) => void) | undefined): void {
+    this.changeListener = listener;
+  }
+
+  /** Adds a user or replaces its secret and limits (a run-time change); live connections keep running. */
   upsert(spec: UserSpec): UserInfo {
+    const existing = this.users.get(spec.name);
+    const fromConfig = existing !== undefined && existing.source !== 'api';
+    const info = this.put(spec, fromConfig ? 'config+api' : 'api');
+    this.changeListener?.({ kind: 'upsert', spec: { ...spec, level: spec.level ?? 'standard' } });
+    return info;
+  }
+
+  private put(spec: UserSpec, source: UserSource): UserInfo {
     if (!isUserName(spec.name)) {
       throw new UserError('ERR_PROXY_USER_NAME', USER_NAME_RULE);
     }
     const parsed = parseUserSecret(spec.secret);
     const frozen = Object.freeze({ ...spec, level: spec.level ?? 'standard' });
     const existing = this.users.get(spec.name);
-    if (existing) {
-      existing.spec = frozen;
-      existing.parsed = parsed;
-      existing.removedAt = undefined;
-    } else {
-      this.users.set(spec.name, new UserRecord(frozen, parsed));
-    }
+    const record = existing ?? new UserRecord(frozen, parsed);
+    record.spec = frozen;
+    record.parsed = parsed;
+    record.removedAt = undefined;
+    record.source = source;
+    if (!existing) this.users.set(spec.name, record);
     this.cachedCandidates = undefined;
     return this.info(this.users.get(spec.name)!);
   }
 
   /** Removes a user: new connections are refused ('removed'); existing ones survive. */
   remove(name: string): boolean {
+    if (!this.drop(name)) return false;
+    this.changeListener?.({ kind: 'remove', name });
+    return true;
+  }
+
+  private drop(name: string): boolean {
     const record = this.users.get(name);
     if (!record || record.removedAt !== undefined) return false;
     record.removedAt = this.clock();
@@ -134,11 +164,24 @@ export class UserDirectory {
     const record = this.users.get(name);
     if (!record || record.removedAt !== undefined) throw new UserError('ERR_PROXY_USER_UNKNOWN', `no user "${name}"`);
     const parsed = parseUserSecret(newSecret);
-    if (graceMs > 0) record.graceKeys.push({ key: record.parsed.key, domain: record.parsed.domain, until: this.clock() + graceMs });
+    const retired = graceMs > 0 ? { secret: record.spec.secret, until: this.clock() + graceMs } : undefined;
+    if (retired) record.graceKeys.push({ key: record.parsed.key, domain: record.parsed.domain, until: retired.until });
     record.parsed = parsed;
     record.spec = Object.freeze({ ...record.spec, secret: newSecret });
+    if (record.source === 'config') record.source = 'config+api';
     this.cachedCandidates = undefined;
+    this.changeListener?.({ kind: 'rotate', name, secret: newSecret, retired });
     return this.info(record);
+  }
+
+  /** Restart / reload: brings back a rotated-out secret kept in the overlay, only while its grace period lasts. */
+  restoreRetired(name: string, secret: string, until: number): void {
+    const record = this.users.get(name);
+    if (!record || record.removedAt !== undefined || until <= this.clock()) return;
+    const parsed = parseUserSecret(secret);
+    if (record.graceKeys.some((g) => g.until === until && Buffer.compare(g.key, parsed.key) === 0)) return;
+    record.graceKeys.push({ key: parsed.key, domain: parsed.domain, until });
+    this.cachedCandidates = undefined;
   }
 
   usage(name: string): UserUsage | undefined {
@@ -157,12 +200,14 @@ export class UserDirectory {
     this.usageStore.reset(name);
   }
 
-  /** Reload: the given users become the directory; others are removed. */
-  replaceAll(specs: readonly UserSpec[]): void {
+  /**
+   * Reload: the given users become the directory; others are removed. Not a run-time change (nothing reported).
+   */
+  replaceAll(specs: readonly SourcedUserSpec[]): void {
     for (const spec of specs) parseUserSecret(spec.secret); // validate all before changing anything
     const keep = new Set(specs.map((s) => s.name));
-    for (const spec of specs) this.upsert(spec);
-    for (const name of [...this.users.keys()]) if (!keep.has(name)) this.remove(name);
+    for (const { source, ...spec } of specs) this.put(spec, source ?? 'config');
+    for (const name of [...this.users.keys()]) if (!keep.has(name)) this.drop(name);
   }
 
   get size(): number {
@@ -296,6 +341,7 @@ export class UserDirectory {
       ips: record.ips.size,
       usedBytes: this.usageStore.get(s.name),
       graceUntil: record.graceKeys.map((g) => g.until),
+      source: record.source,
     };
   }
 }

@@ -12,7 +12,9 @@
  *   SecurityDataPort   gate · shaper · replayCache           → startService(config, { gate, shaper, replay })
  *   SecurityAdminPort  acl · blocks · policies · auth · tokens · sessions · threats · audit · keys ·
  *                      auditSecurity() · counters()            → startAdmin({ security }), the CLI
- * plus its lifecycle: reload(config) (SIGHUP) · attach({ users?, kernels? }) · reloadBlocklist() · close().
+ * plus its lifecycle: reload(config) (SIGHUP) · attach({ users?, kernels? }) · reloadBlocklist() · close(),
+ * and `overlay`: the run-time changes (users, rotations, API rules, blocks) kept in <state_dir> or Redis
+ * (src/state/overlay.ts), laid over the config at start and after each reload.
  *
  * Levels (credentials/levels.ts): requireLevel(actual, AccessLevel.ADMIN) throws ERR_SECURITY_FORBIDDEN (→ 403).
  * Errors: SecurityError with ERR_SECURITY_* codes; `field` names the bad input (→ 400).
@@ -21,6 +23,8 @@ import type pino from 'pino';
 import type { EventBus } from '../events.js';
 import type { StateStore } from '../state/store.js';
 import { openStateStore } from '../state/index.js';
+import { FileOverlayPersistence, StoreOverlayPersistence, type OverlayPersistence } from '../state/overlay-persistence.js';
+import { RuntimeOverlay } from '../state/overlay.js';
 import type { KernelStatusLike } from './audit/report.js';
 import { systemClock, type Clock } from './clock.js';
 import type { RotatableUsers } from './credentials/rotation.js';
@@ -61,7 +65,18 @@ export async function createSecurityLayer(options: SecurityLayerOptions): Promis
   const clock = options.clock ?? systemClock;
   const state = config.state;
   const store = options.store ?? (await openStateStore({ backend: state.backend, redisUrl: state.redisUrl, prefix: state.prefix, now: () => clock.now() }));
+  // Run-time changes live where the shared state lives: Redis (directly, or through the primary), else a file.
+  const shared = store.kind === 'redis' || (store.kind === 'ipc' && state.backend === 'redis');
+  const persistence: OverlayPersistence | undefined = shared ? new StoreOverlayPersistence(store) : config.stateDir ? new FileOverlayPersistence(config.stateDir) : undefined;
+  let overlay: RuntimeOverlay | undefined;
+  try {
+    overlay = persistence && (await RuntimeOverlay.open(persistence, { now: () => clock.now(), onError: (err) => options.logger?.error({ err: err.message }, 'run-time overlay not saved') }));
+  } catch (err) {
+    if (options.store === undefined) await store.close();
+    throw err;
+  }
   const layer = new SecurityLayer(config, {
+    overlay,
     bus: options.bus,
     logger: options.logger,
     store,

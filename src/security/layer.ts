@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type pino from 'pino';
 import type { EventBus, SecurityEvent } from '../events.js';
 import type { StateStore } from '../state/store.js';
+import type { RuntimeOverlay } from '../state/overlay.js';
 import { StoreReplayCache } from '../state/replay.js';
 import { MemoryReplayCache, type ReplayCache } from '../protocol/replay.js';
 import { AccessControl } from './admission/acl.js';
@@ -51,6 +52,8 @@ export interface LayerDeps {
   logger?: pino.Logger;
   store: StateStore;
   ownsStore: boolean;
+  /** The run-time changes kept across SIGHUP and restart; none = changes live only in memory. */
+  overlay?: RuntimeOverlay;
   clock: Clock;
   users?: RotatableUsers;
   kernels?: { status(): KernelStatusLike };
@@ -73,6 +76,7 @@ export class SecurityLayer implements SecurityDataPort, SecurityAdminPort {
   readonly audit: AuditLog;
   readonly keys: KeyRotation;
   readonly replayCache: ReplayCache;
+  readonly overlay: RuntimeOverlay | undefined;
   private geo: GeoResolver = noGeo;
   private netset?: NetsetWatcher;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -88,6 +92,7 @@ export class SecurityLayer implements SecurityDataPort, SecurityAdminPort {
     const sec = config.security;
     this.users = deps.users;
     this.kernels = deps.kernels;
+    this.overlay = deps.overlay;
     const events = (this.reporter = new Reporter(bus, clock));
     this.audit = new AuditLog(sec.audit.file, clock, sec.audit.recent);
     const onEvent = (event: SecurityEvent) => this.onSecurityEvent(event);
@@ -97,6 +102,12 @@ export class SecurityLayer implements SecurityDataPort, SecurityAdminPort {
     this.policies = new PolicyStore(sec.policy, clock, events);
     this.policies.onChange(() => this.refreshGeo());
     this.acl = new AccessControl(sec.access.default, sec.access.rules, clock, events);
+    const overlay = deps.overlay;
+    if (overlay) {
+      const skipped = this.acl.restoreApiRules(overlay.acl);
+      if (skipped > 0) deps.logger?.warn({ skipped }, 'run-time overlay: access rules that cannot be read were skipped');
+      this.acl.persistTo((rules) => overlay.setAcl(rules));
+    }
     this.blocks = new BlockManager(clock, store, events);
     this.tokens = new TokenStore(config.adminTokens, sec.tokensFile ?? (config.stateDir ? join(config.stateDir, 'admin-tokens.json') : undefined), clock);
     this.sessions = new SessionManager(clock);
@@ -153,6 +164,11 @@ export class SecurityLayer implements SecurityDataPort, SecurityAdminPort {
 
   async start(): Promise<void> {
     await this.blocks.load();
+    const overlay = this.overlay;
+    if (overlay) {
+      this.blocks.restore(overlay.blocks);
+      this.blocks.persistTo((entries) => overlay.setBlocks(entries));
+    }
     await this.startNetset();
     if (!this.deps.timers) return;
     const every = (ms: number, job: () => void) => {
@@ -283,6 +299,7 @@ export class SecurityLayer implements SecurityDataPort, SecurityAdminPort {
     this.netset?.close();
     for (const off of this.detach.splice(0)) off();
     this.audit.close();
+    await this.overlay?.flush();
     if (this.deps.ownsStore) await this.deps.store.close();
   }
 }

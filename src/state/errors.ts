@@ -31,3 +31,11 @@ export class StateUnavailableError extends MtShieldError {
     super('ERR_STATE_UNAVAILABLE', `state store unavailable (${operation})`, options);
   }
 }
+
+/** The run-time overlay (src/state/overlay.ts) cannot be read or written: the file or Redis key is bad or unreachable. */
+export class OverlayStateError extends MtShieldError {
+  declare readonly code: 'ERR_STATE_OVERLAY';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_STATE_OVERLAY', message, options);
+  }
+}

@@ -20,3 +20,6 @@ export async function openStateStore(options: { backend: 'memory' | 'redis'; red
   }
   return new MemoryStateStore(options.now);
 }
+export { RuntimeOverlay, type OverlayRecords } from './overlay.js';
+export { FileOverlayPersistence, StoreOverlayPersistence, writeFileAtomic, OVERLAY_FILE, OVERLAY_KEY, type OverlayPersistence } from './overlay-persistence.js';
+export { mergeUsers, type UserChange, type UserSource, type OverlayUserSpec, type RetiredSecret } from './overlay-users.js';

@@ -1,6 +1,7 @@
 /**
- * Proxy users over the API (src/proxy/users.ts UserDirectory; changes are live and not written back to the
- * config file):
+ * Proxy users over the API (src/proxy/users.ts UserDirectory). Changes are live, never written back to the
+ * config file, and kept in the run-time overlay (src/state/overlay.ts) so they survive SIGHUP and restart;
+ * each user shows its `source` ("config" | "api" | "config+api"; docs/admin-api.md for the precedence):
  *   GET    /api/v1/users               READ_ONLY  list (no secrets)
  *   GET    /api/v1/users/:name         READ_ONLY  one user with usage (no secret)
  *   POST   /api/v1/users               ADMIN      add or replace → 201 (new) / 200; answers the secret once

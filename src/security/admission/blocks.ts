@@ -4,6 +4,8 @@
  * lookup plus `sweep()` on a timer. Runtime blocks are written to the StateStore (with their TTL) so a
  * restart — or another process on the same Redis — sees them. The admin plane never consults this list.
  * Each change is one `block.added` / `block.removed` / `block.expired` event carrying who asked for it.
+ * With the memory backend the store dies with the process, so every change is also handed to `persistTo`
+ * (the run-time overlay, a file under state_dir: src/state/overlay.ts) and `restore` puts them back at start.
  */
 import { parseDuration } from '../../vocabulary/index.js';
 import type { StateStore } from '../../state/store.js';
@@ -48,6 +50,7 @@ export class BlockManager {
   private dynamicSet = new CidrSet([]);
   private fileSet = new CidrSet([]);
   private fileEntries = 0;
+  private persist: ((entries: BlockEntry[]) => void) | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -78,7 +81,33 @@ export class BlockManager {
     return loaded;
   }
 
+  /** Puts back blocks kept in the run-time overlay (expired and malformed ones are skipped). */
+  restore(records: readonly unknown[]): number {
+    const now = this.clock.now();
+    let restored = 0;
+    for (const record of records) {
+      const entry = record as Partial<BlockEntry> | null;
+      if (!entry || typeof entry.cidr !== 'string' || typeof entry.reason !== 'string' || this.entries.has(entry.cidr)) continue;
+      if (entry.expiresAt !== undefined && !(typeof entry.expiresAt === 'number' && entry.expiresAt > now)) continue;
+      try {
+        const cidr = parseCidr(entry.cidr);
+        this.entries.set(cidr.text, { entry: { ...(entry as BlockEntry), cidr: cidr.text }, cidr });
+        restored++;
+      } catch {
+        // a record this version cannot read: skipped, and dropped from the overlay at the next change
+      }
+    }
+    if (restored > 0) this.rebuild();
+    return restored;
+  }
+
+  /** Where each change of the run-time blocks is written (the run-time overlay). */
+  persistTo(sink: ((entries: BlockEntry[]) => void) | undefined): void {
+    this.persist = sink;
+  }
+
   private rebuild(): void {
+    this.persist?.([...this.entries.values()].map((e) => e.entry));
     this.dynamicSet = new CidrSet([...this.entries.values()].map((e) => e.cidr));
   }
 

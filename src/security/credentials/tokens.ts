@@ -1,12 +1,13 @@
 /**
  * Admin tokens: `mts_` + 32 random bytes in base64url (256 bits), shown once. Only the SHA-256 hex is kept —
  * in `[[admin.tokens]]` (config) or the tokens state file (runtime-created, JSON, mode 0600, written
- * atomically). Verification hashes the presented token and compares it against every stored hash in constant
- * time (no early exit), so timing reveals neither which token matched nor how much of it.
+ * atomically: temp file, fsync, rename), which survives SIGHUP and restart. Verification hashes the presented
+ * token and compares it against every stored hash in constant time (no early exit), so timing reveals neither
+ * which token matched nor how much of it.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../state/overlay-persistence.js';
 import type { Clock } from '../clock.js';
 import { SecurityError, invalid } from '../errors.js';
 import { AccessLevel, levelName, parseLevel, type LevelName } from './levels.js';
@@ -97,10 +98,7 @@ export class TokenStore {
   private save(): void {
     if (!this.stateFile) return;
     try {
-      mkdirSync(dirname(this.stateFile), { recursive: true });
-      const tmp = `${this.stateFile}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(this.state, null, 2), { mode: 0o600 });
-      renameSync(tmp, this.stateFile);
+      writeFileAtomic(this.stateFile, JSON.stringify(this.state, null, 2));
     } catch (err) {
       throw new SecurityError('ERR_SECURITY_STATE', `cannot write tokens file ${this.stateFile}`, { cause: err });
     }
