@@ -89,7 +89,9 @@ export class SecurityLayer implements SecurityDataPort, SecurityAdminPort {
     this.users = deps.users;
     this.kernels = deps.kernels;
     const events = (this.reporter = new Reporter(bus, clock));
-    this.audit = new AuditLog(sec.audit.file, clock, sec.audit.recent);
+    // The audit key lives in state_dir, outside the log, so whoever can write the log cannot re-key it.
+    const auditKey = config.stateDir ? { keyFile: join(config.stateDir, 'audit.key'), headFile: join(config.stateDir, 'audit.head') } : undefined;
+    this.audit = new AuditLog(sec.audit.file, clock, sec.audit.recent, auditKey);
     const onEvent = (event: SecurityEvent) => this.onSecurityEvent(event);
     bus.on('security.event', onEvent);
     this.detach.push(() => bus.off('security.event', onEvent));
