@@ -8,6 +8,7 @@ export const frontingSchema = z
     host: z.string().min(1).optional(),
     port: z.number().int().min(1).max(65535).default(DEFAULTS.fronting.port),
     connect_timeout: duration(DEFAULTS.fronting.connectTimeout),
+    allow_private: z.boolean().default(DEFAULTS.fronting.allowPrivate),
   })
-  .transform((f) => ({ host: f.host, port: f.port, connectTimeoutMs: f.connect_timeout }))
+  .transform((f) => ({ host: f.host, port: f.port, connectTimeoutMs: f.connect_timeout, allowPrivate: f.allow_private }))
   .prefault({});
