@@ -1,7 +1,9 @@
 /**
  * Blocks on proxy clients: `block_ip_address(ip | cidr, reason, ttl?)` from the API, the anomaly detector
- * or a FireHOL netset file. Membership goes through a prefix-indexed CidrSet (rebuilt on change), expiry is lazy on
- * lookup plus `sweep()` on a timer. Runtime blocks are written to the StateStore (with their TTL) so a
+ * or a FireHOL netset file. Membership goes through a prefix-indexed CidrIndex (one bucket touched per add or
+ * remove, one probe per prefix length per lookup), expiry is lazy on lookup plus `sweep()` on a timer. The
+ * runtime list is bounded (`maxEntries`): when full, the oldest block that expires by itself is evicted
+ * (anomaly blocks before others; counted in `blocksEvicted`); a list of only permanent blocks refuses the add. Runtime blocks are written to the StateStore (with their TTL) so a
  * restart — or another process on the same Redis — sees them. The admin plane never consults this list.
  * Each change is one `block.added` / `block.removed` / `block.expired` event carrying who asked for it.
  */
@@ -10,7 +12,7 @@ import type { StateStore } from '../../state/store.js';
 import { byFields, type ActionBy, type SecurityEventSink } from '../audit/reporter.js';
 import type { Clock } from '../clock.js';
 import { SecurityError, invalid } from '../errors.js';
-import { cidrContains, CidrSet, parseCidr, type Cidr } from './ip.js';
+import { CidrIndex, CidrSet, parseCidr, type Cidr } from './ip.js';
 
 export type BlockSource = 'api' | 'anomaly' | 'file' | 'config';
 
@@ -42,10 +44,12 @@ export interface BlockMatch {
 }
 
 const INDEX_KEY = 'blocks';
+/** Runtime blocks kept at most (a flood of anomaly blocks must not grow without bound). */
+export const MAX_BLOCKS = 100_000;
 
 export class BlockManager {
   private readonly entries = new Map<string, { entry: BlockEntry; cidr: Cidr }>();
-  private dynamicSet = new CidrSet([]);
+  private readonly index = new CidrIndex<string>();
   private fileSet = new CidrSet([]);
   private fileEntries = 0;
 
@@ -53,6 +57,7 @@ export class BlockManager {
     private readonly clock: Clock,
     private readonly store: StateStore | undefined,
     private readonly events?: SecurityEventSink,
+    private readonly maxEntries = MAX_BLOCKS,
   ) {}
 
   /** Load runtime blocks persisted by an earlier run (or another process). */
@@ -68,18 +73,44 @@ export class BlockManager {
       try {
         const entry = JSON.parse(text) as BlockEntry;
         if (entry.expiresAt !== undefined && entry.expiresAt <= this.clock.now()) continue;
-        this.entries.set(entry.cidr, { entry, cidr: parseCidr(entry.cidr) });
+        if (this.entries.size >= this.maxEntries && !this.evictOne()) break;
+        const cidr = parseCidr(entry.cidr);
+        this.entries.set(entry.cidr, { entry, cidr });
+        this.index.set(cidr, entry.cidr);
         loaded++;
       } catch {
         await this.store.srem(INDEX_KEY, key);
       }
     }
-    this.rebuild();
     return loaded;
   }
 
-  private rebuild(): void {
-    this.dynamicSet = new CidrSet([...this.entries.values()].map((e) => e.cidr));
+  /** Makes room for one block: the oldest self-expiring anomaly block, else the oldest self-expiring one. */
+  private evictOne(): boolean {
+    let victim: BlockEntry | undefined;
+    for (const { entry } of this.entries.values()) {
+      if (entry.expiresAt === undefined) continue;
+      if (entry.source === 'anomaly') {
+        victim = entry;
+        break;
+      }
+      victim ??= entry;
+    }
+    if (!victim) return false;
+    this.drop(victim.cidr);
+    if (this.events) this.events.counters.blocksEvicted++;
+    return true;
+  }
+
+  private drop(key: string): void {
+    const found = this.entries.get(key);
+    if (!found) return;
+    this.entries.delete(key);
+    this.index.delete(found.cidr);
+    if (this.store) {
+      void this.store.del(`block:${key}`).catch(() => {});
+      void this.store.srem(INDEX_KEY, key).catch(() => {});
+    }
   }
 
   /** block_ip_address: a TTL of 0 or none = permanent. Re-blocking the same CIDR replaces its reason and expiry. */
@@ -101,8 +132,12 @@ export class BlockManager {
       createdAt: now,
       expiresAt: ttlMs ? now + ttlMs : undefined,
     };
+    // Re-blocking moves the entry to the end, so insertion order stays the age order eviction relies on.
+    if (!this.entries.delete(cidr.text) && this.entries.size >= this.maxEntries && !this.evictOne()) {
+      throw new SecurityError('ERR_SECURITY_POLICY', `the block list holds ${this.maxEntries} permanent blocks; remove some first`, { field: 'ip' });
+    }
     this.entries.set(cidr.text, { entry, cidr });
-    this.rebuild();
+    this.index.set(cidr, cidr.text);
     if (this.store) {
       const ttl = ttlMs || undefined;
       void this.store.set(`block:${cidr.text}`, JSON.stringify(entry), ttl).catch(() => {});
@@ -124,12 +159,7 @@ export class BlockManager {
     const cidr = parseCidr(ipOrCidr, 'ip');
     const found = this.entries.get(cidr.text);
     if (!found) throw new SecurityError('ERR_SECURITY_NOT_FOUND', `no block for ${cidr.text}`, { field: 'ip' });
-    this.entries.delete(cidr.text);
-    this.rebuild();
-    if (this.store) {
-      void this.store.del(`block:${cidr.text}`).catch(() => {});
-      void this.store.srem(INDEX_KEY, cidr.text).catch(() => {});
-    }
+    this.drop(cidr.text);
     const entry = found.entry;
     this.events?.emit({ type: 'block.removed', severity: 'medium', message: `unblocked ${entry.cidr}`, ip: entry.cidr, details: { ...byFields(by), reason: entry.reason } });
     return entry;
@@ -151,18 +181,15 @@ export class BlockManager {
 
   /** The block covering `ip`, if any (an expired one is dropped on the way). */
   match(ip: string): BlockMatch | undefined {
-    if (this.dynamicSet.has(ip)) {
-      const now = this.clock.now();
-      let expired = false;
-      for (const { entry, cidr } of this.entries.values()) {
-        if (!cidrContains(cidr, ip)) continue;
-        if (entry.expiresAt !== undefined && entry.expiresAt <= now) {
-          expired = true;
-          continue;
-        }
-        return { cidr: entry.cidr, reason: entry.reason, source: entry.source };
+    let key = this.index.find(ip);
+    if (key !== undefined) {
+      let entry = this.entries.get(key)!.entry;
+      if (entry.expiresAt !== undefined && entry.expiresAt <= this.clock.now()) {
+        this.sweep(); // the most specific block has expired: a wider one may still cover the address
+        key = this.index.find(ip);
+        entry = key === undefined ? entry : this.entries.get(key)!.entry;
       }
-      if (expired) this.sweep();
+      if (key !== undefined) return { cidr: entry.cidr, reason: entry.reason, source: entry.source };
     }
     if (this.fileSet.has(ip)) return { cidr: ip, reason: 'blocklist file', source: 'file' };
     return undefined;
@@ -172,15 +199,15 @@ export class BlockManager {
   sweep(): BlockEntry[] {
     const now = this.clock.now();
     const gone: BlockEntry[] = [];
-    for (const [key, { entry }] of this.entries) {
+    for (const [key, { entry, cidr }] of this.entries) {
       if (entry.expiresAt !== undefined && entry.expiresAt <= now) {
         this.entries.delete(key);
+        this.index.delete(cidr);
         gone.push(entry);
         if (this.store) void this.store.srem(INDEX_KEY, key).catch(() => {});
       }
     }
     if (gone.length > 0) {
-      this.rebuild();
       for (const entry of gone) {
         this.events?.emit({ type: 'block.expired', severity: 'info', message: `block on ${entry.cidr} expired`, ip: entry.cidr, details: { reason: entry.reason, source: entry.source } });
       }
