@@ -65,7 +65,8 @@ export const DEFAULTS = {
   },
   blocklist: { poll: '30s' },
   geo: { fallback: true },
-  state: { backend: 'memory' as 'memory' | 'redis', prefix: 'mtshield:' },
+  /** replayOnOutage: what the replay check answers while Redis is down (docs/security.md, "State"). */
+  state: { backend: 'memory' as 'memory' | 'redis', prefix: 'mtshield:', replayOnOutage: 'open' as 'open' | 'closed' },
   /** A rule the document does not mention is in `monitor`, never `enforce` (docs/security.md, "Policies"). */
   policy: {
     mode: 'monitor' as 'off' | 'monitor' | 'enforce',

@@ -132,7 +132,7 @@ export class SecurityLayer implements SecurityDataPort, SecurityAdminPort {
     // Redis shares one replay window across a fleet and bounds it by expiry (and its maxmemory); in this
     // process a Map of every hello seen in 10 minutes would grow with a flood of valid handshakes, so the
     // memory backend uses the bounded LRU the data plane would use on its own.
-    this.replayCache = store.kind === 'redis' ? new StoreReplayCache(store) : new MemoryReplayCache({ maxEntries: config.replayEntries });
+    this.replayCache = store.kind === 'redis' ? new StoreReplayCache(store, undefined, config.state.replayOnOutage) : new MemoryReplayCache({ maxEntries: config.replayEntries });
     this.refreshGeo();
   }
 
