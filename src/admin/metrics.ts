@@ -32,6 +32,8 @@ export interface SecurityCountersLike {
   authAttempts: { ok: number; failed: number; rateLimited: number };
   threatsTotal: number;
   blocksAdded: number;
+  blocksEvicted?: number;
+  eventsDropped?: number;
   /** Threats the anomaly detector holds now. */
   threatsActive: number;
 }
@@ -151,6 +153,24 @@ export function createMetrics(sources: MetricsSources): AdminMetrics {
     collect() {
       this.reset();
       this.inc(counters()?.blocksAdded ?? 0);
+    },
+  });
+  new Counter({
+    name: `${p}blocks_evicted_total`,
+    help: 'Runtime blocks evicted to keep the block list within its bound.',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(counters()?.blocksEvicted ?? 0);
+    },
+  });
+  new Counter({
+    name: `${p}security_events_dropped_total`,
+    help: 'Security events dropped by the per-second ceiling (each gap is one audit.events_dropped entry).',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(counters()?.eventsDropped ?? 0);
     },
   });
   new Gauge({

@@ -26,7 +26,8 @@ export const DEFAULTS = {
   },
   user: { level: 'standard' as 'standard' | 'none' },
   upstream: { mode: 'direct' as const },
-  fronting: { port: 443, connectTimeout: '5s', proxyProtocol: false, profileRefresh: '1h' },
+  /** allowPrivate: a user's domain may front to loopback/private/link-local addresses (off: it must be public). */
+  fronting: { port: 443, connectTimeout: '5s', proxyProtocol: false, profileRefresh: '1h', allowPrivate: false },
   tls: { maxSkew: '120s', replayEntries: 100_000 },
   log: { level: 'info' as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' },
   admin: {
@@ -40,7 +41,8 @@ export const DEFAULTS = {
   audit: { recent: 1000, interval: 0, soonExpiring: '7d' },
   access: { default: 'allow' as 'allow' | 'deny', tz: 'UTC', mode: 'enforce' as 'enforce' | 'monitor' },
   limits: {
-    refuseAction: 'close' as 'close' | 'front',
+    /** Front, not close: a web server never answers with a bare close, so a close gives the proxy away. */
+    refuseAction: 'front' as 'close' | 'front',
     perIp: { newConnectionsPerSecond: 30, failedHandshakesPerMinute: 60, maxConnections: 128 },
     /** 0 = no cap. */
     perUser: { maxConnections: 0 },
@@ -49,6 +51,9 @@ export const DEFAULTS = {
     window: '60s',
     handshakeFailuresPerIp: 30,
     handshakeFailuresPerSubnet: 150,
+    /** A subnet is blocked only on evidence from several addresses, over a longer window than one address. */
+    subnetMinSources: 8,
+    subnetWindow: '10m',
     wrongSecretsPerIp: 12,
     replaysPerIp: 3,
     sharedSecretIps: 20,
@@ -63,7 +68,8 @@ export const DEFAULTS = {
   },
   blocklist: { poll: '30s' },
   geo: { fallback: true },
-  state: { backend: 'memory' as 'memory' | 'redis', prefix: 'mtshield:' },
+  /** replayOnOutage: what the replay check answers while Redis is down (docs/security.md, "State"). */
+  state: { backend: 'memory' as 'memory' | 'redis', prefix: 'mtshield:', replayOnOutage: 'open' as 'open' | 'closed' },
   /** A rule the document does not mention is in `monitor`, never `enforce` (docs/security.md, "Policies"). */
   policy: {
     mode: 'monitor' as 'off' | 'monitor' | 'enforce',

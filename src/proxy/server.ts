@@ -9,6 +9,7 @@ import { EventBus } from '../events.js';
 import { DcTable } from '../protocol/dc.js';
 import { MemoryReplayCache, type ReplayCache } from '../protocol/replay.js';
 import type { DialTarget } from '../upstream/dial.js';
+import { chooseFrontingTarget } from './fronting-target.js';
 import { DirectUpstream } from '../upstream/direct/index.js';
 import type { AdmittedClient, CryptoCounts, Upstream, UpstreamContext, UpstreamFactory, UpstreamReports } from '../upstream/types.js';
 import { nodeCipherSource, type StreamCipherSource } from './cipher.js';
@@ -213,11 +214,7 @@ export class ProxyServer implements SessionContext, UpstreamContext, ProxyHeader
   }
 
   frontingTarget(sni: string | undefined): DialTarget | undefined {
-    const { fronting } = this.current;
-    if (fronting.host) return { host: fronting.host, port: fronting.port };
-    const domains = this.users.domains();
-    if (sni && domains.includes(sni)) return { host: sni, port: fronting.port };
-    return domains.length > 0 ? { host: domains[0]!, port: fronting.port } : undefined;
+    return chooseFrontingTarget(this.current.fronting, this.users.domains(), sni);
   }
 
   sessionClosed(session: { readonly ref: { id: number } }): void {

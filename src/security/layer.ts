@@ -94,7 +94,9 @@ export class SecurityLayer implements SecurityDataPort, SecurityAdminPort {
     this.kernels = deps.kernels;
     this.overlay = deps.overlay;
     const events = (this.reporter = new Reporter(bus, clock));
-    this.audit = new AuditLog(sec.audit.file, clock, sec.audit.recent);
+    // The audit key lives in state_dir, outside the log, so whoever can write the log cannot re-key it.
+    const auditKey = config.stateDir ? { keyFile: join(config.stateDir, 'audit.key'), headFile: join(config.stateDir, 'audit.head') } : undefined;
+    this.audit = new AuditLog(sec.audit.file, clock, sec.audit.recent, auditKey);
     const onEvent = (event: SecurityEvent) => this.onSecurityEvent(event);
     bus.on('security.event', onEvent);
     this.detach.push(() => bus.off('security.event', onEvent));
@@ -141,7 +143,7 @@ export class SecurityLayer implements SecurityDataPort, SecurityAdminPort {
     // Redis (a fleet) or the primary (workers, over IPC) shares one replay window and bounds it by expiry; in this
     // process a Map of every hello seen in 10 minutes would grow with a flood of valid handshakes, so the
     // memory backend uses the bounded LRU the data plane would use on its own.
-    this.replayCache = store.kind !== 'memory' ? new StoreReplayCache(store) : new MemoryReplayCache({ maxEntries: config.replayEntries });
+    this.replayCache = store.kind !== 'memory' ? new StoreReplayCache(store, undefined, config.state.replayOnOutage) : new MemoryReplayCache({ maxEntries: config.replayEntries });
     this.refreshGeo();
   }
 

@@ -3,13 +3,15 @@
  * with a connect timeout; the socket comes back connected, half-open allowed, Nagle off, paused. An abort
  * signal stops the attempt in flight and the addresses not yet tried.
  */
-import { connect, type NetConnectOpts, type Socket } from 'node:net';
+import { connect, type LookupFunction, type NetConnectOpts, type Socket } from 'node:net';
 import { MtShieldError } from '../errors.js';
 import { borrowedReadOption } from '../proxy/borrowed-reads.js';
 
 export interface DialTarget {
   host: string;
   port: number;
+  /** A name resolver in place of dns.lookup (a shared function, e.g. one that refuses non-public answers). */
+  lookup?: LookupFunction;
 }
 
 /** ERR_PROXY_CONNECT (refused, unreachable, no address) or ERR_PROXY_CONNECT_TIMEOUT. */
@@ -20,7 +22,7 @@ export function dialOne(target: DialTarget, timeoutMs: number, highWaterMark: nu
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     // highWaterMark bounds each direction's queue (Node honours it on sockets; @types/node 20 omits it).
-    const options = { host: target.host, port: target.port, allowHalfOpen: true, noDelay: true, highWaterMark };
+    const options = { host: target.host, port: target.port, lookup: target.lookup, allowHalfOpen: true, noDelay: true, highWaterMark };
     const borrowed = borrowReads ? borrowedReadOption() : undefined;
     const socket = connect((borrowed ? { ...options, onread: borrowed.onread } : options) as NetConnectOpts);
     borrowed?.adopt(socket);

@@ -76,7 +76,7 @@ allow_insecure_remote = true
     expect(s.limits.users['alice']).toMatchObject({ maxConnections: 9, burstBytes: 64 * 1024 });
     expect(s.anomaly).toMatchObject({ windowMs: 30_000, threatTtlMs: 300_000, baselineMinBytes: 1 << 20 });
     expect(s.blocklist.pollMs).toBe(120_000);
-    expect(config.state).toEqual({ backend: 'redis', redisUrl: 'redis://127.0.0.1:6379', prefix: 'mtshield:' });
+    expect(config.state).toEqual({ backend: 'redis', redisUrl: 'redis://127.0.0.1:6379', prefix: 'mtshield:', replayOnOutage: 'open' });
     expect(config.admin).toMatchObject({ maxBodyBytes: 4096, eventsQueue: 9, allowInsecureRemote: true });
   });
 

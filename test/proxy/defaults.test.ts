@@ -12,6 +12,7 @@ import { SITE_BANNER, startFrontingSite, type FrontingSite } from '../helpers/fr
 import { connectTo, readAtLeast, readUntilClose } from '../helpers/net.js';
 import { startTestProxy, testConfig, type TestProxy } from '../helpers/proxy.js';
 import { sendHello } from '../helpers/raw-client.js';
+import { publicOnlyLookup } from '../../src/proxy/fronting-target.js';
 
 const ipDomainSecret = generateSecret('ee', '127.0.0.1');
 const orgSecret = generateSecret('ee', 'example.org');
@@ -38,7 +39,7 @@ async function proxyWith(input: Record<string, unknown>): Promise<TestProxy> {
 
 describe('fronting without [fronting] host', () => {
   it("a failed client is spliced to the secret's domain on the configured port", async () => {
-    const proxy = await proxyWith({ users: { a: { secret: formatSecret(ipDomainSecret) } }, fronting: { port: site.port } });
+    const proxy = await proxyWith({ users: { a: { secret: formatSecret(ipDomainSecret) } }, fronting: { port: site.port, allow_private: true } });
     const { socket, wire } = await sendHello(proxy.port, ipDomainSecret.key, 'other.example.org');
     const banner = await readAtLeast(socket, SITE_BANNER.length);
     expect(banner.equals(SITE_BANNER)).toBe(true);
@@ -52,11 +53,11 @@ describe('fronting without [fronting] host', () => {
   it('picks the domain the client asked for when a user has it, else the first; port 443 by default', async () => {
     const proxy = await proxyWith({ users: { org: { secret: formatSecret(orgSecret) }, net: { secret: formatSecret(netSecret) } } });
     const server = proxy.service.server;
-    expect(server.frontingTarget('example.net')).toEqual({ host: 'example.net', port: 443 });
-    expect(server.frontingTarget('example.org')).toEqual({ host: 'example.org', port: 443 });
+    expect(server.frontingTarget('example.net')).toEqual({ host: 'example.net', port: 443, lookup: publicOnlyLookup });
+    expect(server.frontingTarget('example.org')).toEqual({ host: 'example.org', port: 443, lookup: publicOnlyLookup });
     // An SNI no user has is not dialled (the proxy must not become an open relay to any host).
-    expect(server.frontingTarget('attacker.example')).toEqual({ host: 'example.org', port: 443 });
-    expect(server.frontingTarget(undefined)).toEqual({ host: 'example.org', port: 443 });
+    expect(server.frontingTarget('attacker.example')).toEqual({ host: 'example.org', port: 443, lookup: publicOnlyLookup });
+    expect(server.frontingTarget(undefined)).toEqual({ host: 'example.org', port: 443, lookup: publicOnlyLookup });
   });
 
   it('a configured host wins over every domain', async () => {

@@ -1,12 +1,12 @@
 /**
- * `mtshield audit verify FILE [--expect-head SEQ:HASH] [--json]`: checks the hash chain of an audit log
- * (src/security/audit/chain.ts). Exit 0 when intact; 1 naming the first bad line when not; 2 when the file
+ * `mtshield audit verify FILE [--key-file <state_dir>/audit.key] [--expect-head SEQ:HASH] [--json]`: checks the
+ * hash chain of an audit log (src/security/audit/chain.ts); a keyed chain needs its key. Exit 0 when intact; 1 naming the first bad line when not; 2 when the file
  * cannot be read.
  * `mtshield audit [--config FILE] [--json] [--fail-on SEVERITY]`: runs audit_security() over the config (plus the
  * admin plane's own findings) and prints the report; exit 0, or 1 with --fail-on when a finding reaches it.
  */
 import type { Command } from 'commander';
-import { verifyAuditFile } from '../../security/audit/verify.js';
+import { readAuditKey, verifyAuditFile } from '../../security/audit/verify.js';
 import { runAuditReport } from './audit-report.js';
 
 function parseHead(text: string): { seq: number; hash: string } {
@@ -15,10 +15,11 @@ function parseHead(text: string): { seq: number; hash: string } {
   return { seq: Number(match[1]), hash: match[2]!.toLowerCase() };
 }
 
-async function verify(file: string, options: { expectHead?: string; json?: boolean }): Promise<void> {
+async function verify(file: string, options: { expectHead?: string; keyFile?: string; json?: boolean }): Promise<void> {
   let result;
   try {
-    result = await verifyAuditFile(file, options.expectHead ? { expectHead: parseHead(options.expectHead) } : {});
+    const key = options.keyFile ? readAuditKey(options.keyFile) : undefined;
+    result = await verifyAuditFile(file, { key, expectHead: options.expectHead ? parseHead(options.expectHead) : undefined });
   } catch (err) {
     console.error(`mtshield audit verify: cannot read ${file}: ${(err as Error).message}`);
     process.exitCode = 2;
@@ -47,7 +48,8 @@ export function register(program: Command): void {
   audit
     .command('verify <file>')
     .description('verify the hash chain of an audit log; exit 0 intact, 1 broken (naming the first bad line)')
-    .option('--expect-head <seq:hash>', 'the head recorded elsewhere, to detect lines cut from the end')
+    .option('--expect-head <seq:hash>', 'a head recorded elsewhere, checked at its seq (catches lines cut or rewritten)')
+    .option('--key-file <file>', 'the audit key of a keyed chain (<state_dir>/audit.key)')
     .option('--json', 'print the result as JSON')
     .action(verify);
 }

@@ -11,6 +11,7 @@ export const frontingSchema = z
     proxy_protocol: z.boolean().default(DEFAULTS.fronting.proxyProtocol),
     /** How often each fronting site's profile is measured again (docs/operations.md "Fronting site profile"). */
     profile_refresh: duration(DEFAULTS.fronting.profileRefresh),
+    allow_private: z.boolean().default(DEFAULTS.fronting.allowPrivate),
   })
   /** proxyProtocol: a PROXY v2 header goes to the fronting site before the client's bytes. */
   .transform((f) => ({
@@ -19,5 +20,6 @@ export const frontingSchema = z
     connectTimeoutMs: f.connect_timeout,
     proxyProtocol: f.proxy_protocol,
     profileRefreshMs: f.profile_refresh,
+    allowPrivate: f.allow_private,
   }))
   .prefault({});

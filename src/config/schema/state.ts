@@ -7,6 +7,7 @@ export const stateSchema = z
     backend: z.enum(['memory', 'redis']).default(DEFAULTS.state.backend),
     redis_url: z.string().min(1).optional(),
     prefix: z.string().default(DEFAULTS.state.prefix),
+    replay_on_outage: z.enum(['open', 'closed']).default(DEFAULTS.state.replayOnOutage),
   })
-  .transform((s) => ({ backend: s.backend, redisUrl: s.redis_url, prefix: s.prefix }))
+  .transform((s) => ({ backend: s.backend, redisUrl: s.redis_url, prefix: s.prefix, replayOnOutage: s.replay_on_outage }))
   .prefault({});

@@ -5,7 +5,7 @@
 import { invalid } from '../errors.js';
 import { ipFamily, parseCidrWith, type Cidr } from '../../vocabulary/cidr.js';
 
-export { CidrSet, cidrContains, ipFamily, lookupAddress, type Cidr, type IpFamily, type LookupAddress } from '../../vocabulary/cidr.js';
+export { CidrIndex, CidrSet, cidrContains, ipFamily, lookupAddress, type Cidr, type IpFamily, type LookupAddress } from '../../vocabulary/cidr.js';
 export { normaliseIp } from '../../vocabulary/index.js';
 
 /** "a.b.c.d", "a.b.c.d/n", "v6", "v6/n", mapped v6 CIDRs (::ffff:a.b.c.0/120 → a.b.c.0/24). Throws ERR_SECURITY_INVALID. */

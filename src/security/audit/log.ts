@@ -3,14 +3,19 @@
  * written through pino (sync destination, so an entry is on disk when `append` returns). Secrets never enter
  * it: keys named like secret/token/key/password are replaced before hashing. `recent(n)` serves the last
  * entries from memory. With no file configured the log still chains in memory (recent works, nothing persists).
+ * With a key file (`<state_dir>/audit.key`, 0600, created when absent) the chain is keyed (HMAC-SHA256) and the
+ * head is kept beside it (`audit.head`), so a new file (after a rotation) continues the chain instead of
+ * starting a new genesis. The audit file itself is opened with mode 0600.
  */
-import { existsSync, openSync, readSync, fstatSync, closeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import pino from 'pino';
 import type { Severity } from '../../events.js';
 import type { Clock } from '../clock.js';
 import { invalid } from '../errors.js';
-import { entryHash, GENESIS, type ChainHead } from './chain.js';
-import { verifyAuditFile, type AuditVerifyResult } from './verify.js';
+import { entryHash, FILE_STARTED, GENESIS, KEYED_MAC, type ChainHead } from './chain.js';
+import { readAuditKey, verifyAuditFile, type AuditVerifyResult } from './verify.js';
 
 export interface AuditInput {
   type: string;
@@ -58,8 +63,35 @@ function readTail(path: string, maxBytes: number): string[] {
   }
 }
 
+export interface AuditKeyOptions {
+  /** Hex key file; created (0600) with 32 random bytes when absent. */
+  keyFile: string;
+  /** Where the head is kept after each append, so a new file continues the chain. */
+  headFile: string;
+}
+
+/** The audit key at `path`, created 0600 when absent. */
+export function loadOrCreateAuditKey(path: string): Uint8Array {
+  if (!existsSync(path)) {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    writeFileSync(path, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+  }
+  return readAuditKey(path);
+}
+
+function readHead(path: string): ChainHead | undefined {
+  try {
+    const head = JSON.parse(readFileSync(path, 'utf8')) as ChainHead;
+    return typeof head.seq === 'number' && typeof head.hash === 'string' ? { seq: head.seq, hash: head.hash } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export class AuditLog {
   private head: ChainHead = { seq: 0, hash: GENESIS };
+  private readonly key?: Uint8Array;
+  private readonly headFile?: string;
   private readonly ring: AuditEntry[] = [];
   private readonly logger?: pino.Logger;
   private readonly destination?: ReturnType<typeof pino.destination>;
@@ -68,14 +100,26 @@ export class AuditLog {
     readonly file: string | undefined,
     private readonly clock: Clock,
     private readonly keep = 1000,
+    keyed?: AuditKeyOptions,
   ) {
     if (!file) return;
-    if (existsSync(file)) this.resume(file);
-    this.destination = pino.destination({ dest: file, sync: true, mkdir: true, append: true });
+    if (keyed) {
+      this.key = loadOrCreateAuditKey(keyed.keyFile);
+      this.headFile = keyed.headFile;
+    }
+    const fresh = !existsSync(file) || statSync(file).size === 0;
+    if (!fresh) this.resume(file);
+    this.destination = pino.destination({ dest: file, sync: true, mkdir: true, append: true, mode: 0o600 });
+    chmodSync(file, 0o600); // a file created by an older version kept the default mode
     this.logger = pino(
       { base: null, timestamp: false, level: 'info' },
       this.destination,
     );
+    const previous = fresh && this.headFile ? readHead(this.headFile) : undefined;
+    if (previous && previous.seq > 0) {
+      this.head = previous;
+      this.append({ type: FILE_STARTED, message: `continues the chain from seq ${previous.seq}`, details: { previousHead: previous } });
+    }
   }
 
   /** Continue the chain of an existing file from its last line, and preload `recent`. */
@@ -112,16 +156,24 @@ export class AuditLog {
       user: input.user,
       details: input.details === undefined ? undefined : scrubSecrets(input.details),
       prev: this.head.hash,
+      mac: this.key ? KEYED_MAC : undefined,
     };
     for (const key of Object.keys(body)) if (body[key] === undefined) delete body[key];
-    const hash = entryHash(body);
+    const hash = entryHash(body, this.key);
     const { level: _level, ...fields } = body;
     const entry = { ...fields, hash } as unknown as AuditEntry;
     this.logger?.info(entry);
     this.head = { seq: entry.seq, hash };
+    if (this.headFile) this.saveHead();
     this.ring.push(entry);
     if (this.ring.length > this.keep) this.ring.splice(0, this.ring.length - this.keep);
     return entry;
+  }
+
+  private saveHead(): void {
+    const tmp = `${this.headFile}.tmp`;
+    writeFileSync(tmp, JSON.stringify(this.head), { mode: 0o600 });
+    renameSync(tmp, this.headFile!);
   }
 
   /** The last `n` entries, oldest first. */
@@ -136,7 +188,7 @@ export class AuditLog {
   /** Checks the chain of `path` (default: this log's own file). */
   async verifyFile(path = this.file): Promise<AuditVerifyResult> {
     if (!path) throw invalid('path', 'no audit file configured');
-    return verifyAuditFile(path);
+    return verifyAuditFile(path, { key: this.key });
   }
 
   close(): void {

@@ -3,7 +3,9 @@
  * admin event stream and the logs all listen there) and bumps a counter the admin metrics read.
  * Per-connection refusals are throttled per (kind, source, address): under a flood the counters stay exact
  * while the event stream — and the audit file — get one line per source per `throttleMs`, carrying the
- * number of refusals folded into it; and at most `maxPerSecond` such events leave in any one second.
+ * number of refusals folded into it; and at most `maxPerSecond` such events leave in any one second. What
+ * that ceiling drops is counted (`eventsDropped`) and reported by one `audit.events_dropped` event ("N events
+ * dropped") when the next event leaves, so the audit file records the gap.
  */
 import { LRUCache } from 'lru-cache';
 import type { EventBus, SecurityEvent, Severity } from '../../events.js';
@@ -21,8 +23,12 @@ export interface SecurityCounters {
   authAttempts: { ok: number; failed: number; rateLimited: number };
   threatsTotal: number;
   blocksAdded: number;
+  /** Runtime blocks evicted to keep the list within its bound. */
+  blocksEvicted: number;
   eventsEmitted: number;
   eventsSuppressed: number;
+  /** Throttled events dropped by the per-second ceiling (a subset of eventsSuppressed). */
+  eventsDropped: number;
 }
 
 export function emptyCounters(): SecurityCounters {
@@ -33,8 +39,10 @@ export function emptyCounters(): SecurityCounters {
     authAttempts: { ok: 0, failed: 0, rateLimited: 0 },
     threatsTotal: 0,
     blocksAdded: 0,
+    blocksEvicted: 0,
     eventsEmitted: 0,
     eventsSuppressed: 0,
+    eventsDropped: 0,
   };
 }
 
@@ -71,8 +79,11 @@ export class Reporter implements SecurityEventSink {
 
   private second = 0;
   private inSecond = 0;
+  /** Dropped by the ceiling and not yet reported. */
+  private unreportedDrops = 0;
 
   emit(event: SecurityEventInput): void {
+    if (this.unreportedDrops > 0) this.reportDrops();
     this.counters.eventsEmitted++;
     this.bus.emit('security.event', { ...event, at: event.at ?? this.clock.now() });
   }
@@ -87,15 +98,27 @@ export class Reporter implements SecurityEventSink {
       this.inSecond = 0;
     }
     const slot = this.throttle.get(key);
-    if ((slot && now - slot.at < this.throttleMs) || this.inSecond >= this.maxPerSecond) {
+    const throttled = slot !== undefined && now - slot.at < this.throttleMs;
+    if (throttled || this.inSecond >= this.maxPerSecond) {
       if (slot) slot.folded++;
       this.counters.eventsSuppressed++;
+      if (!throttled && !slot) {
+        // Nothing will carry this one's count later: record the drop itself.
+        this.counters.eventsDropped++;
+        this.unreportedDrops++;
+      }
       return;
     }
     this.inSecond++;
     const folded = slot?.folded ?? 0;
     this.throttle.set(key, { at: now, folded: 0 });
     this.emit({ ...event, details: { ...event.details, suppressedSinceLast: folded } });
+  }
+
+  private reportDrops(): void {
+    const dropped = this.unreportedDrops;
+    this.unreportedDrops = 0;
+    this.emit({ type: 'audit.events_dropped', severity: 'medium', message: `${dropped} events dropped by the rate ceiling (${this.maxPerSecond}/s)`, details: { dropped, ceilingPerSecond: this.maxPerSecond } });
   }
 
   gate(report: GateReport): void {

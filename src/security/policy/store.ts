@@ -118,10 +118,12 @@ export class PolicyStore {
       actor: options.actor ?? 'system',
     };
     this.versions.push(entry);
-    if (this.versions.length > this.keep) {
-      const drop = this.versions.length - this.keep;
-      this.versions.splice(0, drop);
-      this.activeIndex = Math.max(0, this.activeIndex - drop);
+    // Trim the oldest versions but never the active one: dropping it would make whatever version slid into its
+    // index active (a staged one included) with no policy.enforced entry.
+    while (this.versions.length > this.keep) {
+      const oldest = this.activeIndex === 0 ? 1 : 0;
+      this.versions.splice(oldest, 1);
+      if (oldest < this.activeIndex) this.activeIndex--;
     }
     const by = byFields({ actor: entry.actor, clientIp: options.clientIp });
     const staged = options.enforce === false ? ' (staged)' : '';

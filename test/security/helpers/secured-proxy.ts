@@ -44,6 +44,8 @@ export async function startSecuredProxy(dc: FakeDc, input: Record<string, any> =
     users: { alice: { secret: secrets.ee }, dave: { secret: secrets.dd }, bob: { secret: secrets.ee2 } },
     upstream: { dc: { '2': to } },
     ...input,
+    // These tests check what a refused client sees at the socket; the default (front) is the attack tests' part.
+    limits: input.limits ?? { refuse_action: 'close' },
   };
   const stateDir = makeStateDir();
   const config = testConfig(full, stateDir);

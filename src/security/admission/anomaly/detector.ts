@@ -2,10 +2,17 @@
  * The anomaly detector: listens to the data plane's events and turns patterns into findings (threats).
  *
  *   anomaly.handshake_burst   failed handshakes from one IP within `window`        ≥ handshake_failures_per_ip
- *   anomaly.subnet_burst      … from one /24 (IPv4) or /64 (IPv6)                  ≥ handshake_failures_per_subnet
- *   anomaly.secret_scan       wrong-secret failures (bad_secret, bad_hmac) from one IP ≥ wrong_secrets_per_ip.
- *                             A wrong secret decodes to noise, so two attempts cannot be told apart: every
- *                             such failure counts as one more distinct secret tried.
+ *   anomaly.subnet_burst      … from one /24 (IPv4) or /64 (IPv6) within `subnet_window`, ≥ handshake_failures_
+ *                             per_subnet AND from ≥ subnet_min_sources distinct addresses (one noisy address
+ *                             is a handshake_burst, never a reason to block its neighbours)
+ *   anomaly.secret_scan       wrong-secret failures (bad_secret: an obfuscated2 header no secret decodes) from
+ *                             one IP ≥ wrong_secrets_per_ip. A wrong secret decodes to noise, so two attempts
+ *                             cannot be told apart: every such failure counts as one more distinct secret tried.
+ *
+ * An ordinary TLS hello (bad_hmac: a well-formed ClientHello whose random carries no user's HMAC) is what every
+ * browser opening the fronted site sends; it is fronted and is neither a scan nor subnet evidence, only a
+ * per-address burst. A hello whose random does carry a user's HMAC but is replayed, expired or for the wrong
+ * SNI (replay, stale_time, bad_sni) is a near miss: it counts everywhere.
  *   anomaly.replay            replayed hello / header bytes from one IP: medium at the first, high at replays_per_ip
  *   anomaly.shared_secret     one user's secret seen from ≥ shared_secret_ips distinct IPs within shared_secret_window
  *   anomaly.traffic_spike     a user's bytes per baseline_interval above its EWMA baseline × factor
@@ -39,12 +46,15 @@ export interface Threat {
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
 export const severityAtLeast = (a: Severity, b: Severity) => SEVERITY_RANK[a] >= SEVERITY_RANK[b];
 
-const WRONG_SECRET = new Set(['bad_secret', 'bad_hmac']);
+const WRONG_SECRET = new Set(['bad_secret']);
+/** What a browser visiting the fronted site produces (docs/security.md, "Anomaly detection"). */
+const ORDINARY_HELLO = 'bad_hmac';
 
 export class AnomalyDetector {
   private readonly threats = new Map<string, Threat>();
   private failuresByIp!: SlidingCounter;
   private failuresBySubnet!: SlidingCounter;
+  private sourcesBySubnet!: DistinctWindow;
   private wrongSecrets!: SlidingCounter;
   private replays!: SlidingCounter;
   private ipsPerUser!: DistinctWindow;
@@ -69,7 +79,8 @@ export class AnomalyDetector {
   configure(config: AnomalyConfig): void {
     this.config = config;
     this.failuresByIp = new SlidingCounter(config.windowMs, config.handshakeFailuresPerIp * 2);
-    this.failuresBySubnet = new SlidingCounter(config.windowMs, config.handshakeFailuresPerSubnet * 2);
+    this.failuresBySubnet = new SlidingCounter(config.subnetWindowMs, config.handshakeFailuresPerSubnet * 2);
+    this.sourcesBySubnet = new DistinctWindow(config.subnetWindowMs, config.subnetMinSources * 4);
     this.wrongSecrets = new SlidingCounter(config.windowMs, config.wrongSecretsPerIp * 2);
     this.replays = new SlidingCounter(config.windowMs, config.replaysPerIp * 2);
     this.ipsPerUser = new DistinctWindow(config.sharedSecretWindowMs, config.sharedSecretIps * 4);
@@ -116,10 +127,12 @@ export class AnomalyDetector {
     if (perIp >= c.handshakeFailuresPerIp) {
       this.raise('anomaly.handshake_burst', 'high', { kind: 'ip', value: ip }, `${perIp} failed handshakes from ${ip} within ${c.windowMs / 1000}s`, { failures: perIp });
     }
+    if (reason === ORDINARY_HELLO) return;
     const subnet = subnetOf(ip);
     const perSubnet = this.failuresBySubnet.add(subnet, now);
-    if (perSubnet >= c.handshakeFailuresPerSubnet) {
-      this.raise('anomaly.subnet_burst', 'high', { kind: 'cidr', value: subnet }, `${perSubnet} failed handshakes from ${subnet} within ${c.windowMs / 1000}s`, { failures: perSubnet });
+    const sources = this.sourcesBySubnet.add(subnet, ip, now);
+    if (perSubnet >= c.handshakeFailuresPerSubnet && sources >= c.subnetMinSources) {
+      this.raise('anomaly.subnet_burst', 'high', { kind: 'cidr', value: subnet }, `${perSubnet} failed handshakes from ${sources} addresses in ${subnet} within ${c.subnetWindowMs / 1000}s`, { failures: perSubnet, sources });
     }
     if (WRONG_SECRET.has(reason)) {
       const tried = this.wrongSecrets.add(ip, now);

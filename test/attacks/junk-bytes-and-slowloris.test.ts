@@ -13,7 +13,7 @@ import { buildClientHello } from '../../src/protocol/faketls.js';
 import { buildClientHeader, type ProtocolTag } from '../../src/protocol/obfuscated2.js';
 import { mtcuteClient } from '../helpers/clients.js';
 import { connectTo } from '../helpers/net.js';
-import { FAKE_TLS_DOMAIN, FUZZ_SEED as SEED, inBatches, outcomeOf, useStack, type Outcome, type Stack } from './stack.js';
+import { FAKE_TLS_DOMAIN, FUZZ_SEED as SEED, inBatches, outcomeOf, useStack, type Outcome, type Stack } from '../hardening/stack.js';
 
 const DEADLINE_MS = 6_000;
 const TAGS: ProtocolTag[] = ['abridged', 'intermediate', 'padded'];
