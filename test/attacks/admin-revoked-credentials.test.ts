@@ -4,6 +4,7 @@
  * closed when its token or session is revoked or expires, not only checked at the upgrade.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { generateAdminToken } from '../../src/security/credentials/tokens.js';
 import { startHarness, type Harness } from '../admin/helpers.js';
 import { closedWithin, openEvents } from './admin-helpers.js';
 
@@ -29,6 +30,17 @@ describe('revoked credentials', () => {
     // The attacker kept the session id; the operator issues a fresh "ci" token to the real CI.
     const second = await createToken(h, 'ci');
     expect((await h.call('GET', '/api/v1/stats', { token: second })).status).toBe(200);
+    expect((await h.call('GET', '/api/v1/stats', { token: session })).status).toBe(401);
+  });
+
+  it('a session opened with a config token cannot outlive that token being replaced under the same name', async () => {
+    h = await startHarness();
+    const session = (await h.call('POST', '/api/v1/sessions', { token: h.tokens.superuser, body: {} })).json.session as string;
+    expect((await h.call('GET', '/api/v1/stats', { token: session })).status).toBe(200);
+    // The operator suspects a leak and puts a new hash under the same name in [[admin.tokens]] (then SIGHUP).
+    const replacement = generateAdminToken();
+    h.security.tokens.reloadConfig([{ name: 'root', level: 'superuser', sha256: replacement.sha256 }]);
+    expect((await h.call('GET', '/api/v1/stats', { token: replacement.token })).status).toBe(200);
     expect((await h.call('GET', '/api/v1/stats', { token: session })).status).toBe(401);
   });
 
