@@ -24,7 +24,7 @@ describe('foreign Origin on the event stream', () => {
 
     // Allowed: no Origin (not a browser), the listener's own origin, an Origin the operator listed.
     const own = new URL(h.admin.url).origin;
-    for (const headers of [{}, { origin: own }, { origin: 'https://dash.example.net' }]) {
+    for (const headers of [{}, { origin: own }, { origin: 'https://dash.example.net' }] as Record<string, string>[]) {
       const socket = await openEvents(h.admin.url, { token, headers });
       socket.ws.terminate();
     }

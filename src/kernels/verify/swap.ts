@@ -60,14 +60,14 @@ async function readBounded(path: string, refuse: Refuse): Promise<Uint8Array> {
     const info = await handle.stat();
     if (!info.isFile()) refuse('read', `${path} is not a regular file`);
     if (info.size > MAX_KERNEL_BYTES) refuse('size', `${path} is ${info.size} bytes; a kernel build is at most ${MAX_KERNEL_BYTES}`);
-    // Read one byte past the cap: a file that grew since fstat is caught too.
-    const buffer = new Uint8Array(MAX_KERNEL_BYTES + 1);
+    // One byte of room past the size fstat gave: a file that grows while read is refused, not truncated.
+    const buffer = new Uint8Array(info.size + 1);
     let total = 0;
     for (;;) {
       const { bytesRead } = await handle.read(buffer, total, buffer.length - total, null);
       if (bytesRead === 0) break;
       total += bytesRead;
-      if (total > MAX_KERNEL_BYTES) refuse('size', `${path} grew past ${MAX_KERNEL_BYTES} bytes while read`);
+      if (total > info.size) refuse('size', `${path} grew while it was read`);
     }
     return buffer.subarray(0, total);
   } catch (err) {
