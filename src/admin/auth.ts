@@ -24,11 +24,15 @@ export interface Principal {
 
 export interface AuthPort {
   authenticate(credential: string | undefined, ip: string): Promise<AuthResult>;
+  /** Whether a credential still holds (not revoked, not expired), without counting or reporting. */
+  isLive(credential: string): boolean;
 }
 
 export interface AdminAuthenticator {
   /** Resolves the principal behind an Authorization header value; throws SecurityError (401 / 429). */
   authenticate(authorization: string, ip: string): Promise<Principal>;
+  /** Whether the credential a principal presented still holds (event streams re-check it). */
+  isLive(credential: string): boolean;
 }
 
 /** "Bearer X" → X; anything else → undefined (missing credentials). */
@@ -38,6 +42,7 @@ export function bearerCredential(authorization: string): string | undefined {
 
 export function createAuthenticator(auth: AuthPort): AdminAuthenticator {
   return {
+    isLive: (credential) => auth.isLive(credential),
     async authenticate(authorization, ip) {
       const credential = bearerCredential(authorization);
       const result = await auth.authenticate(credential, ip);

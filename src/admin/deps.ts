@@ -29,7 +29,8 @@ export interface ProxyPort {
 export interface KernelsPort {
   status(): unknown;
   chosen(alg: string, size: number): string;
-  swap(wasmPath: string, opts?: { pinnedSha256?: string[] }): Promise<unknown>;
+  /** Only configured pins count (`expectSha256` narrows them); the path must resolve inside `root`. */
+  swap(wasmPath: string, opts?: { expectSha256?: string[]; root?: string }): Promise<unknown>;
 }
 
 /** Everything the route modules read. */

@@ -6,12 +6,17 @@
  * plane that emitted the event never waits on a socket. A flush writes while the socket's buffered amount
  * (uWS getBufferedAmount) stays under a high-water mark and resumes on the `drain` callback. A subscriber that
  * lost events first receives `{"type":"stream.dropped","details":{"count":N}}` with the number lost.
+ * A stream lives only as long as the credential that opened it: `recheck()` (run by the server periodically
+ * and after every audited change) closes with 1008 (RFC 6455 §7.4.1, policy violation) each subscriber whose
+ * token or session was revoked or has expired.
  */
 import type { WebSocket } from 'uWebSockets.js';
 import type { EventBus, SecurityEvent } from '../events.js';
 
 export interface SubscriberData {
   principal: string;
+  /** The token or session id the upgrade presented, re-checked by recheck(); never logged or sent. */
+  credential: string;
   subscriber?: Subscriber;
 }
 
@@ -83,6 +88,19 @@ export class EventStream {
         for (const subscriber of this.subscribers) this.flush(subscriber);
       });
     }
+  }
+
+  /** Ends every stream whose credential no longer holds; returns how many were closed. */
+  recheck(isLive: (credential: string) => boolean): number {
+    let closed = 0;
+    for (const subscriber of [...this.subscribers]) {
+      if (isLive(subscriber.ws.getUserData().credential)) continue;
+      subscriber.closed = true;
+      this.subscribers.delete(subscriber);
+      subscriber.ws.end(1008, 'credentials revoked or expired');
+      closed++;
+    }
+    return closed;
   }
 
   stats(): { subscribers: number; queued: number[]; dropped: number[]; delivered: number[] } {

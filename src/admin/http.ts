@@ -28,6 +28,8 @@ export interface RequestSnapshot {
   query: URLSearchParams;
   params: string[];
   authorization: string;
+  /** Host header ('' when absent), for the DNS rebinding guard (browser-guard.ts). */
+  host: string;
   contentLength: number | undefined;
   ip: string;
 }
@@ -53,6 +55,7 @@ export function snapshotRequest(res: HttpResponse, req: HttpRequest, paramCount:
     query: new URLSearchParams(req.getQuery() ?? ''),
     params,
     authorization: req.getHeader('authorization'),
+    host: req.getHeader('host'),
     contentLength: lengthHeader === '' ? undefined : Number(lengthHeader),
     ip: normaliseIp(Buffer.from(res.getRemoteAddressAsText()).toString()),
   };

@@ -6,7 +6,8 @@
  * layer's counter snapshot — and the kernel registry (kernel in use); only what those do not keep (per-user
  * gauges and traffic, handshake durations, security events by type, reloads) is fed from the EventBus.
  * Labels come from bounded sets only: user names from the operator's config, reasons from enums — never a
- * client IP and never a secret.
+ * client IP and never a secret. User names are operator data: `render({ userLabels: false })` leaves out every
+ * series labelled with a user (the server does so for scrapes without a token, unless the operator opted in).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventBus, MtShieldEvents } from '../events.js';
@@ -42,8 +43,8 @@ export const PENDING_USER = '_unidentified';
 
 export interface AdminMetrics {
   registry: Registry;
-  /** Prometheus text. */
-  render(): Promise<string>;
+  /** Prometheus text; `userLabels: false` drops the per-user series (default true). */
+  render(options?: { userLabels?: boolean }): Promise<string>;
   contentType: string;
   close(): void;
 }
@@ -236,7 +237,10 @@ export function createMetrics(sources: MetricsSources): AdminMetrics {
   return {
     registry,
     contentType: registry.contentType,
-    render: () => registry.metrics(),
+    render: async (options) => {
+      const text = await registry.metrics();
+      return options?.userLabels === false ? withoutUserSeries(text) : text;
+    },
     close() {
       for (const [event, listener] of Object.entries(listeners)) bus.off(event, listener as (...a: never[]) => void);
       registry.clear();
@@ -274,4 +278,18 @@ function ja4Counter(name: string, registers: Registry[]): { observe(ja4: string)
       counts.set(label, (counts.get(label) ?? 0) + 1);
     },
   };
+}
+
+/**
+ * A sample line whose label set names a user (other label values are bounded enums, so none holds `user="`);
+ * `_unidentified` (before the handshake) names no one and stays.
+ */
+const USER_SERIES = new RegExp(`^[a-zA-Z_:][a-zA-Z0-9_:]*\\{(?:[^}]*,)?user="(?!${PENDING_USER}")`);
+
+/** The exposition without per-user samples; HELP/TYPE lines stay, so the families still exist. */
+export function withoutUserSeries(text: string): string {
+  return text
+    .split('\n')
+    .filter((line) => !USER_SERIES.test(line))
+    .join('\n');
 }

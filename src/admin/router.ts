@@ -1,7 +1,7 @@
 /**
  * The /api/v1 request pipeline, the same for every route:
  *
- *   snapshot req → admin allow list (403) → start reading the body (capped) → credentials (401 / 429)
+ *   snapshot req → admin allow list (403) → Host guard (403) → start reading the body (capped) → credentials (401 / 429)
  *   → level (403) → JSON + zod strict schema (400 naming the field) → handler → audit the change → reply
  *
  * A route declares its method, pattern, minimum level and body schema; handlers never see unvalidated
@@ -14,6 +14,7 @@ import { AccessLevel, levelName } from '../security/credentials/levels.js';
 import { AdminRequestError, Reply, parseJsonBody, readBody, snapshotRequest, type RequestSnapshot } from './http.js';
 import type { AdminAuthenticator, Principal } from './auth.js';
 import type { AllowList } from './net.js';
+import type { BrowserGuard } from './browser-guard.js';
 
 export interface RouteResult {
   status: number;
@@ -44,6 +45,7 @@ export function route<Body>(definition: Route<Body>): Route<unknown> {
 
 export interface PipelineDeps {
   allow: AllowList;
+  guard: BrowserGuard;
   auth: AdminAuthenticator;
   maxBody: number;
   appendAudit(principal: Principal, change: NonNullable<RouteResult['audit']>, ip: string): void;
@@ -78,16 +80,29 @@ export function toRequestError(err: unknown): AdminRequestError | undefined {
   return undefined;
 }
 
+/**
+ * The checks before anything else, on every request and upgrade: the admin allow list, then the Host guard.
+ * Answers 403 (closing the connection) and returns false when either refuses.
+ */
+export function admitted(request: Pick<RequestSnapshot, 'ip' | 'host'>, reply: Reply, deps: Pick<PipelineDeps, 'allow' | 'guard'>): boolean {
+  if (!deps.allow.allows(request.ip)) {
+    reply.error(new AdminRequestError(403, 'ERR_ADMIN_NOT_ALLOWED', 'address not in admin.allow'), true);
+    return false;
+  }
+  if (!deps.guard.hostAllowed(request.host)) {
+    reply.error(new AdminRequestError(403, 'ERR_ADMIN_HOST_REFUSED', 'Host not allowed (admin.allowed_hosts)'), true);
+    return false;
+  }
+  return true;
+}
+
 export function mountRoute(app: TemplatedApp, definition: Route, deps: PipelineDeps): void {
   const paramCount = (definition.pattern.match(/\/:/g) ?? []).length;
   const readsBody = definition.body !== undefined;
   app[definition.method](definition.pattern, (res: HttpResponse, req: HttpRequest) => {
     const request = snapshotRequest(res, req, paramCount);
     const reply = new Reply(res);
-    if (!deps.allow.allows(request.ip)) {
-      reply.error(new AdminRequestError(403, 'ERR_ADMIN_NOT_ALLOWED', 'address not in admin.allow'), true);
-      return;
-    }
+    if (!admitted(request, reply, deps)) return;
     const body: BodyState = { settled: !readsBody, promise: Promise.resolve(Buffer.alloc(0)) };
     if (readsBody) {
       body.promise = readBody(reply, request.contentLength, deps.maxBody);

@@ -3,12 +3,15 @@
  *
  *   GET /healthz              200 while the process lives
  *   GET /readyz               200 ready | 503 draining or no DC reachable
- *   GET /metrics              Prometheus text (metrics.ts)
+ *   GET /metrics              Prometheus text (metrics.ts); user names only with a token or
+ *                             `admin.metrics_user_labels`
  *   /api/v1/*                 REST routes (router.ts, routes/*.ts), Bearer token or session
- *   WS  /api/v1/events        live security events (event-stream.ts), READ_ONLY and above
+ *   WS  /api/v1/events        live security events (event-stream.ts), READ_ONLY and above; foreign Origins
+ *                             refused; closed when its credential is revoked or expires
  *
  * Loopback by default; a non-loopback `admin.listen` needs TLS or `admin.allow_insecure_remote = true`.
- * Every request first passes the admin allow list (admin.allow), which is independent of proxy blocks.
+ * Every request first passes the admin allow list (admin.allow), which is independent of proxy blocks, then
+ * the Host guard against DNS rebinding (browser-guard.ts).
  */
 import { accessSync, constants } from 'node:fs';
 import uWS, { type TemplatedApp, type us_listen_socket } from 'uWebSockets.js';
@@ -18,10 +21,11 @@ import { AccessLevel } from '../security/credentials/levels.js';
 import type { AdminConfig } from '../config/index.js';
 import type { AdminAuthenticator, Principal } from './auth.js';
 import { EventStream, type SubscriberData } from './event-stream.js';
-import { AdminRequestError, Reply, snapshotRequest } from './http.js';
+import { AdminRequestError, Reply, snapshotRequest, type RequestSnapshot } from './http.js';
+import { createBrowserGuard } from './browser-guard.js';
 import type { AdminMetrics } from './metrics.js';
 import { AdminConfigError, AllowList, isLoopbackHost, normaliseIp, parseListen } from './net.js';
-import { mountRoute, toRequestError, type PipelineDeps, type Route } from './router.js';
+import { admitted, mountRoute, toRequestError, type PipelineDeps, type Route } from './router.js';
 
 export interface AdminServerOptions {
   admin: AdminConfig;
@@ -33,6 +37,8 @@ export interface AdminServerOptions {
   isReady(): boolean;
   appendAudit: PipelineDeps['appendAudit'];
   logger?: pino.Logger;
+  /** How often live event streams re-check their credential (default 1000 ms). */
+  credentialCheckMs?: number;
 }
 
 export interface AdminServer {
@@ -74,18 +80,22 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   const { admin, logger } = options;
   const { host, port } = checkListenSecurity(admin);
   const allow = new AllowList(admin.allow);
+  const guard = createBrowserGuard(admin, host);
   const app = createApp(admin);
   const events = new EventStream(options.bus, { queueLimit: admin.eventsQueue });
+  const recheckStreams = () => events.recheck((credential) => options.auth.isLive(credential));
+  // Expiry happens with no request to notice it: streams re-check their credential on a timer too.
+  const recheckTimer = setInterval(recheckStreams, options.credentialCheckMs ?? 1000);
+  recheckTimer.unref();
 
-  const plain = (pattern: string, handler: (reply: Reply) => void | Promise<void>) => {
+  const plain = (pattern: string, handler: (reply: Reply, request: RequestSnapshot) => void | Promise<void>) => {
     app.get(pattern, (res, req) => {
       const request = snapshotRequest(res, req, 0);
       const reply = new Reply(res);
-      if (!allow.allows(request.ip)) {
-        reply.error(new AdminRequestError(403, 'ERR_ADMIN_NOT_ALLOWED', 'address not in admin.allow'), true);
-        return;
-      }
-      Promise.resolve(handler(reply)).catch((err: unknown) => {
+      if (!admitted(request, reply, { allow, guard })) return;
+      Promise.resolve(handler(reply, request)).catch((err: unknown) => {
+        const mapped = toRequestError(err);
+        if (mapped) return reply.error(mapped);
         logger?.error({ err }, `admin: ${pattern} failed`);
         reply.error(new AdminRequestError(500, 'ERR_ADMIN_INTERNAL', 'internal error (see the server log)'));
       });
@@ -103,13 +113,25 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     const ready = !draining && options.isReady();
     reply.json(ready ? 200 : 503, { status: ready ? 'ready' : draining ? 'draining' : 'not ready' });
   });
-  plain('/metrics', async (reply) => reply.text(200, await options.metrics.render(), options.metrics.contentType));
+  // No token needed (scrapers); user names are operator data, so they need a token or the operator's opt-in.
+  plain('/metrics', async (reply, request) => {
+    let userLabels = admin.metricsUserLabels;
+    if (request.authorization !== '') {
+      const principal = await options.auth.authenticate(request.authorization, request.ip);
+      userLabels ||= principal.level >= AccessLevel.READ_ONLY;
+    }
+    reply.text(200, await options.metrics.render({ userLabels }), options.metrics.contentType);
+  });
 
   const deps: PipelineDeps = {
     allow,
+    guard,
     auth: options.auth,
     maxBody: admin.maxBodyBytes,
-    appendAudit: options.appendAudit,
+    appendAudit: (principal, change, ip) => {
+      options.appendAudit(principal, change, ip);
+      recheckStreams(); // a revoked token or session ends its streams now, not at the next tick
+    },
     onError: (err, where) => logger?.error({ err }, `admin: ${where} failed`),
   };
   for (const route of options.routes) mountRoute(app, route, deps);
@@ -127,9 +149,12 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
       const key = req.getHeader('sec-websocket-key');
       const protocol = req.getHeader('sec-websocket-protocol');
       const extensions = req.getHeader('sec-websocket-extensions');
+      const requestHost = req.getHeader('host');
+      const origin = req.getHeader('origin');
       const reply = new Reply(res);
-      if (!allow.allows(ip)) {
-        reply.error(new AdminRequestError(403, 'ERR_ADMIN_NOT_ALLOWED', 'address not in admin.allow'), true);
+      if (!admitted({ ip, host: requestHost }, reply, { allow, guard })) return;
+      if (!guard.originAllowed(origin, requestHost)) {
+        reply.error(new AdminRequestError(403, 'ERR_ADMIN_ORIGIN_REFUSED', 'Origin not allowed (admin.allowed_origins)'), true);
         return;
       }
       options.auth
@@ -138,7 +163,8 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
           if (principal.level < AccessLevel.READ_ONLY) throw new AdminRequestError(403, 'ERR_ADMIN_FORBIDDEN', 'needs read_only');
           if (reply.aborted) return;
           reply.done = true;
-          res.cork(() => res.upgrade<SubscriberData>({ principal: principal.actor }, key, protocol, extensions, context));
+          const data: SubscriberData = { principal: principal.actor, credential: principal.credential };
+          res.cork(() => res.upgrade<SubscriberData>(data, key, protocol, extensions, context));
         })
         .catch((err: unknown) => {
           const mapped = toRequestError(err) ?? new AdminRequestError(500, 'ERR_ADMIN_INTERNAL', 'internal error');
@@ -153,10 +179,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   app.any('/*', (res, req) => {
     const reply = new Reply(res);
     const request = snapshotRequest(res, req, 0);
-    if (!allow.allows(request.ip)) {
-      reply.error(new AdminRequestError(403, 'ERR_ADMIN_NOT_ALLOWED', 'address not in admin.allow'), true);
-      return;
-    }
+    if (!admitted(request, reply, { allow, guard })) return;
     reply.error(new AdminRequestError(404, 'ERR_ADMIN_NO_ROUTE', `no route ${request.method} ${request.path}`));
   });
 
@@ -181,6 +204,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     close() {
       if (closed) return;
       closed = true;
+      clearInterval(recheckTimer);
       options.bus.off('server.draining', onDraining);
       events.close();
       uWS.us_listen_socket_close(listenSocket);

@@ -36,7 +36,7 @@ export class KernelAuthFailedError extends KernelError {
   }
 }
 
-export type SwapRefusal = 'read' | 'hash' | 'invalid' | 'abi' | 'selftest' | 'coverage';
+export type SwapRefusal = 'read' | 'path' | 'size' | 'hash' | 'invalid' | 'abi' | 'selftest' | 'coverage';
 
 export class KernelSwapRefusedError extends KernelError {
   readonly reason: SwapRefusal;

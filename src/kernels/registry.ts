@@ -42,7 +42,11 @@ export interface KernelRegistry {
   /** The backend AEAD open() or CBC decrypt uses for `size` bytes (calibrated apart from seal near break-even). */
   chosenOpen(alg: AeadAlgorithm | 'aes-256-cbc', size: number): BackendName;
   status(): KernelStatus;
-  swap(wasmPath: string, opts?: { pinnedSha256?: string[] }): Promise<SwapResult>;
+  /**
+   * Swaps in a .wasm build whose hash is one of the configured pins (`LoadKernelsOptions.pinnedSha256`, else
+   * the shipped builds). `expectSha256` can only narrow that list, never widen it; `root` confines the path.
+   */
+  swap(wasmPath: string, opts?: SwapOptions): Promise<SwapResult>;
   /** Measures again now (blocks for up to `budgetMs`, default 250), updates the choices and the cache. */
   recalibrate(budgetMs?: number): KernelStatus['calibration'];
 }
@@ -59,7 +63,14 @@ export interface RegistryState {
   logger: Logger;
 }
 
-export type Swapper = (registry: Registry, wasmPath: string, pinned: string[]) => Promise<SwapResult>;
+export interface SwapOptions {
+  /** The caller's own hash list: the build must be in it AND in the configured pins. */
+  expectSha256?: string[];
+  /** A directory the build's resolved path (symlinks followed) must stay inside. */
+  root?: string;
+}
+
+export type Swapper = (registry: Registry, wasmPath: string, pinned: string[], root?: string) => Promise<SwapResult>;
 
 /** Runs a calibration with the given budget and returns the new costs (index.ts: measure + write cache). */
 export type Recalibrator = (registry: Registry, budgetMs: number) => { costs: CostTable; nativeCtrSwitchNs: number };
@@ -144,8 +155,10 @@ export class Registry implements KernelRegistry {
     return new DispatchAead(alg, this.choiceBoard, (name) => this.require(alg, name).aead(alg));
   }
 
-  swap(wasmPath: string, opts?: { pinnedSha256?: string[] }): Promise<SwapResult> {
-    return this.swapper(this, wasmPath, opts?.pinnedSha256 ?? this.state.pinned);
+  swap(wasmPath: string, opts?: SwapOptions): Promise<SwapResult> {
+    const expected = opts?.expectSha256?.map((h) => h.toLowerCase());
+    const pinned = expected ? this.state.pinned.filter((h) => expected.includes(h.toLowerCase())) : this.state.pinned;
+    return this.swapper(this, wasmPath, pinned, opts?.root);
   }
 
   recalibrate(budgetMs = 250): KernelStatus['calibration'] {

@@ -42,7 +42,7 @@ export interface SecurityAdminPort {
   /** block_ip_address: add(ip | cidr, reason, { ttl?, ttlMs?, actor?, clientIp? }) · remove(ip, by?) · list() · match(ip). */
   readonly blocks: Pick<BlockManager, 'add' | 'remove' | 'list' | 'match'>;
   readonly policies: Pick<PolicyStore, 'active' | 'history' | 'set' | 'enforce' | 'mode' | 'rule'>;
-  readonly auth: Pick<AuthService, 'authenticate' | 'createSession' | 'checkAdminListen'>;
+  readonly auth: Pick<AuthService, 'authenticate' | 'createSession' | 'checkAdminListen' | 'isLive'>;
   readonly tokens: Pick<TokenStore, 'create' | 'revoke' | 'list' | 'verify'>;
   readonly sessions: Pick<SessionManager, 'verify' | 'revoke' | 'revokeByToken' | 'list'>;
   /** The anomaly detector: activeThreats() · tick() · topFailingSources(n?). */

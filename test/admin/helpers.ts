@@ -35,6 +35,8 @@ export interface Harness {
   aliceSecret: string;
   tokens: TestTokens;
   clock: ManualClock;
+  /** The config's state_dir (the kernels directory is `<stateDir>/kernels`). */
+  stateDir: string;
   call(method: string, path: string, options?: CallOptions): Promise<CallResult>;
   close(): Promise<void>;
 }
@@ -157,6 +159,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     kernels,
     aliceSecret,
     clock,
+    stateDir,
     tokens: { read_only: made.read_only.token, admin: made.admin.token, superuser: made.superuser.token, expired: made.expired.token },
     call: (method, path, callOptions) => call(admin.url, method, path, callOptions),
     async close() {

@@ -88,15 +88,16 @@ describe('sessions', () => {
 });
 
 describe('failed attempts', () => {
-  it('are limited per IP (429 after the budget) and reported', async () => {
+  it('are limited per IP (429 for wrong credentials after the budget, a valid token still passes) and reported', async () => {
     const ops = generateAdminToken();
     t = await startLayer({ admin: { tokens: [{ name: 'ops', level: 'admin', sha256: ops.sha256 }] }, security: { auth_failures_per_minute: 3 } });
     for (let i = 0; i < 3; i++) expect(await t.layer.auth.authenticate('mts_wrong', '192.0.2.50')).toMatchObject({ ok: false, status: 401 });
-    const limited = await t.layer.auth.authenticate(ops.token, '192.0.2.50');
+    const limited = await t.layer.auth.authenticate('mts_wrong', '192.0.2.50');
     expect(limited).toMatchObject({ ok: false, status: 429, reason: 'rate_limited' });
-    expect((await t.layer.auth.authenticate(ops.token, '192.0.2.51')).ok).toBe(true); // another IP is unaffected
+    expect((await t.layer.auth.authenticate(ops.token, '192.0.2.50')).ok).toBe(true); // the operator is never locked out
+    expect(await t.layer.auth.authenticate(undefined, '192.0.2.51')).toMatchObject({ ok: false, status: 401, reason: 'missing' });
     const counters = t.layer.counters();
-    expect(counters.authAttempts).toMatchObject({ failed: 3, rateLimited: 1, ok: 1 });
+    expect(counters.authAttempts).toMatchObject({ failed: 3, rateLimited: 1, ok: 1 }); // missing credentials: not counted
     expect(t.events.some((e) => e.type === 'auth.failed' && e.ip === '192.0.2.50')).toBe(true);
     expect(t.layer.audit.recent(50).some((e) => e.type === 'auth.failed')).toBe(true);
   });

@@ -47,7 +47,8 @@ export function sessionRoutes(ctx: AdminContext): Route[] {
       level: AccessLevel.ADMIN,
       handler: () => ({
         status: 200,
-        body: { sessions: sessions.list().map((s) => ({ ...s, level: levelName(s.level) })) },
+        // Never the owning token's hash: listings show names, like GET /api/v1/tokens.
+        body: { sessions: sessions.list().map(({ tokenSha256: _hash, ...s }) => ({ ...s, level: levelName(s.level) })) },
       }),
     }),
     route({

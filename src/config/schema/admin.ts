@@ -8,6 +8,9 @@
  *   allow_insecure_remote = false     # a non-loopback listen without TLS needs this; the audit flags it
  *   max_body = "64KiB"                # request body cap (bigger bodies: 400, reading aborted)
  *   events_queue = 256                # per-subscriber queue of the /api/v1/events stream
+ *   allowed_hosts = []                # extra Host names (DNS rebinding guard; IPs, localhost, listen host always pass)
+ *   allowed_origins = []              # browser Origins allowed to open /api/v1/events (besides same-origin)
+ *   metrics_user_labels = false       # user names in /metrics without a token (else only with a token)
  *   [admin.tls]                       # required for a non-loopback listen (unless allow_insecure_remote)
  *   cert = "admin.crt"
  *   key = "admin.key"
@@ -45,6 +48,9 @@ export const adminSchema = z
     tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1), passphrase: z.string().optional() }).optional(),
     max_body: size(d.maxBody, { min: 1024, max: 16 * 1024 * 1024 }),
     events_queue: z.number().int().min(1).max(100_000).default(d.eventsQueue),
+    allowed_hosts: z.array(z.string().min(1).max(253)).default([...d.allowedHosts]),
+    allowed_origins: z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'scheme://host[:port], no path')).default([...d.allowedOrigins]),
+    metrics_user_labels: z.boolean().default(d.metricsUserLabels),
     tokens: z.array(adminTokenSchema).default([]),
   })
   .transform((a) => ({
@@ -54,6 +60,9 @@ export const adminSchema = z
     tls: a.tls,
     maxBodyBytes: a.max_body,
     eventsQueue: a.events_queue,
+    allowedHosts: a.allowed_hosts.map((h) => h.toLowerCase()),
+    allowedOrigins: a.allowed_origins.map((o) => o.toLowerCase()),
+    metricsUserLabels: a.metrics_user_labels,
     tokens: a.tokens,
   }))
   .prefault({});

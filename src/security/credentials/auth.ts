@@ -1,10 +1,16 @@
 /**
  * Admin authentication: a Bearer credential is an admin token (`mts_…`) or a session id (`mss_…`).
- *   authenticate(credential, ip)  → level and principal, or a refusal (401 unknown / expired / revoked,
- *                                   429 when the IP has failed too often: `auth_failures_per_minute`)
+ *   authenticate(credential, ip)  → level and principal, or a refusal (401 missing / unknown / expired /
+ *                                   revoked, 429 when the IP sent too many wrong credentials:
+ *                                   `auth_failures_per_minute`)
  *   createSession(credential, ip) → exchanges a token for a session (not a session for a session)
- * Every failure is counted per IP (rate-limiter-flexible), counted for metrics and reported as a throttled
- * `auth.failed` / `auth.rate_limited` event (the audit log listens).
+ *   isLive(credential)            → whether a credential still holds, without counting or reporting (event
+ *                                   streams re-check their credential with it)
+ * A valid credential always passes, whatever others sent from the same address: the limit only refuses wrong
+ * credentials, so a local process or a web page cannot lock operators out. Requests without credentials are
+ * refused (401) but neither counted nor audited (a login form's first request is not an attack). Each wrong
+ * credential within the budget is counted for metrics and audited as its own `auth.failed` event; past the
+ * budget the refusals are folded into a throttled `auth.rate_limited` event per IP (the audit log listens).
  * strong_auth (policy): tokens shorter than `min_token_length`, without an expiry, or expiring further out
  * than `max_token_ttl` are refused in `enforce` and reported in `monitor`; sessions last at most
  * `max_session_ttl` in `enforce`.
@@ -20,7 +26,7 @@ import { SESSION_PREFIX, SessionManager, type Session } from './sessions.js';
 import type { TokenRecord, TokenStore } from './tokens.js';
 
 export type AuthResult =
-  | { ok: true; level: AccessLevel; levelName: LevelName; principal: { kind: 'token' | 'session'; name: string; handle?: string; expiresAt?: number } }
+  | { ok: true; level: AccessLevel; levelName: LevelName; principal: { kind: 'token' | 'session'; name: string; sha256?: string; handle?: string; expiresAt?: number } }
   | { ok: false; status: 401 | 429; reason: 'missing' | 'invalid' | 'expired_or_revoked' | 'policy' | 'rate_limited'; retryAfterMs?: number };
 
 export interface AuthReport {
@@ -56,9 +62,9 @@ export class AuthService {
       if (r.wouldRefuse) this.events.emitThrottled(`auth.weak:${r.principal}`, { type: 'policy.would_refuse.strong_auth', severity: 'low', message: `strong_auth (monitor) would refuse ${r.principal}: ${r.wouldRefuse}`, ip: r.ip, details: { principal: r.principal } });
       return;
     }
-    if (r.reason === 'rate_limited') counters.authAttempts.rateLimited++;
-    else counters.authAttempts.failed++;
-    this.events.emitThrottled(`auth.failed:${r.ip}:${r.reason}`, { type: r.reason === 'rate_limited' ? 'auth.rate_limited' : 'auth.failed', severity: 'medium', message: `admin authentication failed from ${r.ip}: ${r.reason}`, ip: r.ip, details: { reason: r.reason } });
+    // Only refusals past the budget come here (each wrong credential within it is audited in fail()).
+    counters.authAttempts.rateLimited++;
+    this.events.emitThrottled(`auth.rate_limited:${r.ip}`, { type: 'auth.rate_limited', severity: 'medium', message: `admin authentication refused from ${r.ip}: too many wrong credentials`, ip: r.ip, details: { reason: r.reason } });
   }
 
   /** strong_auth in enforce: new tokens must expire, and within max_token_ttl. */
@@ -101,13 +107,20 @@ export class AuthService {
     return { allowed: rule.mode !== 'enforce', reason, mode: rule.mode };
   }
 
+  /** A wrong credential: counted against the IP; audited one by one within the budget, folded past it. */
   private async fail(ip: string, reason: Extract<AuthResult, { ok: false }>['reason']): Promise<AuthResult> {
-    this.report({ ok: false, ip, reason });
+    const retryAfterMs = await this.limited(ip);
+    if (retryAfterMs !== undefined) {
+      this.report({ ok: false, ip, reason: 'rate_limited' });
+      return { ok: false, status: 429, reason: 'rate_limited', retryAfterMs };
+    }
     try {
       await this.failures.consume(ip);
     } catch {
-      // already over: the next attempt gets 429
+      // the last one within the budget: the next wrong credential gets 429
     }
+    this.events.counters.authAttempts.failed++;
+    this.events.emit({ type: 'auth.failed', severity: 'medium', message: `admin authentication failed from ${ip}: ${reason}`, ip, details: { reason } });
     return { ok: false, status: 401, reason };
   }
 
@@ -120,18 +133,28 @@ export class AuthService {
     }
   }
 
+  /** The live session behind an id whose opening token (by hash) is still live and unexpired. */
+  private liveSession(id: string): Session | undefined {
+    const session = this.sessions.verify(id);
+    if (!session) return undefined;
+    const now = this.clock.now();
+    const owner = this.tokens.list().find((t) => t.sha256 === session.tokenSha256 && !t.revoked && (t.expiresAt === undefined || t.expiresAt > now));
+    return owner ? session : undefined;
+  }
+
+  /** Whether a credential (token or session id) still holds: no counting, no events. */
+  isLive(credential: string): boolean {
+    if (credential.startsWith(SESSION_PREFIX)) return this.liveSession(credential) !== undefined;
+    const record = this.tokens.verify(credential);
+    if (!record) return false;
+    return !(this.strongAuthProblem(credential, record) && this.policies.mode('strong_auth') === 'enforce');
+  }
+
   async authenticate(credential: string | undefined, ip: string): Promise<AuthResult> {
-    const retryAfterMs = await this.limited(ip);
-    if (retryAfterMs !== undefined) {
-      this.report({ ok: false, ip, reason: 'rate_limited' });
-      return { ok: false, status: 429, reason: 'rate_limited', retryAfterMs };
-    }
-    if (!credential) return this.fail(ip, 'missing');
+    if (!credential) return { ok: false, status: 401, reason: 'missing' };
     if (credential.startsWith(SESSION_PREFIX)) {
-      const session = this.sessions.verify(credential);
+      const session = this.liveSession(credential);
       if (!session) return this.fail(ip, 'expired_or_revoked');
-      const owner = this.tokens.list().find((t) => t.name === session.tokenName && !t.revoked);
-      if (!owner) return this.fail(ip, 'expired_or_revoked');
       this.report({ ok: true, ip, principal: `session:${session.tokenName}` });
       return { ok: true, level: session.level, levelName: levelName(session.level), principal: { kind: 'session', name: session.tokenName, handle: session.handle, expiresAt: session.expiresAt } };
     }
@@ -144,7 +167,7 @@ export class AuthService {
     } else {
       this.report({ ok: true, ip, principal: `token:${record.name}` });
     }
-    return { ok: true, level: record.level, levelName: levelName(record.level), principal: { kind: 'token', name: record.name, expiresAt: record.expiresAt } };
+    return { ok: true, level: record.level, levelName: levelName(record.level), principal: { kind: 'token', name: record.name, sha256: record.sha256, expiresAt: record.expiresAt } };
   }
 
   /** Token → session. The session id is returned once; its lifetime is capped by strong_auth in enforce. */
@@ -158,6 +181,6 @@ export class AuthService {
     const rule = this.policies.rule('strong_auth');
     if (rule.mode === 'enforce') ttl = Math.min(ttl, rule.max_session_ttl);
     if (result.principal.expiresAt !== undefined) ttl = Math.min(ttl, result.principal.expiresAt - this.clock.now());
-    return this.sessions.create(result.principal.name, result.level, Math.max(ttl, 1), ip);
+    return this.sessions.create({ name: result.principal.name, sha256: result.principal.sha256! }, result.level, Math.max(ttl, 1), ip);
   }
 }

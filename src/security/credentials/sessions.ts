@@ -2,6 +2,9 @@
  * Admin sessions: a token exchanged for a short-lived random id (`mss_` + 32 random bytes, base64url).
  * Sessions are kept by the SHA-256 of the id, so a memory dump or a listing never shows a usable id; the
  * public `handle` (first 16 hex of that hash) names a session for listing and revocation.
+ * A session belongs to the SHA-256 of the token that opened it (not to the token's name), so a token revoked
+ * and re-created under the same name does not revive the old sessions; each token holds at most
+ * `perTokenCap` sessions, so one token cannot push everyone else's sessions out of the global cap.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
@@ -9,10 +12,14 @@ import { SecurityError } from '../errors.js';
 import type { AccessLevel } from './levels.js';
 
 export const SESSION_PREFIX = 'mss_';
+/** Sessions one token may hold at once (an operator's tabs and scripts fit; a flood does not). */
+export const SESSIONS_PER_TOKEN = 32;
 
 export interface Session {
   handle: string;
   tokenName: string;
+  /** SHA-256 (hex) of the token that opened the session: the session lives only while that token does. */
+  tokenSha256: string;
   level: AccessLevel;
   ip?: string;
   createdAt: number;
@@ -29,10 +36,16 @@ export class SessionManager {
   constructor(
     private readonly clock: Clock,
     private readonly maxSessions = 10_000,
+    private readonly perTokenCap = SESSIONS_PER_TOKEN,
   ) {}
 
-  create(tokenName: string, level: AccessLevel, ttlMs: number, ip?: string): { id: string; session: Session } {
+  create(owner: { name: string; sha256: string }, level: AccessLevel, ttlMs: number, ip?: string): { id: string; session: Session } {
     this.sweep();
+    let held = 0;
+    for (const session of this.sessions.values()) if (session.tokenSha256 === owner.sha256) held++;
+    if (held >= this.perTokenCap) {
+      throw new SecurityError('ERR_SECURITY_RATE_LIMITED', `token "${owner.name}" already holds ${held} sessions (the cap); end one first`);
+    }
     if (this.sessions.size >= this.maxSessions) {
       // Drop the oldest: a flood of logins must not grow memory without bound.
       const oldest = this.sessions.keys().next().value;
@@ -41,7 +54,7 @@ export class SessionManager {
     const id = SESSION_PREFIX + randomBytes(32).toString('base64url');
     const hash = idHash(id);
     const now = this.clock.now();
-    const session: Session = { handle: hash.slice(0, 16), tokenName, level, ip, createdAt: now, expiresAt: now + ttlMs };
+    const session: Session = { handle: hash.slice(0, 16), tokenName: owner.name, tokenSha256: owner.sha256, level, ip, createdAt: now, expiresAt: now + ttlMs };
     this.sessions.set(hash, session);
     return { id, session: { ...session } };
   }
