@@ -14,6 +14,7 @@ import { ProxyServer } from './proxy/server.js';
 import type { ReplayCache } from './protocol/replay.js';
 import type { UsageStore } from './proxy/usage-store.js';
 import type { Upstream, UpstreamFactory } from './upstream/types.js';
+import { nodeCbc, startMiddleMode, type CbcSource, type MiddleMode, type MiddleModeOptions } from './upstream/middle/index.js';
 
 export interface ServiceOptions {
   bus?: EventBus;
@@ -28,6 +29,8 @@ export interface ServiceOptions {
   upstream?: Upstream | UpstreamFactory;
   /** Skip the kernel registry and use node:crypto AES-CTR (tests of the data plane alone). */
   nodeCrypto?: boolean;
+  /** Internal middle-mode knobs (tests: a local download server, a short keep-alive). */
+  middle?: Pick<MiddleModeOptions, 'baseUrl' | 'pool'>;
 }
 
 export interface Service {
@@ -37,6 +40,8 @@ export interface Service {
   registry: StreamCipherSource;
   readonly config: MtShieldConfig;
   logger: Logger;
+  /** Middle mode's pool and files, when [upstream] mode = "middle". */
+  middle?: MiddleMode;
   /** Drains (deadline from config, or the one given) and closes. */
   stop(deadlineMs?: number): Promise<void>;
 }
@@ -45,7 +50,13 @@ export async function startService(config: MtShieldConfig, options: ServiceOptio
   const logger = options.logger ?? createLogger(config.log.level);
   const bus = options.bus ?? new EventBus();
   const registry = options.registry ?? (options.nodeCrypto ? nodeCipherSource : await loadRegistry(logger));
-  const server = new ProxyServer(config, {
+  // [upstream] mode picks the upstream unless the caller brings its own
+  let middle: MiddleMode | undefined;
+  if (options.upstream === undefined && config.upstream.mode === 'middle') {
+    const cbc: CbcSource = 'cbc' in registry ? (registry as CbcSource) : nodeCbc;
+    middle = await startMiddleMode({ ...options.middle, config, registry: cbc, logger: logger.child({ part: 'middle' }) });
+  }
+  const server: ProxyServer = new ProxyServer(config, {
     bus,
     gate: options.gate,
     shaper: options.shaper,
@@ -53,15 +64,21 @@ export async function startService(config: MtShieldConfig, options: ServiceOptio
     ciphers: registry,
     replay: options.replay,
     usageStore: options.usageStore,
-    upstream: options.upstream,
+    upstream: options.upstream ?? middle?.upstream(() => server.config),
   });
-  await server.listen();
+  try {
+    await server.listen();
+  } catch (err) {
+    await middle?.close();
+    throw err;
+  }
   let stopping: Promise<void> | undefined;
   return {
     server,
     bus,
     registry,
     logger,
+    middle,
     get config() {
       return server.config;
     },
@@ -69,6 +86,7 @@ export async function startService(config: MtShieldConfig, options: ServiceOptio
       stopping ??= (async () => {
         await server.drain(deadlineMs ?? server.config.server.drainTimeoutMs);
         await server.close();
+        await middle?.close();
       })();
       return stopping;
     },

@@ -22,7 +22,7 @@ export const DEFAULTS = {
     gc: 'single-threaded' as 'single-threaded' | 'parallel',
   },
   user: { level: 'standard' as 'standard' | 'none' },
-  upstream: { mode: 'direct' as const },
+  upstream: { mode: 'direct' as 'direct' | 'middle', middle: { refresh: '24h', download: false } },
   fronting: { port: 443, connectTimeout: '5s' },
   tls: { maxSkew: '120s', replayEntries: 100_000 },
   log: { level: 'info' as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' },
