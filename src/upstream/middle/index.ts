@@ -23,3 +23,4 @@ export { MiddleClientEndpoint } from './client-endpoint.js';
 export { MiddleCodec } from './codec.js';
 export { startMiddleMode, type MiddleMode, type MiddleModeOptions } from './mode.js';
 export { nodeCbc } from './node-cbc.js';
+export { probeMiddleProxies, type MiddleProbeResult } from './probe.js';
