@@ -1,7 +1,8 @@
 /**
  * The assembled data plane: kernels + proxy server + event bus, ready for the CLI, the admin plane and
  * tests. `startService(config)` loads the kernel registry (falling back to node:crypto streams when it
- * cannot), starts the listeners and returns handles; `stop()` drains with the configured deadline.
+ * cannot), picks the upstream by [upstream] mode (direct, or middle: src/upstream/middle/mode.ts, whose missing
+ * files refuse the start), starts the listeners and returns handles; `stop()` drains with the configured deadline.
  */
 import type { Logger } from 'pino';
 import type { MtShieldConfig } from './config/types.js';
