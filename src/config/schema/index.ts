@@ -41,7 +41,8 @@ export const configSchema = z.strictObject({
   state: stateSchema,
 }).superRefine((config, ctx) => {
   // a user's ad tag is checked against the mode here: the users table cannot see [upstream]
-  if (config.upstream.mode === 'middle') return;
+  // (this runs even when a table failed to parse: then there is nothing to compare)
+  if (config.upstream?.mode !== 'direct' || !Array.isArray(config.users)) return;
   for (const user of config.users) {
     if (user.adTag !== undefined) ctx.addIssue({ code: 'custom', path: ['users', user.name, 'ad_tag'], message: AD_TAG_NEEDS_MIDDLE });
   }
