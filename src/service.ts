@@ -1,7 +1,8 @@
 /**
  * The assembled data plane: kernels + proxy server + event bus, ready for the CLI, the admin plane and
  * tests. `startService(config)` loads the kernel registry (falling back to node:crypto streams when it
- * cannot), starts the listeners and returns handles; `stop()` drains with the configured deadline.
+ * cannot), picks the upstream by [upstream] mode (direct, or middle: src/upstream/middle/mode.ts, whose missing
+ * files refuse the start), starts the listeners and returns handles; `stop()` drains with the configured deadline.
  */
 import type { Logger } from 'pino';
 import type { MtShieldConfig } from './config/types.js';
@@ -15,6 +16,7 @@ import type { ReplayCache } from './protocol/replay.js';
 import type { UsageStore } from './proxy/usage-store.js';
 import type { Upstream, UpstreamFactory } from './upstream/types.js';
 import type { ProfileSource } from './fronting/source.js';
+import { nodeCbc, startMiddleMode, type CbcSource, type MiddleMode, type MiddleModeOptions } from './upstream/middle/index.js';
 
 export interface ServiceOptions {
   bus?: EventBus;
@@ -31,6 +33,8 @@ export interface ServiceOptions {
   profiles?: ProfileSource;
   /** Skip the kernel registry and use node:crypto AES-CTR (tests of the data plane alone). */
   nodeCrypto?: boolean;
+  /** Internal middle-mode knobs (tests: a local download server, a short keep-alive). */
+  middle?: Pick<MiddleModeOptions, 'baseUrl' | 'pool'>;
 }
 
 export interface Service {
@@ -40,6 +44,8 @@ export interface Service {
   registry: StreamCipherSource;
   readonly config: MtShieldConfig;
   logger: Logger;
+  /** Middle mode's pool and files, when [upstream] mode = "middle". */
+  middle?: MiddleMode;
   /** Drains (deadline from config, or the one given) and closes. */
   stop(deadlineMs?: number): Promise<void>;
 }
@@ -48,7 +54,13 @@ export async function startService(config: MtShieldConfig, options: ServiceOptio
   const logger = options.logger ?? createLogger(config.log.level);
   const bus = options.bus ?? new EventBus();
   const registry = options.registry ?? (options.nodeCrypto ? nodeCipherSource : await loadRegistry(logger));
-  const server = new ProxyServer(config, {
+  // [upstream] mode picks the upstream unless the caller brings its own
+  let middle: MiddleMode | undefined;
+  if (options.upstream === undefined && config.upstream.mode === 'middle') {
+    const cbc: CbcSource = 'cbc' in registry ? (registry as CbcSource) : nodeCbc;
+    middle = await startMiddleMode({ ...options.middle, config, registry: cbc, logger: logger.child({ part: 'middle' }) });
+  }
+  const server: ProxyServer = new ProxyServer(config, {
     bus,
     gate: options.gate,
     shaper: options.shaper,
@@ -56,16 +68,22 @@ export async function startService(config: MtShieldConfig, options: ServiceOptio
     ciphers: registry,
     replay: options.replay,
     usageStore: options.usageStore,
-    upstream: options.upstream,
+    upstream: options.upstream ?? middle?.upstream(() => server.config),
     profiles: options.profiles,
   });
-  await server.listen();
+  try {
+    await server.listen();
+  } catch (err) {
+    await middle?.close();
+    throw err;
+  }
   let stopping: Promise<void> | undefined;
   return {
     server,
     bus,
     registry,
     logger,
+    middle,
     get config() {
       return server.config;
     },
@@ -73,6 +91,7 @@ export async function startService(config: MtShieldConfig, options: ServiceOptio
       stopping ??= (async () => {
         await server.drain(deadlineMs ?? server.config.server.drainTimeoutMs);
         await server.close();
+        await middle?.close();
       })();
       return stopping;
     },

@@ -14,10 +14,16 @@ export interface ProxyTarget {
 
 export const CPU_PER_GB_MAX = 1.0;
 export const IDLE_BYTES_MAX = 12 * 1024;
+/** Middle mode holds no DC socket per client (issue 12). */
+export const MIDDLE_IDLE_BYTES_MAX = 6 * 1024;
+/** Middle mode's CPU per admitted client, as a fraction of direct mode's in the same run (issue 12). */
+export const MIDDLE_ADMIT_CPU_RATIO_MAX = 0.5;
+
+const isMiddle = (s: { upstream?: string }) => s.upstream === 'middle';
 
 export function evaluateProxyTargets(report: ProxyBenchReport, soakRequested: boolean): ProxyTarget[] {
   const targets: ProxyTarget[] = [];
-  for (const s of report.scenarios.filter((x) => x.secret === 'ee')) {
+  for (const s of report.scenarios.filter((x) => x.secret === 'ee' && !isMiddle(x))) {
     const t = s.throughput;
     const description = `ee, fast_mode=${s.fastMode}: <= ${CPU_PER_GB_MAX} proxy CPU-s per GB relayed`;
     if (!t) targets.push({ id: `cpu-per-gb-ee-fast-${s.fastMode}`, description, status: 'FAIL', detail: `not measured: ${s.errors.join('; ') || 'no result'}` });
@@ -31,17 +37,20 @@ export function evaluateProxyTargets(report: ProxyBenchReport, soakRequested: bo
   }
   for (const s of report.scenarios) {
     const m = s.idleMemory;
-    const description = `${s.secret}, fast_mode=${s.fastMode}: <= 12 KiB RSS per idle handshaken connection`;
-    const id = `idle-rss-${s.secret}-fast-${s.fastMode}`;
+    const max = isMiddle(s) ? MIDDLE_IDLE_BYTES_MAX : IDLE_BYTES_MAX;
+    const where = isMiddle(s) ? 'middle mode' : `fast_mode=${s.fastMode}`;
+    const description = `${s.secret}, ${where}: <= ${max / 1024} KiB RSS per idle handshaken connection`;
+    const id = isMiddle(s) ? `idle-rss-${s.secret}-middle` : `idle-rss-${s.secret}-fast-${s.fastMode}`;
     if (!m) targets.push({ id, description, status: 'FAIL', detail: `not measured: ${s.errors.join('; ') || 'no result'}` });
     else
       targets.push({
         id,
         description,
-        status: m.failed === 0 && m.bytesPerConnection <= IDLE_BYTES_MAX ? 'PASS' : 'FAIL',
+        status: m.failed === 0 && m.bytesPerConnection <= max ? 'PASS' : 'FAIL',
         detail: `${(m.bytesPerConnection / 1024).toFixed(1)} KiB marginal (second ${m.connections} connections; first batch ${(m.firstBatchBytesPerConnection / 1024).toFixed(1)} KiB)${m.failed ? ` (${m.failed} failed or dropped)` : ''}`,
       });
   }
+  targets.push(...middleAdmitTargets(report));
   const soak = report.soak;
   const soakDescription = 'no RSS growth over the soak (steady load + churn)';
   if (!soakRequested) targets.push({ id: 'soak-no-growth', description: soakDescription, status: 'N/A', detail: 'run with --soak [seconds]' });
@@ -56,19 +65,43 @@ export function evaluateProxyTargets(report: ProxyBenchReport, soakRequested: bo
   return targets;
 }
 
+/** CPU per admitted client (1 / handshakes per CPU-s) in middle mode against direct mode, same secret, fast off. */
+function middleAdmitTargets(report: ProxyBenchReport): ProxyTarget[] {
+  const targets: ProxyTarget[] = [];
+  for (const m of report.scenarios.filter(isMiddle)) {
+    const d = report.scenarios.find((x) => !isMiddle(x) && x.secret === m.secret && !x.fastMode);
+    const id = `admit-cpu-${m.secret}-middle`;
+    const description = `${m.secret}: middle-mode CPU per admitted client <= ${MIDDLE_ADMIT_CPU_RATIO_MAX}x direct mode's (same run)`;
+    if (!m.handshakes || !d?.handshakes) {
+      targets.push({ id, description, status: 'FAIL', detail: `not measured: ${m.errors.join('; ') || 'no result'}` });
+      continue;
+    }
+    const ratio = d.handshakes.handshakesPerCpuSecond / m.handshakes.handshakesPerCpuSecond;
+    const perLink = m.clientsPerLink === undefined ? '' : `; ${m.clientsPerLink.toFixed(0)} idle clients per link`;
+    targets.push({
+      id,
+      description,
+      status: ratio <= MIDDLE_ADMIT_CPU_RATIO_MAX ? 'PASS' : 'FAIL',
+      detail: `${ratio.toFixed(2)}x (${(1e3 / m.handshakes.handshakesPerCpuSecond).toFixed(2)} vs ${(1e3 / d.handshakes.handshakesPerCpuSecond).toFixed(2)} CPU-ms per client${perLink})`,
+    });
+  }
+  return targets;
+}
+
 export function renderProxyTable(report: ProxyBenchReport, tolerance: { fraction: number; bytes: number }): string {
-  const rows: string[][] = [['secret', 'fast', 'MB/s', 'proxy CPU', 'CPU-s/GB', 'hs/CPU-s', 'hs/s', 'KiB/idle conn', 'notes']];
+  const rows: string[][] = [['secret', 'fast', 'upstream', 'MB/s', 'proxy CPU', 'CPU-s/GB', 'hs/CPU-s', 'hs/s', 'KiB/idle conn', 'notes']];
   for (const s of report.scenarios) {
     rows.push([
       s.secret,
       s.fastMode ? 'on' : 'off',
+      s.upstream ?? 'direct',
       s.throughput ? s.throughput.mbPerSec.toFixed(0) : '-',
       s.throughput ? `${(s.throughput.proxyCpuShare * 100).toFixed(0)}%` : '-',
       s.throughput ? s.throughput.cpuSecondsPerGB.toFixed(2) : '-',
       s.handshakes ? s.handshakes.handshakesPerCpuSecond.toFixed(0) : '-',
       s.handshakes ? s.handshakes.handshakesPerSecond.toFixed(0) : '-',
       s.idleMemory ? (s.idleMemory.bytesPerConnection / 1024).toFixed(1) : '-',
-      [s.throughput && !s.throughput.echoVerified ? 'echo mismatch' : '', s.handshakes?.failed ? `${s.handshakes.failed} handshakes failed` : '', s.errors.length ? 'errors (see JSON)' : '']
+      [s.clientsPerLink !== undefined ? `${s.clientsPerLink.toFixed(0)} clients/link` : '', s.throughput && !s.throughput.echoVerified ? 'echo mismatch' : '', s.handshakes?.failed ? `${s.handshakes.failed} handshakes failed` : '', s.errors.length ? 'errors (see JSON)' : '']
         .filter(Boolean)
         .join(', '),
     ]);
@@ -76,8 +109,8 @@ export function renderProxyTable(report: ProxyBenchReport, tolerance: { fraction
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const k = report.settings.kernel === 'auto' ? "the registry's choice" : `forced ${report.settings.kernel}`;
   const lines = ['', `Proxy benchmark (${report.settings.connections} connections of 64 KiB frames, echo DC, all on 127.0.0.1; AES-256-CTR: ${k})`];
-  lines.push(...rows.map((r) => r.map((c, i) => (i < 2 || i === 8 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd()));
-  for (const s of report.scenarios) for (const e of s.errors) lines.push(`  ${s.secret} fast=${s.fastMode}: ${e.split('\n')[0]}`);
+  lines.push(...rows.map((r) => r.map((c, i) => (i < 3 || i === 9 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd()));
+  for (const s of report.scenarios) for (const e of s.errors) lines.push(`  ${s.secret} fast=${s.fastMode} ${s.upstream ?? 'direct'}: ${e.split('\n')[0]}`);
   if (report.soak) {
     lines.push('', `Soak (${report.soak.secret}, fast_mode=${report.soak.fastMode}): RSS in MiB every sample`);
     lines.push('  ' + report.soak.samples.map((x) => `${x.seconds.toFixed(0)}s:${(x.rssBytes / 2 ** 20).toFixed(1)}`).join(' '));

@@ -2,8 +2,9 @@
  * The proxy benchmark (issue 3, "Benchmark"): the proxy as a child process, an echo DC and a load
  * generator in this process, all on 127.0.0.1. For dd and ee secrets with fast mode off and on it reports
  * throughput, the proxy's CPU seconds per GB relayed, handshakes per CPU-second and resident memory per
- * idle handshaken connection; `--soak` adds RSS over time under steady load with churn. Targets are
- * printed as PASS/FAIL/N/A lines and written to the JSON.
+ * idle handshaken connection; `--soak` adds RSS over time under steady load with churn. Middle mode (issue 12)
+ * runs in the same run against a local echo middle proxy (fake-middle.ts), fast mode off, with clients per link
+ * counted at the middle proxy. Targets are printed as PASS/FAIL/N/A lines and written to the JSON.
  */
 import { applyGcMode } from '../../src/util/gc-mode.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,11 @@ import { collectEnvironment, type Environment } from '../report/environment.js';
 import { createProgress } from '../report/progress.js';
 import { proxyChart } from '../report/proxy-chart.js';
 import { startEchoDc } from './fake-dc.js';
-import { startProxy, type ProxyUnderTest } from './child.js';
+import { startProxy, type ProxyOptions, type ProxyUnderTest } from './child.js';
+import { startEchoMiddleProxy, type EchoMiddleProxy } from './fake-middle.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { attempt, withProcess } from './guard.js';
 import { procAvailable } from './proc.js';
 import {
@@ -45,6 +50,10 @@ export type SecretKind = 'dd' | 'ee';
 export interface ProxyScenario {
   secret: SecretKind;
   fastMode: boolean;
+  /** How the proxy reached the (fake) Telegram side; absent in reports from before middle mode: direct. */
+  upstream?: 'direct' | 'middle';
+  /** Middle mode: idle clients per link to the middle proxy at the peak of the idle-memory scenario. */
+  clientsPerLink?: number;
   throughput?: ThroughputResult;
   handshakes?: HandshakeResult;
   idleMemory?: IdleMemoryResult;
@@ -96,12 +105,14 @@ export async function runProxyBench(options: ProxyBenchOptions = {}): Promise<Pr
   const environment = collectEnvironment();
   const dc = await startEchoDc();
   const scenarios: ProxyScenario[] = [];
-  const steps = 2 * (KINDS.length * 3) + (options.soakSeconds ? 1 : 0);
+  const middle = await startEchoMiddleProxy();
+  const middleToml = writeMiddleFiles(middle);
+  const steps = 3 * (KINDS.length * 3) + (options.soakSeconds ? 1 : 0);
   const progress = createProgress(steps, options.progress ?? true);
   let soakResult: ProxyBenchReport['soak'];
   try {
     for (const fastMode of [false, true]) {
-      const here = KINDS.map((secret): ProxyScenario => ({ secret, fastMode, errors: [] }));
+      const here = KINDS.map((secret): ProxyScenario => ({ secret, fastMode, upstream: 'direct', errors: [] }));
       scenarios.push(...here);
       await withProcess(() => startProxy({ dcPort: dc.port, users, fastMode, env }), async (proxy) => {
         for (const scenario of here) {
@@ -132,6 +143,45 @@ export async function runProxyBench(options: ProxyBenchOptions = {}): Promise<Pr
         }, (err) => scenario.errors.push(err));
       }
     }
+    // Middle mode, side by side: the same load through the pooled links of the echo middle proxy.
+    const here = KINDS.map((secret): ProxyScenario => ({ secret, fastMode: false, upstream: 'middle', errors: [] }));
+    scenarios.push(...here);
+    const middleOptions: ProxyOptions = { dcPort: dc.port, users, fastMode: false, env, extraToml: middleToml };
+    await withProcess(() => startProxy(middleOptions), async (proxy) => {
+      for (const scenario of here) {
+        const target = targetOf(proxy, secrets[scenario.secret]);
+        progress.tick(`throughput ${scenario.secret} middle`);
+        scenario.throughput = await attempt(scenario, 'throughput', () =>
+          throughput(target, {
+            connections: settings.connections,
+            frameBytes: settings.frameBytes,
+            seconds: settings.throughputSeconds,
+            rounds: settings.throughputRounds,
+            warmupSeconds: settings.warmupSeconds,
+          }),
+        );
+        progress.tick(`handshakes ${scenario.secret} middle`);
+        scenario.handshakes = await attempt(scenario, 'handshakes', () =>
+          handshakes(target, { count: settings.handshakeCount, concurrency: settings.handshakeConcurrency }),
+        );
+      }
+    }, (err) => here.forEach((s) => s.errors.push(err)));
+    for (const scenario of here) {
+      progress.tick(`idle memory ${scenario.secret} middle`);
+      await withProcess(() => startProxy(middleOptions), async (proxy) => {
+        let maxLinks = 0;
+        const sampler = setInterval(() => (maxLinks = Math.max(maxLinks, middle.links())), 100);
+        try {
+          scenario.idleMemory = await attempt(scenario, 'idle memory', () =>
+            idleMemory(targetOf(proxy, secrets[scenario.secret]), { connections: settings.idleConnections, concurrency: settings.idleConcurrency }),
+          );
+        } finally {
+          clearInterval(sampler);
+        }
+        // both batches are open at the peak
+        if (scenario.idleMemory && maxLinks > 0) scenario.clientsPerLink = (2 * scenario.idleMemory.connections - scenario.idleMemory.failed) / maxLinks;
+      }, (err) => scenario.errors.push(err));
+    }
     if (options.soakSeconds) {
       progress.tick(`soak ${options.soakSeconds}s ee fast_mode=false`);
       await withProcess(() => startProxy({ dcPort: dc.port, users, fastMode: false, env }), async (proxy) => {
@@ -148,6 +198,7 @@ export async function runProxyBench(options: ProxyBenchOptions = {}): Promise<Pr
   } finally {
     progress.stop();
     await dc.close();
+    await middle.close();
   }
   const report: ProxyBenchReport = {
     schema: 'mtshield.bench.proxy/1',
@@ -174,6 +225,16 @@ export function renderProxyReport(report: ProxyBenchReport): string {
 function writeFile(path: string, content: string): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, content);
+}
+
+/** The echo middle proxy's secret and table as files, and the [upstream] TOML that points the proxy at them. */
+function writeMiddleFiles(middle: EchoMiddleProxy): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mtshield-bench-middle-'));
+  const secretPath = join(dir, 'proxy-secret');
+  const configPath = join(dir, 'proxy-multi.conf');
+  writeFileSync(secretPath, middle.secret);
+  writeFileSync(configPath, `default 2;\nproxy_for 2 127.0.0.1:${middle.port};\nproxy_for -2 127.0.0.1:${middle.port};\n`);
+  return `\n[upstream]\nmode = "middle"\n\n[upstream.middle]\nproxy_secret = ${JSON.stringify(secretPath)}\nproxy_config = ${JSON.stringify(configPath)}\n`;
 }
 
 function targetOf(proxy: ProxyUnderTest, secret: ParsedSecret): Target {

@@ -15,7 +15,7 @@ interface Bar {
 }
 
 export function proxyChart(report: ProxyBenchReport, subtitle: string): string {
-  const scenarioLabel = (s: { secret: string; fastMode: boolean }) => `${s.secret} ${s.fastMode ? 'fast' : 'normal'}`;
+  const scenarioLabel = (s: { secret: string; fastMode: boolean; upstream?: string }) => `${s.secret} ${s.upstream === 'middle' ? 'middle' : s.fastMode ? 'fast' : 'normal'}`;
   const panels = [
     barPanel('proxy CPU-s per GB relayed', report.scenarios.map((s) => ({ label: scenarioLabel(s), value: s.throughput?.cpuSecondsPerGB })), 1.0),
     barPanel('KiB RSS per idle connection', report.scenarios.map((s) => ({ label: scenarioLabel(s), value: s.idleMemory ? s.idleMemory.bytesPerConnection / 1024 : undefined })), 12),

@@ -131,12 +131,13 @@ allow_insecure_remote = true
 });
 
 describe('[upstream] mode', () => {
-  it('accepts "direct" and refuses the wave-2 upstreams as not available yet, naming the key', () => {
+  it('accepts "direct" and "middle" and refuses the other wave-2 upstreams as not available yet, naming the key', () => {
     expect(buildConfig({ upstream: { mode: 'direct' } }).upstream.mode).toBe('direct');
-    for (const mode of ['middle', 'relay', 'socks5']) {
+    expect(buildConfig({ upstream: { mode: 'middle', middle: { proxy_secret: '/s', proxy_config: '/c' } } }).upstream.mode).toBe('middle');
+    for (const mode of ['relay', 'socks5']) {
       const err = invalid({ upstream: { mode } });
       expect(err.code).toBe('ERR_CONFIG_INVALID');
-      expect(err.issues).toEqual([{ path: 'upstream.mode', message: `upstream mode "${mode}" is not available yet (only "direct" is)` }]);
+      expect(err.issues).toEqual([{ path: 'upstream.mode', message: `upstream mode "${mode}" is not available yet (only "direct" and "middle" are)` }]);
       expect(err.message).toContain('upstream.mode');
     }
     expect(invalid({ upstream: { mode: 'carrier-pigeon' } }).issues[0]!.message).toMatch(/unknown upstream mode/);

@@ -2,11 +2,12 @@
  * `mtshield doctor [--config FILE]`: checks an operator runs before going live.
  *   config     the file parses and validates (or the embedded defaults are usable)
  *   clock      skew against the HTTP Date of the fronting site; "unknown" when no time source answers
- *   dc         a TCP connect to each DC address the proxy would use (short timeout)
+ *   dc         a TCP connect to each DC address the proxy would use (short timeout); in middle mode instead
+ *   middle     each middle proxy of the table: reachable, and the link handshake completes
  *   fronting   the fronting site accepts TCP connections
  *   profile    each fronting domain's profile, measured now (src/fronting; the fallback when unreachable)
  *   dns        each fake-TLS domain resolves (and whether to public_host's address)
- * Exit status 0 when the config is valid and at least one DC is reachable, else 1.
+ * Exit status 0 when the config is valid and at least one DC (middle proxy) is reachable, else 1.
  */
 import type { Command } from 'commander';
 import { lookup } from 'node:dns/promises';
@@ -17,6 +18,7 @@ import { BUILTIN_DCS, DcTable } from '../../protocol/dc.js';
 import { parseSecret } from '../../protocol/secrets.js';
 import { dialOne, label, type DialTarget } from '../../upstream/dial.js';
 import { fallbackProfile, FrontingError, formatProfile, frontingDomains, frontingSite, profileSite, type SiteProfile } from '../../fronting/index.js';
+import { nodeCbc, probeMiddleProxies } from '../../upstream/middle/index.js';
 
 const TIMEOUT_MS = 2500;
 
@@ -44,7 +46,7 @@ export function register(program: Command): void {
       }
       const fronting = frontingTarget(config);
       await checkClock(fronting);
-      const reachable = await checkDcs(config);
+      const reachable = config.upstream.mode === 'middle' ? await checkMiddleProxies(config) : await checkDcs(config);
       await checkFronting(fronting);
       await checkProfiles(config);
       await checkDns(config);
@@ -92,6 +94,22 @@ async function checkDcs(config: MtShieldConfig): Promise<number> {
     }),
   );
   return reachable;
+}
+
+async function checkMiddleProxies(config: MtShieldConfig): Promise<number> {
+  let results;
+  try {
+    // node:crypto CBC: the check is about the peer, not about which AES backend runs the link
+    results = await probeMiddleProxies(config, nodeCbc, TIMEOUT_MS);
+  } catch (err) {
+    report('fail', 'middle', (err as Error).message);
+    return 0;
+  }
+  for (const r of results) {
+    const where = `${label(r)} (dc ${r.dcs.join(', ')})`;
+    report(r.ok ? 'ok' : 'fail', 'middle', r.ok ? `${where} handshake ${r.ms} ms` : `${where} ${r.error ?? 'failed'}`);
+  }
+  return results.filter((r) => r.ok).length;
 }
 
 async function checkFronting(target: DialTarget | undefined): Promise<void> {

@@ -19,7 +19,7 @@ import { policyRulesInputSchema } from './policy.js';
 import { anomalySchema, auditSchema, blocklistSchema, geoSchema, securityTableSchema } from './security.js';
 import { logSchema, serverSchema, tlsSchema } from './server.js';
 import { stateSchema } from './state.js';
-import { upstreamSchema } from './upstream.js';
+import { AD_TAG_NEEDS_MIDDLE, upstreamSchema } from './upstream.js';
 import { usersSchema } from './users.js';
 
 export const configSchema = z.strictObject({
@@ -39,6 +39,13 @@ export const configSchema = z.strictObject({
   blocklist: blocklistSchema,
   geo: geoSchema,
   state: stateSchema,
+}).superRefine((config, ctx) => {
+  // a user's ad tag is checked against the mode here: the users table cannot see [upstream]
+  // (this runs even when a table failed to parse: then there is nothing to compare)
+  if (config.upstream?.mode !== 'direct' || !Array.isArray(config.users)) return;
+  for (const user of config.users) {
+    if (user.adTag !== undefined) ctx.addIssue({ code: 'custom', path: ['users', user.name, 'ad_tag'], message: AD_TAG_NEEDS_MIDDLE });
+  }
 });
 
 /** The config as the file spells it (before defaults and units). */

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { USER_NAME_PATTERN, USER_NAME_RULE } from '../../vocabulary/index.js';
 import { DEFAULTS } from '../defaults.js';
 import { dateTime, secretText, sizeValue } from './fields.js';
+import { adTagText } from './upstream.js';
 
 /** A user as the rest of mtshield sees it. */
 export interface UserConfig {
@@ -18,6 +19,8 @@ export interface UserConfig {
   /** Epoch ms after which the user is refused. */
   expiresAt?: number;
   level: 'standard' | 'none';
+  /** This user's ad tag (32 lower-case hex digits; middle mode only), overriding [upstream] ad_tag. */
+  adTag?: string;
 }
 
 export const userSchema = z.strictObject({
@@ -28,6 +31,7 @@ export const userSchema = z.strictObject({
   quota: sizeValue.optional(),
   expires: dateTime.optional(),
   level: z.enum(['standard', 'none']).default(DEFAULTS.user.level),
+  ad_tag: adTagText.optional(),
 });
 
 export const usersSchema = z
@@ -42,5 +46,6 @@ export const usersSchema = z
       quotaBytes: u.quota,
       expiresAt: u.expires,
       level: u.level,
+      ...(u.ad_tag !== undefined ? { adTag: u.ad_tag } : {}),
     })),
   );

@@ -16,7 +16,8 @@ export type MiddleErrorCode =
   | 'ERR_PROTOCOL_MIDDLE_ADDRESS'
   | 'ERR_PROTOCOL_MIDDLE_LINK_CLOSED'
   | 'ERR_PROTOCOL_MIDDLE_CLIENT_OVERFLOW'
-  | 'ERR_PROTOCOL_MIDDLE_CLIENT_CLOSED';
+  | 'ERR_PROTOCOL_MIDDLE_CLIENT_CLOSED'
+  | 'ERR_PROTOCOL_MIDDLE_NO_PONG';
 
 /** Something on the link to (or from) a middle proxy is not what the protocol allows. */
 export class MiddleProtocolError extends ProtocolError {
@@ -35,5 +36,17 @@ export class ProxyTableError extends MtShieldError {
   constructor(code: ProxyTableErrorCode, message: string, line?: number) {
     super(code, line === undefined ? message : `line ${line}: ${message}`);
     this.line = line;
+  }
+}
+
+export type MiddleSetupErrorCode =
+  | 'ERR_CONFIG_MIDDLE_FILE' // a file middle mode needs is missing or unusable
+  | 'ERR_CONFIG_MIDDLE_DOWNLOAD'; // fetching a file from core.telegram.org failed
+
+/** Middle mode cannot start (or refresh) with the files it was given; the message names the file and the fix. */
+export class MiddleSetupError extends MtShieldError {
+  declare readonly code: MiddleSetupErrorCode;
+  constructor(code: MiddleSetupErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 }

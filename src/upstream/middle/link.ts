@@ -115,6 +115,11 @@ export class MiddleLink extends EventEmitter implements ClientLinkSide {
     return this.isClosed;
   }
 
+  /** The middle proxy's "host:port" (for events and logs). */
+  get peer(): string {
+    return this.socket.remoteAddress?.includes(':') ? `[${this.socket.remoteAddress}]:${this.socket.remotePort}` : `${this.socket.remoteAddress}:${this.socket.remotePort}`;
+  }
+
   /** Local end of the link (what the key derivation used unless NAT addresses were set). */
   get localAddress(): { ip: string; port: number } {
     return { ip: this.socket.localAddress ?? '', port: this.socket.localPort ?? 0 };
