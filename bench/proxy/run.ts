@@ -111,6 +111,15 @@ export async function runProxyBench(options: ProxyBenchOptions = {}): Promise<Pr
   const progress = createProgress(steps, options.progress ?? true);
   let soakResult: ProxyBenchReport['soak'];
   try {
+    // One throughput measurement, the same for direct and middle mode.
+    const measureThroughput = (target: Parameters<typeof throughput>[0]) =>
+      throughput(target, {
+        connections: settings.connections,
+        frameBytes: settings.frameBytes,
+        seconds: settings.throughputSeconds,
+        rounds: settings.throughputRounds,
+        warmupSeconds: settings.warmupSeconds,
+      });
     for (const fastMode of [false, true]) {
       const here = KINDS.map((secret): ProxyScenario => ({ secret, fastMode, upstream: 'direct', errors: [] }));
       scenarios.push(...here);
@@ -119,13 +128,7 @@ export async function runProxyBench(options: ProxyBenchOptions = {}): Promise<Pr
           const target = targetOf(proxy, secrets[scenario.secret]);
           progress.tick(`throughput ${scenario.secret} fast_mode=${fastMode}`);
           scenario.throughput = await attempt(scenario, 'throughput', () =>
-            throughput(target, {
-              connections: settings.connections,
-              frameBytes: settings.frameBytes,
-              seconds: settings.throughputSeconds,
-              rounds: settings.throughputRounds,
-              warmupSeconds: settings.warmupSeconds,
-            }),
+            measureThroughput(target),
           );
           progress.tick(`handshakes ${scenario.secret} fast_mode=${fastMode}`);
           scenario.handshakes = await attempt(scenario, 'handshakes', () =>
@@ -152,13 +155,7 @@ export async function runProxyBench(options: ProxyBenchOptions = {}): Promise<Pr
         const target = targetOf(proxy, secrets[scenario.secret]);
         progress.tick(`throughput ${scenario.secret} middle`);
         scenario.throughput = await attempt(scenario, 'throughput', () =>
-          throughput(target, {
-            connections: settings.connections,
-            frameBytes: settings.frameBytes,
-            seconds: settings.throughputSeconds,
-            rounds: settings.throughputRounds,
-            warmupSeconds: settings.warmupSeconds,
-          }),
+          measureThroughput(target),
         );
         progress.tick(`handshakes ${scenario.secret} middle`);
         scenario.handshakes = await attempt(scenario, 'handshakes', () =>
