@@ -23,6 +23,7 @@ export const DEFAULTS = {
   },
   user: { level: 'standard' as 'standard' | 'none' },
   upstream: { mode: 'direct' as const },
+  relay: { keyFile: 'relay.key', transport: 'tcp' as 'tcp' | 'websocket', path: '/', rekey: '1GiB', rekeyAfter: '1h' },
   fronting: { port: 443, connectTimeout: '5s' },
   tls: { maxSkew: '120s', replayEntries: 100_000 },
   log: { level: 'info' as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' },
