@@ -2,8 +2,8 @@
  * [upstream]: how the proxy reaches Telegram. `mode` names the upstream (docs/architecture.md, "Upstreams"):
  *   "direct"  dial the DCs (https://core.telegram.org/mtproto/mtproto-transports); `dc` overrides the table;
  *   "relay"   through a relay exit ([upstream.relay]; docs/operations.md "Chaining: entry and exit");
- *   "socks5"  direct mode's DC connections through a SOCKS5 server ([upstream.socks5]; RFC 1928, RFC 1929;
- *             docs/operations.md "SOCKS5 upstream").
+ *   "socks5"  (not available yet: refused) direct mode's DC connections through a SOCKS5 server; its table
+ *             [upstream.socks5] (RFC 1928, RFC 1929) is already read and checked.
  * The sub-table of the chosen mode must be complete; the others may be present and are ignored.
  */
 import { z } from 'zod';
@@ -12,10 +12,10 @@ import { DEFAULTS } from '../defaults.js';
 import { duration, hostPort, hostPortList, size } from './fields.js';
 import { relayKeyFile, relayPath, relayPublicKey, relaySuites, relayTransport } from './relay-fields.js';
 
-export const UPSTREAM_MODES = ['direct', 'relay', 'socks5'] as const;
+export const UPSTREAM_MODES = ['direct', 'relay'] as const;
 export type UpstreamMode = (typeof UPSTREAM_MODES)[number];
 /** Upstreams planned but not built: refused with a message that says so. */
-const PLANNED_UPSTREAMS = ['middle'];
+const PLANNED_UPSTREAMS = ['middle', 'socks5'];
 
 const upstreamMode = z
   .string()
@@ -76,7 +76,7 @@ export const upstreamSchema = z
       if (!u.relay || u.relay.servers.length === 0) ctx.addIssue({ code: 'custom', path: ['relay', 'servers'], message: 'upstream mode "relay" needs at least one exit server' });
       if (!u.relay?.publicKey) ctx.addIssue({ code: 'custom', path: ['relay', 'public_key'], message: 'upstream mode "relay" needs the exit\'s public key (pinned)' });
     }
-    if (u.mode === 'socks5') {
+    if ((u.mode as string) === 'socks5') {
       if (!u.socks5?.address) ctx.addIssue({ code: 'custom', path: ['socks5', 'address'], message: 'upstream mode "socks5" needs the SOCKS5 server\'s address' });
       if (u.socks5?.password !== undefined && u.socks5.username === undefined) ctx.addIssue({ code: 'custom', path: ['socks5', 'username'], message: 'a SOCKS5 password needs a username (RFC 1929)' });
     }

@@ -54,13 +54,12 @@ describe('[relay] (exit) and [upstream.relay] (entry)', () => {
 });
 
 describe('[upstream.socks5]', () => {
-  it('parses address, username and password', () => {
-    const config = buildConfig({ upstream: { mode: 'socks5', socks5: { address: '127.0.0.1:1080', username: 'u', password: 'p' } } });
+  it('parses address, username and password (the table is read; mode "socks5" itself is not available yet)', () => {
+    const config = buildConfig({ upstream: { socks5: { address: '127.0.0.1:1080', username: 'u', password: 'p' } } });
     expect(config.upstream.socks5).toEqual({ address: { host: '127.0.0.1', port: 1080 }, username: 'u', password: 'p' });
   });
 
-  it('refuses a password without a username (RFC 1929) and a too-long username', () => {
-    expect(issues({ upstream: { mode: 'socks5', socks5: { address: '127.0.0.1:1080', password: 'p' } } }).map((i) => i.path)).toEqual(['upstream.socks5.username']);
+  it('refuses a too-long username (RFC 1929)', () => {
     expect(issues({ upstream: { socks5: { username: 'u'.repeat(256) } } }).map((i) => i.path)).toEqual(['upstream.socks5.username']);
   });
 
@@ -68,7 +67,7 @@ describe('[upstream.socks5]', () => {
     const lines: string[] = [];
     const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });
     const logger = createLogger('info', sink);
-    const config = buildConfig({ upstream: { mode: 'socks5', socks5: { address: '127.0.0.1:1080', username: 'u', password: 'hunter2-secret' } } });
+    const config = buildConfig({ upstream: { socks5: { address: '127.0.0.1:1080', username: 'u', password: 'hunter2-secret' } } });
     logger.info({ socks5: config.upstream.socks5 }, 'a');
     logger.info({ upstream: config.upstream }, 'b');
     logger.info({ config: { upstream: config.upstream } }, 'c');
