@@ -133,9 +133,13 @@ describe('client → entry → exit → DC', () => {
 describe('refused tunnels', () => {
   async function expectCleanFailure(chain: Chain): Promise<void> {
     const client = await obfuscatedClient(chain.entry.service.server.addresses()[0]!.port, chain.secret.key, { kind: 'intermediate', dc: 2 });
-    const closed = new Promise<void>((resolve) => client.socket.once('close', () => resolve()));
+    const closed = new Promise<void>((resolve) => {
+      client.socket.once('end', () => resolve());
+      client.socket.once('close', () => resolve());
+    });
     client.send(randomBytes(64));
     await closed; // the entry closes the client when no tunnel comes up within connect_timeout
+    client.socket.destroy();
   }
 
   it('a wrong pinned key: the client is closed and the exit audits the refused handshake', async () => {
