@@ -5,8 +5,23 @@
  */
 import { z } from 'zod';
 import { DEFAULTS } from '../defaults.js';
-import { isRelaySuite, type RelaySuite } from '../../upstream/relay/suites.js';
-import { parsePublicKey } from '../../upstream/relay/x25519.js';
+
+/**
+ * The suite names of the operator contract (src/config imports nothing of src/upstream; the relay's suites.ts
+ * holds the same list with its wire ids, and test/upstream/relay/config.test.ts keeps the two equal).
+ */
+export const RELAY_SUITE_NAMES = ['chacha20-poly1305', 'aes-256-gcm', 'xchacha20-poly1305', 'aes-128-gcm'] as const;
+type RelaySuite = (typeof RELAY_SUITE_NAMES)[number];
+const isRelaySuite = (name: string): name is RelaySuite => (RELAY_SUITE_NAMES as readonly string[]).includes(name);
+
+/** 32 bytes as 43 base64url/base64 characters (optionally one "=") or 64 hex digits. */
+function parsePublicKey(text: string): void {
+  const t = text.trim();
+  const hex = /^[0-9a-fA-F]{64}$/.test(t);
+  if (!hex && !(/^[A-Za-z0-9+/_-]{43}=?$/.test(t) && Buffer.from(t, 'base64').length === 32)) {
+    throw new Error('not an X25519 public key (expected 43 base64url characters or 64 hex digits)');
+  }
+}
 
 export const RELAY_TRANSPORTS = ['tcp', 'websocket'] as const;
 

@@ -28,6 +28,8 @@ afterAll(async () => {
 interface Chain {
   entry: App;
   exit: App;
+  /** Stops the exit and starts it again on the same port (same key, same allow). */
+  restartExit(): Promise<void>;
   exitEvents: SecurityEvent[];
   secret: ReturnType<typeof generateSecret>;
   stop(): Promise<void>;
@@ -41,16 +43,11 @@ async function startChain(options: { transport: RelayTransportKind; suite?: Rela
   const entryKey = loadOrCreateKeyFile(entryKeyFile);
   const to = [`127.0.0.1:${dc.port}`];
   const suites = options.suite ? [options.suite] : undefined;
-  const exit = await startApp(
-    testConfig(
-      {
-        upstream: { dc: { '2': to } },
-        relay: { listen: '127.0.0.1:0', key_file: exitKeyFile, allow: options.allowEntry === false ? [] : [entryKey.publicKeyText], transport: options.transport, path: '/tunnel', suites },
-      },
-      join(dir, 'exit'),
-    ),
-    logger,
-  );
+  const exitInput = {
+    upstream: { dc: { '2': to } },
+    relay: { listen: '127.0.0.1:0', key_file: exitKeyFile, allow: options.allowEntry === false ? [] : [entryKey.publicKeyText], transport: options.transport, path: '/tunnel', suites },
+  };
+  const exit = await startApp(testConfig(exitInput, join(dir, 'exit')), logger);
   const exitEvents: SecurityEvent[] = [];
   exit.service.bus.on('security.event', (e) => exitEvents.push(e));
   const secret = generateSecret('dd');
@@ -75,16 +72,22 @@ async function startChain(options: { transport: RelayTransportKind; suite?: Rela
     ),
     logger,
   );
-  return {
+  const chain: Chain = {
     entry,
     exit,
     exitEvents,
     secret,
+    async restartExit() {
+      const port = chain.exit.relayExit!.servers[0]!.port;
+      await chain.exit.stop(0);
+      chain.exit = await startApp(testConfig({ ...exitInput, relay: { ...exitInput.relay, listen: `127.0.0.1:${port}` } }, join(dir, 'exit')), logger);
+    },
     async stop() {
       await entry.stop(0);
-      await exit.stop(0);
+      await chain.exit.stop(0);
     },
   };
+  return chain;
 }
 
 async function echoRoundTrip(chain: Chain, sizes: number[]): Promise<void> {
@@ -123,6 +126,30 @@ describe('client → entry → exit → DC', () => {
     const chain = await startChain({ transport: 'tcp' });
     try {
       await Promise.all(Array.from({ length: 20 }, () => echoRoundTrip(chain, [100, 3000])));
+      expect(chain.exit.relayExit!.servers[0]!.tunnels.size).toBe(1);
+    } finally {
+      await chain.stop();
+    }
+  });
+});
+
+describe('the exit restarted under load', () => {
+  it('clients in flight end cleanly, the entry reconnects and new clients get through', async () => {
+    const chain = await startChain({ transport: 'tcp' });
+    try {
+      await echoRoundTrip(chain, [100]);
+      const port = chain.entry.service.server.addresses()[0]!.port;
+      // Load: clients that keep sending while the exit goes away.
+      const busy = await Promise.all(Array.from({ length: 10 }, () => obfuscatedClient(port, chain.secret.key, { kind: 'intermediate', dc: 2 })));
+      for (const c of busy) c.socket.on('error', () => {}); // writes racing the close: EPIPE is expected here
+      const ended = busy.map((c) => new Promise<void>((resolve) => (c.socket.once('end', () => resolve()), c.socket.once('close', () => resolve()))));
+      const pump = setInterval(() => busy.forEach((c) => !c.socket.destroyed && c.send(randomBytes(700))), 5);
+      await new Promise((r) => setTimeout(r, 100));
+      await chain.restartExit();
+      await Promise.all(ended); // every stream of the dead tunnel ended its client
+      clearInterval(pump);
+      busy.forEach((c) => c.socket.destroy());
+      await echoRoundTrip(chain, [100, 5000]);
       expect(chain.exit.relayExit!.servers[0]!.tunnels.size).toBe(1);
     } finally {
       await chain.stop();

@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { buildConfig } from '../../../src/config/load.js';
 import type { ConfigError } from '../../../src/config/errors.js';
 import { createLogger } from '../../../src/log/logger.js';
+import { RELAY_SUITE_NAMES } from '../../../src/config/schema/relay-fields.js';
+import { ALL_SUITES } from '../../../src/upstream/relay/index.js';
 
 const KEY = 'qFRq3pDsmdr6V3hZQmD5ZpTqY9CV4zlB2Uo1Upq1ejs';
 
@@ -21,6 +23,10 @@ function issues(input: Record<string, unknown>): { path: string; message: string
 }
 
 describe('[relay] (exit) and [upstream.relay] (entry)', () => {
+  it('names the same suites as the tunnel', () => {
+    expect([...RELAY_SUITE_NAMES]).toEqual([...ALL_SUITES]);
+  });
+
   it('parses the exit table of the operator contract', () => {
     const config = buildConfig({
       relay: { listen: ['0.0.0.0:8444'], key_file: 'exit.key', allow: [KEY], transport: 'websocket', path: '/t', suites: ['aes-256-gcm', 'chacha20-poly1305'] },
