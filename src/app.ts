@@ -26,6 +26,7 @@ export interface StartAppOptions {
 import { profileStoreFor, type ProfileStore } from './fronting/index.js';
 import type { RuntimeOverlay } from './state/overlay.js';
 import type { UserDirectory } from './proxy/users.js';
+import { createRelayEntry, startRelayExit, type RelayEntry, type RelayExit } from './upstream/relay/index.js';
 
 export interface App {
   service: Service;
@@ -35,6 +36,10 @@ export interface App {
   registry: KernelRegistry;
   /** The fronting sites' profiles (none on the embedded defaults or without a fronting domain). */
   profiles?: ProfileStore;
+  /** [upstream] mode = "relay": the tunnel to the exit. */
+  relayEntry?: RelayEntry;
+  /** [relay] listen set: this process is a relay exit. */
+  relayExit?: RelayExit;
   reload(config: MtShieldConfig): Promise<void>;
   stop(deadlineMs?: number): Promise<void>;
 }
@@ -57,10 +62,24 @@ export async function startApp(config: MtShieldConfig, logger: Logger, options: 
   // Profiled in the background: until a site answers, its clients get the fallback profile (no proxy, no profiles).
   const profiles = role === 'primary' ? undefined : profileStoreFor(config, logger.child({ part: 'fronting' }));
   let service: Service | undefined;
+  let relayEntry: RelayEntry | undefined;
+  let relayExit: RelayExit | undefined;
   if (role !== 'primary') {
     try {
-      service = await startService(withOverlayUsers(config, overlay), { bus, logger, registry, gate: data.gate, shaper: data.shaper, replay: data.replayCache, profiles });
+      // [upstream] mode = "relay": admitted clients go through the tunnel to the exit.
+      if (config.upstream.mode === 'relay') relayEntry = createRelayEntry(config.upstream.relay!, registry, logger.child({ part: 'relay' }));
+      service = await startService(withOverlayUsers(config, overlay), { bus, logger, registry, gate: data.gate, shaper: data.shaper, replay: data.replayCache, profiles, upstream: relayEntry?.upstream });
     } catch (err) {
+      relayEntry?.close();
+      await security.close();
+      throw err;
+    }
+    try {
+      // [relay] listen set: this process is also an exit; its streams go to this process's own upstream.
+      relayExit = await startRelayExit(config.relay, { kernels: registry, upstream: service.server.upstream, bus, logger: logger.child({ part: 'relay-exit' }) });
+    } catch (err) {
+      await service.stop(0);
+      relayEntry?.close();
       await security.close();
       throw err;
     }
@@ -76,7 +95,9 @@ export async function startApp(config: MtShieldConfig, logger: Logger, options: 
     try {
       admin = await startAdmin({ config, bus, security, proxy: service?.server, kernels: registry, logger: logger.child({ part: 'admin' }) });
     } catch (err) {
+      await relayExit?.close();
       await service?.stop(0);
+      relayEntry?.close();
       await security.close();
       throw err;
     }
@@ -88,6 +109,8 @@ export async function startApp(config: MtShieldConfig, logger: Logger, options: 
     admin,
     registry,
     profiles,
+    relayEntry,
+    relayExit,
     async reload(next) {
       service?.server.reload(withOverlayUsers(next, overlay)); // throws (old config kept) when the new one cannot be applied
       if (overlay && service) restoreRetiredKeys(service.server.users, overlay);
@@ -95,7 +118,9 @@ export async function startApp(config: MtShieldConfig, logger: Logger, options: 
     },
     async stop(deadlineMs) {
       profiles?.stop();
+      await relayExit?.close();
       await service?.stop(deadlineMs);
+      relayEntry?.close();
       admin?.close();
       await security.close();
     },

@@ -25,7 +25,8 @@ export const DEFAULTS = {
     proxyProtocolTrusted: [] as string[],
   },
   user: { level: 'standard' as 'standard' | 'none' },
-  upstream: { mode: 'direct' as 'direct' | 'middle', middle: { refresh: '24h', download: false } },
+  upstream: { mode: 'direct' as 'direct' | 'middle' | 'relay', middle: { refresh: '24h', download: false } },
+  relay: { keyFile: 'relay.key', transport: 'tcp' as 'tcp' | 'websocket', path: '/', rekey: '1GiB', rekeyAfter: '1h' },
   /** allowPrivate: a user's domain may front to loopback/private/link-local addresses (off: it must be public). */
   fronting: { port: 443, connectTimeout: '5s', proxyProtocol: false, profileRefresh: '1h', allowPrivate: false },
   tls: { maxSkew: '120s', replayEntries: 100_000 },

@@ -63,6 +63,7 @@ function assemble(file: ParsedConfigFile, source: string): MtShieldConfig {
     // One per-user connection cap: the limits tables are defaults for users that set none of their own.
     users: file.users.map((user) => ({ ...user, maxConnections: userConnectionCap(limits, user.name, user.maxConnections) })),
     upstream: file.upstream,
+    relay: file.relay,
     fronting: file.fronting,
     tls: file.tls,
     log: file.log,

@@ -12,6 +12,8 @@ export type ServerConfig = ParsedConfigFile['server'];
 import type { UserConfig } from './schema/users.js';
 export type { UserConfig };
 export type UpstreamConfig = ParsedConfigFile['upstream'];
+/** [relay]: this process as a relay exit (empty `listen`: not one). */
+export type RelayExitConfig = ParsedConfigFile['relay'];
 export type FrontingConfig = ParsedConfigFile['fronting'];
 export type TlsConfig = ParsedConfigFile['tls'];
 export type StateConfig = ParsedConfigFile['state'];
@@ -38,6 +40,7 @@ export interface MtShieldConfig {
   server: ServerConfig;
   users: UserConfig[];
   upstream: UpstreamConfig;
+  relay: RelayExitConfig;
   fronting: FrontingConfig;
   tls: TlsConfig;
   log: ParsedConfigFile['log'];

@@ -33,6 +33,10 @@ export const REDACT_PATHS = [
   '*.passphrase',
   'password',
   '*.password',
+  // The SOCKS5 upstream's password ([upstream.socks5]), wherever the upstream config is logged.
+  'socks5.password',
+  '*.socks5.password',
+  '*.*.socks5.password',
 ];
 
 export function createLogger(level = 'info', destination?: DestinationStream): Logger {

@@ -32,6 +32,11 @@ export interface AdmittedClient {
    * stream with these (and back). Direct mode's fast mode also hands the encrypt key to the DC.
    */
   readonly keys: ObfuscatedKeys;
+  /**
+   * The client's bytes are already plaintext (a relay exit's stream: the entry did the obfuscated2 side), so
+   * the upstream leaves `keys` unused and does not use fast mode.
+   */
+  readonly plaintext?: boolean;
 }
 
 /**

@@ -131,15 +131,19 @@ allow_insecure_remote = true
 });
 
 describe('[upstream] mode', () => {
-  it('accepts "direct" and "middle" and refuses the other wave-2 upstreams as not available yet, naming the key', () => {
+  it('accepts "direct", "middle" and "relay" and refuses socks5 as not available yet, naming the key', () => {
     expect(buildConfig({ upstream: { mode: 'direct' } }).upstream.mode).toBe('direct');
     expect(buildConfig({ upstream: { mode: 'middle', middle: { proxy_secret: '/s', proxy_config: '/c' } } }).upstream.mode).toBe('middle');
-    for (const mode of ['relay', 'socks5']) {
+    for (const mode of ['socks5']) {
       const err = invalid({ upstream: { mode } });
       expect(err.code).toBe('ERR_CONFIG_INVALID');
-      expect(err.issues).toEqual([{ path: 'upstream.mode', message: `upstream mode "${mode}" is not available yet (only "direct" and "middle" are)` }]);
+      expect(err.issues).toEqual([{ path: 'upstream.mode', message: `upstream mode "${mode}" is not available yet (available: "direct", "middle", "relay")` }]);
       expect(err.message).toContain('upstream.mode');
     }
+  });
+
+  it('"relay" needs its sub-table, and the error names the missing key', () => {
+    expect(invalid({ upstream: { mode: 'relay' } }).issues.map((i) => i.path).sort()).toEqual(['upstream.relay.public_key', 'upstream.relay.servers']);
     expect(invalid({ upstream: { mode: 'carrier-pigeon' } }).issues[0]!.message).toMatch(/unknown upstream mode/);
   });
 });

@@ -8,7 +8,7 @@
  *   [admin]                     ./admin.ts        [state]               ./state.ts
  *   [security] [audit] [anomaly] [blocklist] [geo]                      ./security.ts
  *   [access]                    ./access.ts       [limits]              ./limits.ts
- *   [policy]                    ./policy.ts
+ *   [policy]                    ./policy.ts       [relay] (exit)        ./relay.ts
  */
 import { z } from 'zod';
 import { accessSchema } from './access.js';
@@ -19,6 +19,7 @@ import { policyRulesInputSchema } from './policy.js';
 import { anomalySchema, auditSchema, blocklistSchema, geoSchema, securityTableSchema } from './security.js';
 import { logSchema, serverSchema, tlsSchema } from './server.js';
 import { stateSchema } from './state.js';
+import { relaySchema } from './relay.js';
 import { AD_TAG_NEEDS_MIDDLE, upstreamSchema } from './upstream.js';
 import { usersSchema } from './users.js';
 
@@ -26,6 +27,7 @@ export const configSchema = z.strictObject({
   server: serverSchema,
   users: usersSchema,
   upstream: upstreamSchema,
+  relay: relaySchema,
   fronting: frontingSchema,
   tls: tlsSchema,
   log: logSchema,

@@ -5,6 +5,7 @@
  *   up   (client → DC):  decrypt(client read key) → encrypt(DC write key)
  *   down (DC → client):  decrypt(DC read key) → encrypt(client write key)
  *                        fast mode: the DC already encrypts with the client's key → no AES at all
+ * A plaintext client (a relay exit's stream) has no client ciphers: only the DC side is applied.
  * AES work is in place on the chunk the socket handed over where the backend can (WASM), else into the
  * backend's own fresh output (node:crypto), never copied back. Chunks are counted in the server's CryptoCounts.
  */
@@ -14,7 +15,7 @@ import type { CryptoCounts, RelayCodec } from '../types.js';
 export class ObfuscatedCodec implements RelayCodec {
   constructor(
     private readonly counts: CryptoCounts,
-    private readonly clientDecrypt: StreamCipher,
+    private readonly clientDecrypt: StreamCipher | undefined,
     private readonly clientEncrypt: StreamCipher | undefined,
     private readonly dcDecrypt: StreamCipher | undefined,
     private readonly dcEncrypt: StreamCipher,
@@ -22,25 +23,26 @@ export class ObfuscatedCodec implements RelayCodec {
 
   up(chunk: Uint8Array): Uint8Array {
     this.counts.decrypted++;
-    return this.dcEncrypt.transform(this.clientDecrypt.transform(chunk));
+    return this.dcEncrypt.transform(this.clientDecrypt ? this.clientDecrypt.transform(chunk) : chunk);
   }
 
   down(chunk: Uint8Array): Uint8Array {
-    if (!this.dcDecrypt || !this.clientEncrypt) return chunk;
+    if (!this.dcDecrypt) return chunk;
     this.counts.encrypted++;
-    return this.clientEncrypt.transform(this.dcDecrypt.transform(chunk));
+    const plain = this.dcDecrypt.transform(chunk);
+    return this.clientEncrypt ? this.clientEncrypt.transform(plain) : plain;
   }
 
   /** The connection went quiet: let the streams drop their cipher contexts until the next bytes. */
   release(): void {
-    this.clientDecrypt.release();
+    this.clientDecrypt?.release();
     this.clientEncrypt?.release();
     this.dcDecrypt?.release();
     this.dcEncrypt.release();
   }
 
   destroy(): void {
-    this.clientDecrypt.destroy();
+    this.clientDecrypt?.destroy();
     this.clientEncrypt?.destroy();
     this.dcDecrypt?.destroy();
     this.dcEncrypt.destroy();

@@ -30,14 +30,14 @@ export class DirectUpstream implements Upstream {
     }
     const { socket, target } = dialed;
     ctx.reports.connected(client, label(target), Date.now() - started);
-    const fastMode = settings.fastMode;
+    const fastMode = settings.fastMode && !client.plaintext; // fast mode would need the client's keys
     const dcHeader = generateServerHeader(client.framing, client.dc, fastMode ? { fastModeClientEncrypt: client.keys.encrypt } : {});
     socket.write(dcHeader.header);
     const stream = (p: CipherParams) => ctx.ciphers.stream('aes-256-ctr', p.key, p.iv);
     const codec = new ObfuscatedCodec(
       ctx.crypto,
-      stream(client.keys.decrypt),
-      fastMode ? undefined : stream(client.keys.encrypt),
+      client.plaintext ? undefined : stream(client.keys.decrypt),
+      fastMode || client.plaintext ? undefined : stream(client.keys.encrypt),
       fastMode ? undefined : stream(dcHeader.decrypt),
       stream(dcHeader.encrypt),
     );
