@@ -7,9 +7,10 @@
  * global install resolves its dependencies' version ranges, and `npm ci` (which installs from the lock file) never
  * fetched those packuments, so `--offline` fails with ENOTCACHED on a fresh CI machine and the install asks the npm
  * registry for the metadata it lacks. Nothing else is reached: every child runs with the loopback guard, `run`
- * gets a loopback config (the embedded defaults bind 0.0.0.0:8443, which test/proxy/cli-defaults.test.ts holds
- * at the same time), and `doctor` is not run (it dials the built-in DC table).
+ * runs on the embedded defaults (0.0.0.0:8443, taking turns with test/proxy/cli-defaults.test.ts through
+ * test/helpers/default-ports.ts) and on a loopback config, and `doctor` is not run (it dials the built-in DC table).
  */
+import { takeDefaultPorts } from '../helpers/default-ports.js';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -165,6 +166,26 @@ describe('the installed mtshield, outside the checkout', () => {
     expect(parseSecret(secret).domain).toBe('www.google.com');
     expect((JSON.parse(readFileSync(join(dir, '.mtshield', 'secret.json'), 'utf8')) as { secret: string }).secret).toBe(secret);
   }, 60_000);
+
+  it('run on the embedded defaults listens on 0.0.0.0:8443, prints the links and exits 0 on SIGTERM', async () => {
+    const release = await takeDefaultPorts(); // test/proxy/cli-defaults.test.ts runs `run` on the same ports
+    try {
+      const dir = freshDir('run-defaults');
+      const child = mtshield(['run'], dir);
+      const exitedEarly = child.exited(60_000).then((code) => Promise.reject(new Error(`run exited (${code}) before "ready": ${child.stdout.slice(-600)}`)));
+      await Promise.race([child.waitForLog((l) => l['msg'] === 'ready', 60_000), exitedEarly]);
+      exitedEarly.catch(() => undefined);
+      expect(child.logs.filter((l) => l['msg'] === 'listening').map((l) => [l['address'], l['port']])).toEqual([['0.0.0.0', 8443]]);
+      expect(child.stderr).toContain('generated a new fake-TLS secret');
+      expect(child.stderr).toMatch(/tg:\/\/proxy\?server=\S+&port=8443&secret=ee[0-9a-f]+/);
+      expect(await connectAndReset(8443)).toBe(true);
+      child.child.kill('SIGTERM');
+      expect(await child.exited(20_000)).toBe(0);
+      expect(child.stderr).not.toContain(GUARD_MARK);
+    } finally {
+      release();
+    }
+  }, 300_000);
 
   it('run listens, prints the links, serves /metrics and exits 0 on SIGTERM', async () => {
     const dir = freshDir('run');

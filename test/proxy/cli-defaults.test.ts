@@ -13,6 +13,7 @@
  * Telegram DCs. So the probe connection is reset (a FIN would be a `truncated` handshake and be fronted), and
  * every child runs with a guard (--import) that refuses and reports any non-loopback outbound connection.
  */
+import { takeDefaultPorts } from '../helpers/default-ports.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
@@ -234,9 +235,12 @@ describe('mtshield run on the embedded defaults (no --config)', () => {
   let firstLinks: string[] = [];
   const stateFile = () => join(dir, '.mtshield', 'secret.json');
 
-  beforeAll(() => {
+  let releasePorts: (() => void) | undefined;
+  beforeAll(async () => {
     dir = mkdtempSync(join(root, 'run-'));
-  });
+    releasePorts = await takeDefaultPorts(); // the installed-package test runs `run` on the same ports
+  }, 250_000);
+  afterAll(() => releasePorts?.());
 
   /** Starts `run`, checks what every start must do and stops it with SIGTERM; returns the printed links. */
   async function startAndStop(): Promise<{ secret: string; links: string[]; stderr: string }> {

@@ -50,12 +50,13 @@ export async function startExit(setup: ExitSetup = {}): Promise<Pair> {
   const entryKey = setup.entryKey ?? generateKeyPair();
   const exitFailures: RelayError[] = [];
   const exitTunnels: RelayTunnel[] = [];
-  const exit = await listenRelayExit({
+  const registry = await kernels();
+  const listen = () => listenRelayExit({
     host: '127.0.0.1',
     port: setup.port ?? 0,
     transport: setup.transport ?? 'tcp',
     path: '/relay',
-    kernels: await kernels(),
+    kernels: registry,
     staticKey: exitKey,
     allow: setup.allow ? setup.allow(entryKey) : [entryKey.publicKey],
     suites: setup.suites ?? ALL_SUITES,
@@ -66,6 +67,17 @@ export async function startExit(setup: ExitSetup = {}): Promise<Pair> {
       tunnel.on('stream', setup.onStream ?? echo);
     },
   });
+  // A restart on the same port: the closed listener's port may take a moment to come free (uWebSockets.js closes
+  // its listen socket on its own loop turn), so a fixed port is retried for a bounded while.
+  let exit: Awaited<ReturnType<typeof listenRelayExit>> | undefined;
+  for (let attempt = 0; exit === undefined; attempt++) {
+    try {
+      exit = await listen();
+    } catch (err) {
+      if (setup.port === undefined || attempt >= 40) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
   return { exitKey, entryKey, exit, exitFailures, exitTunnels };
 }
 
