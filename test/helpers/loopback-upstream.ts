@@ -4,9 +4,10 @@
  * re-encrypted for the client. It can hold its writes (a slow consumer, for backpressure) and make connect()
  * wait until released or aborted (for cancellation).
  */
+import { ClientSideCodec } from '../../src/upstream/client-codec.js';
 import { Duplex } from 'node:stream';
 import type { CipherParams } from '../../src/protocol/ctr.js';
-import type { AdmittedClient, RelayCodec, Upstream, UpstreamContext, UpstreamLink } from '../../src/upstream/types.js';
+import type { AdmittedClient, Upstream, UpstreamContext, UpstreamLink } from '../../src/upstream/types.js';
 
 /**
  * Echoes what is written to it. A `slow` stream is a sink instead: it echoes nothing and, while `holding`,
@@ -73,35 +74,10 @@ export class LoopbackUpstream implements Upstream {
     const endpoint = new EchoStream(this.highWaterMark);
     endpoint.slow = endpoint.holding = this.slow;
     this.endpoints.push(endpoint);
-    return { endpoint, codec: new ClientSideCodec(this.ctx, client.keys.decrypt, client.keys.encrypt) };
-  }
-}
-
-/** The client's obfuscated2 layer only: up decrypts to the plaintext stream, down encrypts for the client. */
-class ClientSideCodec implements RelayCodec {
-  private readonly decrypt;
-  private readonly encrypt;
-
-  constructor(ctx: UpstreamContext, decrypt: CipherParams, encrypt: CipherParams) {
-    this.decrypt = ctx.ciphers.stream('aes-256-ctr', decrypt.key, decrypt.iv);
-    this.encrypt = ctx.ciphers.stream('aes-256-ctr', encrypt.key, encrypt.iv);
+    return { endpoint, codec: new ClientSideCodec(this.ctx.crypto, this.cipher(client.keys.decrypt), this.cipher(client.keys.encrypt)) };
   }
 
-  up(chunk: Uint8Array): Uint8Array {
-    return this.decrypt.transform(chunk);
-  }
-
-  down(chunk: Uint8Array): Uint8Array {
-    return this.encrypt.transform(chunk);
-  }
-
-  release(): void {
-    this.decrypt.release();
-    this.encrypt.release();
-  }
-
-  destroy(): void {
-    this.decrypt.destroy();
-    this.encrypt.destroy();
+  private cipher(params: CipherParams) {
+    return this.ctx.ciphers.stream('aes-256-ctr', params.key, params.iv);
   }
 }

@@ -20,7 +20,6 @@ export { MiddlePool, type MiddlePoolOptions, type PoolStats } from './pool.js';
 export { MiddleSources, mergeTables, TELEGRAM_CORE_URL, type MiddleSourcesOptions, type MiddleSnapshot } from './sources.js';
 export { MiddleUpstream, adTagLookup, type AdTagLookup } from './upstream.js';
 export { MiddleClientEndpoint } from './client-endpoint.js';
-export { MiddleCodec } from './codec.js';
 export { startMiddleMode, type MiddleMode, type MiddleModeOptions } from './mode.js';
 export { nodeCbc } from './node-cbc.js';
 export { probeMiddleProxies, type MiddleProbeResult } from './probe.js';

@@ -8,7 +8,7 @@
 import type { CipherParams } from '../../protocol/ctr.js';
 import type { AdmittedClient, Upstream, UpstreamContext, UpstreamLink } from '../types.js';
 import { MiddleClientEndpoint } from './client-endpoint.js';
-import { MiddleCodec } from './codec.js';
+import { ClientSideCodec } from '../client-codec.js';
 import type { MiddlePool } from './pool.js';
 
 /** The ad tag to send for a user (16 bytes), or undefined for none. */
@@ -41,7 +41,7 @@ export class MiddleUpstream implements Upstream {
     ctx.reports.connected(client, `middle:${link.peer}`, Date.now() - started);
     const endpoint = new MiddleClientEndpoint(stream, client.framing, ctx.settings().maxBufferBytes);
     const cipher = (p: CipherParams) => ctx.ciphers.stream('aes-256-ctr', p.key, p.iv);
-    const codec = new MiddleCodec(ctx.crypto, cipher(client.keys.decrypt), cipher(client.keys.encrypt));
+    const codec = new ClientSideCodec(ctx.crypto, cipher(client.keys.decrypt), cipher(client.keys.encrypt));
     return { endpoint, codec };
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { CipherParams } from '../../protocol/ctr.js';
 import type { AdmittedClient, Upstream, UpstreamContext, UpstreamEndpoint, UpstreamLink } from '../types.js';
-import { ClientSideCodec } from './client-codec.js';
+import { ClientSideCodec } from '../client-codec.js';
 import { RelayError } from './errors.js';
 import type { RelayConnector } from './connector.js';
 import type { RelayStream } from './stream.js';
