@@ -23,6 +23,7 @@ import { Relay, type RelayOwner } from './relay.js';
 import { TlsCodec } from './codec-tls.js';
 import { frontingProxyHeader } from './proxy-header-out.js';
 import type { UserRecord } from './users.js';
+import { onClientData, onClientDrain, onClientEnd, onSocketClose, onSocketError, SESSION, type OwnedSocket } from './socket-owner.js';
 
 export type SessionState = 'gate' | 'handshake' | 'busy' | 'dialing' | 'relay' | 'fronting' | 'sink' | 'closed';
 
@@ -116,7 +117,7 @@ export class Session implements RelayOwner {
     this.deadline = handshakeDeadline(this.startedAt, settings.handshakeTimeoutMs);
     this.idleScale = idleScale(); // issue 15: no close at a fixed time after the last byte
     // Listeners are shared functions that find their session on the socket (no closures per connection).
-    (this.socket as SessionSocket)[SESSION] = this;
+    (this.socket as OwnedSocket)[SESSION] = this;
     if (first === undefined) this.socket.on('error', onSocketError).on('close', onSocketClose);
     else if (first.length > 0) this.buffered = first;
     this.ctx.bus.emit('connection.accepted', this.ref);
@@ -462,25 +463,4 @@ export class Session implements RelayOwner {
 function writeAll(sink: UpstreamEndpoint, out: Uint8Array | readonly Uint8Array[]): void {
   if (out instanceof Uint8Array) sink.write(out);
   else for (const part of out) sink.write(part);
-}
-
-export const SESSION = Symbol('session');
-/** What the shared listeners below dispatch to: a Session, or the PROXY header step before it. */
-export type SocketOwner = Pick<Session, 'onClientData' | 'onClientEnd' | 'onClientDrain' | 'onSocketError' | 'onSocketClose'>;
-type SessionSocket = Socket & { [SESSION]?: SocketOwner };
-
-export function onClientData(this: SessionSocket, chunk: Buffer): void {
-  this[SESSION]?.onClientData(chunk);
-}
-export function onClientEnd(this: SessionSocket): void {
-  this[SESSION]?.onClientEnd();
-}
-function onClientDrain(this: SessionSocket): void {
-  this[SESSION]?.onClientDrain();
-}
-export function onSocketError(this: SessionSocket, err: Error): void {
-  this[SESSION]?.onSocketError(err);
-}
-export function onSocketClose(this: SessionSocket): void {
-  this[SESSION]?.onSocketClose();
 }
