@@ -15,7 +15,7 @@ import { createProgress } from '../report/progress.js';
 import { startProxy } from './child.js';
 import { startEchoDc } from './fake-dc.js';
 import { startFrontSink } from './front-sink.js';
-import { floodLatency, type FloodResult } from './flood.js';
+import { floodLatency, floodSources, type FloodResult } from './flood.js';
 import type { ListeningProcess } from './launch.js';
 import { attempt, withProcess } from './guard.js';
 import { admission, junkHellos, latency, type AdmissionResult, type JunkKind, type JunkResult, type LatencyResult } from './per-connection.js';
@@ -88,6 +88,11 @@ const FULL = {
   junkHellos: 200,
   junkConcurrency: 4,
   junkUsers: [10, 2000],
+  /**
+   * Junk hellos from one address (127.0.0.1: a per-source throttle bounds it) and from 64 in turn (127.0.0.2 …:
+   * none uses up its budget, so every hello gets a full key search), against the same process.
+   */
+  junkSources: [1, 64],
   floodSamples: 1000,
   floodWarmup: 100,
 };
@@ -218,10 +223,19 @@ export async function runPeerBench(options: PeerBenchOptions = {}): Promise<Peer
             for (const count of settings.junkUsers) {
               const users = junkUsers(kind, count);
               await withProcess(() => start(users, true), async (proc) => {
-                const junk = await attempt(result, `junk ${kind} ${count} users`, () =>
-                  junkHellos(target(proc, users[0]!.secret), { kind, domain: FRONT_DOMAIN, users: count, count: settings.junkHellos, concurrency: settings.junkConcurrency }),
-                );
-                if (junk) result.junk.push(junk);
+                for (const sources of settings.junkSources) {
+                  const junk = await attempt(result, `junk ${kind} ${count} users ${sources} sources`, () =>
+                    junkHellos(target(proc, users[0]!.secret), {
+                      kind,
+                      domain: FRONT_DOMAIN,
+                      users: count,
+                      count: settings.junkHellos,
+                      concurrency: settings.junkConcurrency,
+                      sources: sources > 1 ? floodSources(sources) : undefined,
+                    }),
+                  );
+                  if (junk) result.junk.push(junk);
+                }
               }, onError);
             }
           }

@@ -158,6 +158,8 @@ export interface JunkResult {
   kind: JunkKind;
   users: number;
   hellos: number;
+  /** Source addresses the hellos came from, in turn (1: all from the default address). */
+  sources: number;
   helloBytes: number;
   /** Hellos the proxy had not closed within the wait (they are counted all the same). */
   unanswered: number;
@@ -173,12 +175,15 @@ export function junkHello(kind: JunkKind, domain: string): Uint8Array {
 
 /**
  * Sends `count` junk hellos, `concurrency` at a time; each connection waits until the proxy closes it (the
- * front sink closes once it has the forwarded hello) or `waitMs` passes, then is dropped.
+ * front sink closes once it has the forwarded hello) or `waitMs` passes, then is dropped. With `sources`, hello
+ * n comes from sources[n % sources.length] (the socket bound to that address), so a per-source throttle sees
+ * each address only count / sources times.
  */
 export async function junkHellos(
   target: Target,
-  opts: { kind: JunkKind; domain: string; users: number; count: number; concurrency: number; waitMs?: number },
+  opts: { kind: JunkKind; domain: string; users: number; count: number; concurrency: number; waitMs?: number; sources?: readonly string[] },
 ): Promise<JunkResult> {
+  const sources = opts.sources ?? [];
   const hellos = Array.from({ length: opts.count }, () => junkHello(opts.kind, opts.domain));
   let unanswered = 0;
   let next = 0;
@@ -186,8 +191,9 @@ export async function junkHellos(
   await Promise.all(
     Array.from({ length: opts.concurrency }, async () => {
       while (next < hellos.length) {
-        const hello = hellos[next++]!;
-        if (!(await sendAndDrop(target, hello, opts.waitMs ?? 3_000))) unanswered++;
+        const n = next++;
+        const source = sources.length > 0 ? sources[n % sources.length] : undefined;
+        if (!(await sendAndDrop(target, hellos[n]!, opts.waitMs ?? 3_000, source))) unanswered++;
       }
     }),
   );
@@ -197,6 +203,7 @@ export async function junkHellos(
     kind: opts.kind,
     users: opts.users,
     hellos: opts.count,
+    sources: Math.max(1, sources.length),
     helloBytes: hellos[0]?.length ?? 0,
     unanswered,
     proxyCpuSeconds,
@@ -205,7 +212,7 @@ export async function junkHellos(
 }
 
 /** True when the proxy closed the connection within `waitMs`. `localAddress` picks the source address. */
-export function sendAndDrop(target: Target, hello: Uint8Array, waitMs: number, localAddress?: string): Promise<boolean> {
+export function sendAndDrop(target: Pick<Target, 'host' | 'port'>, hello: Uint8Array, waitMs: number, localAddress?: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: target.host, port: target.port, noDelay: true, localAddress });
     const timer = setTimeout(() => {

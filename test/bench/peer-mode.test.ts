@@ -103,6 +103,15 @@ describe('peer-mode figures and targets', () => {
     expect(table).toMatch(/FAIL CPU-s per GB, ee/);
   });
 
+  it('judges junk hellos from one source and from many apart', () => {
+    const junk = (users: number, sources: number, cpuMsPerHello: number) => ({ kind: 'faketls', users, sources, cpuMsPerHello }) as never;
+    const side: SideRun = { side: 'mtshield', run: 0, throughput: {}, errors: [], junk: [junk(10, 1, 1), junk(2000, 1, 1.1), junk(10, 64, 1), junk(2000, 64, 9)] };
+    const byId = Object.fromEntries(evaluatePeerTargets(peerFigures([side], ['junk']), false).map((t) => [t.id, t]));
+    expect(byId['junk-faketls-growth']!.status).toBe('FAIL'); // 9x from 64 sources
+    expect(byId['junk-faketls-growth']!.description).toContain('from 64 sources');
+    expect(byId['junk-faketls-growth-one-source']!.status).toBe('PASS'); // 1.1x from one
+  });
+
   it('reports peer targets as N/A when the peer was not measured, never as PASS', () => {
     const alone = runs.filter((r) => r.side === 'mtshield');
     const targets = evaluatePeerTargets(peerFigures(alone, ['admission', 'throughput']), false);
