@@ -93,6 +93,8 @@ const FULL = {
    * none uses up its budget, so every hello gets a full key search), against the same process.
    */
   junkSources: [1, 64],
+  /** Hellos sent first, one per address of 127.0.1.0/24, not measured: a long-running proxy has its handshake path compiled. */
+  junkWarmup: 16,
   floodSamples: 1000,
   floodWarmup: 100,
 };
@@ -223,9 +225,14 @@ export async function runPeerBench(options: PeerBenchOptions = {}): Promise<Peer
             for (const count of settings.junkUsers) {
               const users = junkUsers(kind, count);
               await withProcess(() => start(users, true), async (proc) => {
+                const junkTarget = target(proc, users[0]!.secret);
+                const warmupSources = Array.from({ length: settings.junkWarmup }, (_, i) => `127.0.1.${i + 2}`);
+                await attempt(result, `junk ${kind} ${count} users warm-up`, () =>
+                  junkHellos(junkTarget, { kind, domain: FRONT_DOMAIN, users: count, count: settings.junkWarmup, concurrency: settings.junkConcurrency, sources: warmupSources }),
+                );
                 for (const sources of settings.junkSources) {
                   const junk = await attempt(result, `junk ${kind} ${count} users ${sources} sources`, () =>
-                    junkHellos(target(proc, users[0]!.secret), {
+                    junkHellos(junkTarget, {
                       kind,
                       domain: FRONT_DOMAIN,
                       users: count,
