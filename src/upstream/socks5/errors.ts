@@ -9,7 +9,7 @@ import { MtShieldError } from '../../errors.js';
  * ERR_SOCKS5_UNREACHABLE (the SOCKS5 server itself could not be reached), ERR_SOCKS5_TIMEOUT (no complete
  * answer within the handshake deadline), ERR_SOCKS5_CLOSED (the server closed mid-handshake),
  * ERR_SOCKS5_PROTOCOL (an answer that is not SOCKS5), ERR_SOCKS5_NO_ACCEPTABLE_METHOD, ERR_SOCKS5_AUTH_REFUSED,
- * ERR_SOCKS5_ADDRESS_TOO_LONG, or one of REPLY_CODES' codes.
+ * ERR_SOCKS5_ADDRESS_TOO_LONG, ERR_SOCKS5_CREDENTIALS (too long for RFC 1929), or one of REPLY_CODES' codes.
  */
 export class Socks5Error extends MtShieldError {
   /** The server's REP field (RFC 1928 section 6) when the error is a refused CONNECT. */
