@@ -8,6 +8,7 @@
  *   proxy (--proxy):  bench/proxy/run.ts  — fake DC and load generator on loopback, loaded lazily
  *   peer (--proxy with --peer-dir/--scenarios/--runs/--idle-connections): bench/proxy/compare.ts, side by side
  *                     with alexbers/mtprotoproxy
+ *   relay (--relay):  bench/relay/run.ts — the relay tunnel per suite: registry choice, native, wasm-simd
  */
 import type { BenchEntry, BenchFlags, BenchOutcome } from '../src/cli/commands/bench.js';
 import { isAlgorithm, isBenchBackend, parseSizes, type BenchBackend } from './cipher/catalog.js';
@@ -15,6 +16,7 @@ import { renderCipherReport, runCipherBench } from './cipher/run.js';
 
 export const benchEntry: BenchEntry = {
   async run(flags: BenchFlags): Promise<BenchOutcome> {
+    if (flags.relay) return runRelay(flags);
     return flags.proxy ? runProxy(flags) : runCipher(flags);
   },
 };
@@ -56,6 +58,14 @@ async function runProxy(flags: BenchFlags): Promise<BenchOutcome> {
     kernel: flags.kernel,
   });
   return { text: renderProxyReport(report), failed: report.targets.some((t) => t.status === 'FAIL') };
+}
+
+async function runRelay(flags: BenchFlags): Promise<BenchOutcome> {
+  const { runRelayBench, renderRelayReport } = await import('./relay/run.js');
+  const runs = flags.runs === undefined ? undefined : Number(flags.runs);
+  if (runs !== undefined && !(Number.isInteger(runs) && runs > 0)) throw new Error(`--runs expects a positive integer, got ${flags.runs}`);
+  const report = await runRelayBench({ quick: flags.quick, runs, progress: flags.progress, jsonPath: flags.json });
+  return { text: renderRelayReport(report), failed: false };
 }
 
 function parseList<T extends string>(text: string, valid: (s: string) => s is T, what: string): T[] {

@@ -1,7 +1,7 @@
 /**
  * The assembled data plane: kernels + proxy server + event bus, ready for the CLI, the admin plane and
  * tests. `startService(config)` loads the kernel registry (falling back to node:crypto streams when it
- * cannot), picks the upstream by [upstream] mode (direct, or middle: src/upstream/middle/mode.ts, whose missing
+ * cannot), picks the upstream by [upstream] mode (direct, socks5: src/upstream/socks5, or middle: src/upstream/middle/mode.ts, whose missing
  * files refuse the start), starts the listeners and returns handles; `stop()` drains with the configured deadline.
  */
 import type { Logger } from 'pino';
@@ -16,6 +16,7 @@ import type { ReplayCache } from './protocol/replay.js';
 import type { UsageStore } from './proxy/usage-store.js';
 import type { Upstream, UpstreamFactory } from './upstream/types.js';
 import type { ProfileSource } from './fronting/source.js';
+import { socks5Upstream } from './upstream/socks5/index.js';
 import { nodeCbc, startMiddleMode, type CbcSource, type MiddleMode, type MiddleModeOptions } from './upstream/middle/index.js';
 
 export interface ServiceOptions {
@@ -68,7 +69,7 @@ export async function startService(config: MtShieldConfig, options: ServiceOptio
     ciphers: registry,
     replay: options.replay,
     usageStore: options.usageStore,
-    upstream: options.upstream ?? middle?.upstream(() => server.config),
+    upstream: options.upstream ?? middle?.upstream(() => server.config) ?? socks5For(config),
     profiles: options.profiles,
   });
   try {
@@ -96,6 +97,13 @@ export async function startService(config: MtShieldConfig, options: ServiceOptio
       return stopping;
     },
   };
+}
+
+/** [upstream] mode = "socks5": direct mode through the SOCKS5 server (read at start; a reload keeps it). */
+function socks5For(config: MtShieldConfig): UpstreamFactory | undefined {
+  const socks5 = config.upstream.socks5;
+  if (config.upstream.mode !== 'socks5' || !socks5?.address) return undefined;
+  return socks5Upstream({ address: socks5.address, username: socks5.username, password: socks5.password });
 }
 
 /** The kernel registry, or node:crypto streams when the kernels cannot be loaded (logged). */

@@ -50,6 +50,18 @@ export function dialOne(target: DialTarget, timeoutMs: number, highWaterMark: nu
   });
 }
 
+/**
+ * How an upstream reaches a list of addresses (direct mode's seam): `dialFirst` connects to them itself; the
+ * SOCKS5 upstream (src/upstream/socks5) reaches them through its server. Same contract as dialFirst.
+ */
+export type DcDialer = (
+  targets: readonly DialTarget[],
+  timeoutMs: number,
+  highWaterMark: number,
+  signal?: AbortSignal,
+  borrowReads?: boolean,
+) => Promise<{ socket: Socket; target: DialTarget }>;
+
 /** Tries the addresses in order; resolves with the first that connects and the address used. */
 export async function dialFirst(
   targets: readonly DialTarget[],

@@ -131,13 +131,14 @@ allow_insecure_remote = true
 });
 
 describe('[upstream] mode', () => {
-  it('accepts "direct", "middle" and "relay" and refuses socks5 as not available yet, naming the key', () => {
+  it('accepts "direct", "middle", "relay" and "socks5" and refuses an unknown mode, naming the key', () => {
     expect(buildConfig({ upstream: { mode: 'direct' } }).upstream.mode).toBe('direct');
     expect(buildConfig({ upstream: { mode: 'middle', middle: { proxy_secret: '/s', proxy_config: '/c' } } }).upstream.mode).toBe('middle');
-    for (const mode of ['socks5']) {
+    expect(buildConfig({ upstream: { mode: 'socks5', socks5: { address: '127.0.0.1:1080' } } }).upstream.mode).toBe('socks5');
+    for (const mode of ['shadowsocks']) {
       const err = invalid({ upstream: { mode } });
       expect(err.code).toBe('ERR_CONFIG_INVALID');
-      expect(err.issues).toEqual([{ path: 'upstream.mode', message: `upstream mode "${mode}" is not available yet (available: "direct", "middle", "relay")` }]);
+      expect(err.issues).toEqual([{ path: 'upstream.mode', message: `unknown upstream mode "${mode}" (available: "direct", "middle", "relay", "socks5")` }]);
       expect(err.message).toContain('upstream.mode');
     }
   });

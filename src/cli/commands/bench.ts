@@ -1,7 +1,7 @@
 /**
- * `mtshield bench`: the cipher benchmark (default) or, with `--proxy`, the proxy benchmark. Progress goes
- * to stderr, the result table to stdout, and the full results to `--json` / `--svg` files. Targets that
- * fail are printed, never hidden; `--strict` turns a FAIL into exit status 1.
+ * `mtshield bench`: the cipher benchmark (default), with `--proxy` the proxy benchmark, with `--relay` the relay
+ * tunnel's. Progress goes to stderr, the result table to stdout, and the full results to `--json` / `--svg`
+ * files. Targets that fail are printed, never hidden; `--strict` turns a FAIL into exit status 1.
  *
  * The seam: this file declares what the command needs (`BenchEntry`); bench/index.ts implements it and is
  * loaded only when the command runs (docs/benchmarks.md). The product never imports bench code, and an
@@ -22,6 +22,7 @@ export interface BenchFlags {
   progress?: boolean;
   strict?: boolean;
   proxy?: boolean;
+  relay?: boolean;
   soak?: string | boolean;
   connections?: string;
   idle?: string;
@@ -76,6 +77,7 @@ export function register(program: Command): void {
     .option('--no-progress', 'no progress bar on stderr')
     .option('--strict', 'exit with status 1 when a target fails')
     .option('--proxy', 'benchmark the proxy end to end (fake DC and load generator on loopback)')
+    .option('--relay', 'benchmark the relay tunnel per suite: registry choice, native only, wasm-simd only (loopback)')
     .option('--soak [seconds]', 'with --proxy: hold steady load and watch resident memory (default 300 s)')
     .option('--connections <n>', 'with --proxy: idle handshaken connections for the memory figure')
     .option('--idle <n>', 'alias of --connections')
@@ -83,7 +85,7 @@ export function register(program: Command): void {
     .option('--peer-dir <dir>', 'with --proxy: peer mode, side by side with alexbers/mtprotoproxy from this checkout')
     .option('--peer-python <path>', 'with --peer-dir: the python3 to run the peer with (default /usr/bin/python3)')
     .option('--scenarios <list>', 'with --proxy: peer-mode scenarios, subset of admission, rtt, throughput, idle, junk, flood')
-    .option('--runs <n>', 'with --proxy: peer-mode runs per side, in alternating order (default 5)')
+    .option('--runs <n>', 'with --proxy: peer-mode runs per side, in alternating order (default 5); with --relay: runs (default 5)')
     .option('--idle-connections <n>', 'with --proxy: peer mode, idle connections held at the end of the idle scenario')
     .action(async (flags: BenchFlags) => {
       const outcome = await (await loadBenchEntry()).run(flags);

@@ -16,7 +16,8 @@ import { configFromFlags } from '../../config/from-flags.js';
 import type { MtShieldConfig } from '../../config/types.js';
 import { BUILTIN_DCS, DcTable } from '../../protocol/dc.js';
 import { parseSecret } from '../../protocol/secrets.js';
-import { dialOne, label, type DialTarget } from '../../upstream/dial.js';
+import { dialOne, label, type DcDialer, type DialTarget } from '../../upstream/dial.js';
+import { socks5Dialer } from '../../upstream/socks5/index.js';
 import { fallbackProfile, FrontingError, formatProfile, frontingDomains, frontingSite, profileSite, type SiteProfile } from '../../fronting/index.js';
 import { nodeCbc, probeMiddleProxies } from '../../upstream/middle/index.js';
 
@@ -83,10 +84,13 @@ async function checkClock(target: DialTarget | undefined): Promise<void> {
 async function checkDcs(config: MtShieldConfig): Promise<number> {
   const table = new DcTable({ overrides: config.upstream.dc, preferIpv6: config.server.preferIpv6, defaultDc: config.server.defaultDc });
   let reachable = 0;
+  // [upstream] mode = "socks5": the DCs as the proxy reaches them, through the SOCKS5 server.
+  const socks5 = config.upstream.mode === 'socks5' ? config.upstream.socks5 : undefined;
+  const viaSocks5 = socks5?.address ? socks5Dialer({ address: socks5.address, username: socks5.username, password: socks5.password }) : undefined;
   await Promise.all(
     [...BUILTIN_DCS.keys()].map(async (dc) => {
       const addresses = table.resolve(dc).addresses;
-      const results = await Promise.all(addresses.map((a) => probe(a)));
+      const results = await Promise.all(addresses.map((a) => probe(a, viaSocks5)));
       const ok = results.filter((r) => r.ok).length;
       if (ok > 0) reachable++;
       const detail = addresses.map((a, i) => `${label(a)} ${results[i]!.ok ? `${results[i]!.ms} ms` : results[i]!.error}`).join('; ');
@@ -149,10 +153,10 @@ async function checkDns(config: MtShieldConfig): Promise<void> {
   }
 }
 
-async function probe(target: DialTarget): Promise<{ ok: true; ms: number } | { ok: false; error: string }> {
+async function probe(target: DialTarget, dial?: DcDialer): Promise<{ ok: true; ms: number } | { ok: false; error: string }> {
   const started = Date.now();
   try {
-    const socket = await dialOne(target, TIMEOUT_MS, 16_384);
+    const socket = dial ? (await dial([target], TIMEOUT_MS, 16_384)).socket : await dialOne(target, TIMEOUT_MS, 16_384);
     socket.destroy();
     return { ok: true, ms: Date.now() - started };
   } catch (err) {

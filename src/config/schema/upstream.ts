@@ -4,8 +4,8 @@
  *   "middle"  through Telegram's middle proxies (docs/protocol.md "Middle proxy"; docs/operations.md "Middle-proxy
  *             mode"), the only path that carries an ad tag;
  *   "relay"   through a relay exit ([upstream.relay]; docs/operations.md "Chaining: entry and exit");
- *   "socks5"  (not available yet: refused) direct mode's DC connections through a SOCKS5 server; its table
- *             [upstream.socks5] (RFC 1928, RFC 1929) is already read and checked.
+ *   "socks5"  direct mode's DC connections through a SOCKS5 server ([upstream.socks5]: RFC 1928, RFC 1929;
+ *             docs/operations.md "SOCKS5 upstream").
  * The sub-table of the chosen mode must be complete; the others may be present and are ignored.
  */
 import { z } from 'zod';
@@ -15,10 +15,8 @@ import { DEFAULTS } from '../defaults.js';
 import { duration, hostPort, hostPortList, size } from './fields.js';
 import { relayKeyFile, relayPath, relayPublicKey, relaySuites, relayTransport } from './relay-fields.js';
 
-export const UPSTREAM_MODES = ['direct', 'middle', 'relay'] as const;
+export const UPSTREAM_MODES = ['direct', 'middle', 'relay', 'socks5'] as const;
 export type UpstreamMode = (typeof UPSTREAM_MODES)[number];
-/** Upstreams planned but not built: refused with a message that says so. */
-const PLANNED_UPSTREAMS = ['socks5'];
 
 const upstreamMode = z
   .string()
@@ -26,10 +24,7 @@ const upstreamMode = z
   .transform((value, ctx): UpstreamMode => {
     if ((UPSTREAM_MODES as readonly string[]).includes(value)) return value as UpstreamMode;
     const available = UPSTREAM_MODES.map((m) => `"${m}"`).join(', ');
-    const message = PLANNED_UPSTREAMS.includes(value)
-      ? `upstream mode "${value}" is not available yet (available: ${available})`
-      : `unknown upstream mode "${value}" (available: ${available})`;
-    ctx.addIssue({ code: 'custom', message });
+    ctx.addIssue({ code: 'custom', message: `unknown upstream mode "${value}" (available: ${available})` });
     return z.NEVER;
   });
 
@@ -120,7 +115,7 @@ export const upstreamSchema = z
       if (!u.relay || u.relay.servers.length === 0) ctx.addIssue({ code: 'custom', path: ['relay', 'servers'], message: 'upstream mode "relay" needs at least one exit server' });
       if (!u.relay?.publicKey) ctx.addIssue({ code: 'custom', path: ['relay', 'public_key'], message: 'upstream mode "relay" needs the exit\'s public key (pinned)' });
     }
-    if ((u.mode as string) === 'socks5') {
+    if (u.mode === 'socks5') {
       if (!u.socks5?.address) ctx.addIssue({ code: 'custom', path: ['socks5', 'address'], message: 'upstream mode "socks5" needs the SOCKS5 server\'s address' });
       if (u.socks5?.password !== undefined && u.socks5.username === undefined) ctx.addIssue({ code: 'custom', path: ['socks5', 'username'], message: 'a SOCKS5 password needs a username (RFC 1929)' });
     }

@@ -6,12 +6,16 @@
  */
 import { generateServerHeader } from '../../protocol/obfuscated2.js';
 import type { CipherParams } from '../../protocol/ctr.js';
-import { dialFirst, label } from '../dial.js';
+import { dialFirst, label, type DcDialer } from '../dial.js';
 import type { AdmittedClient, Upstream, UpstreamContext, UpstreamLink } from '../types.js';
 import { ObfuscatedCodec } from './codec.js';
 
 export class DirectUpstream implements Upstream {
-  constructor(private readonly ctx: UpstreamContext) {}
+  /** `dial`: how DC addresses are reached (default: straight TCP; the SOCKS5 upstream passes its own). */
+  constructor(
+    private readonly ctx: UpstreamContext,
+    private readonly dial: DcDialer = dialFirst,
+  ) {}
 
   async connect(client: AdmittedClient, signal: AbortSignal): Promise<UpstreamLink> {
     const { ctx } = this;
@@ -23,7 +27,7 @@ export class DirectUpstream implements Upstream {
       // Borrowed reads in fast mode too, though its DC bytes are copied out of the shared buffer untransformed:
       // Node's own read buffers (64 KiB each, shrunk to what was read) cost the same CPU here and left ~2 KiB more
       // RSS per idle connection (measured, bench/proxy idle scenario).
-      dialed = await dialFirst(addresses, settings.connectTimeoutMs, settings.maxBufferBytes, signal, true);
+      dialed = await this.dial(addresses, settings.connectTimeoutMs, settings.maxBufferBytes, signal, true);
     } catch (err) {
       if (!signal.aborted) ctx.reports.failed(client, addresses.map(label).join(','), (err as Error).message);
       throw err;

@@ -1,7 +1,10 @@
 /**
- * Keeps the entry connected (docs/protocol.md "Relay tunnel"): one tunnel at a time to one of `servers`, a new
- * one as soon as it closes, exponential backoff with jitter while connecting fails, and failover to the next
- * server after each failure. Callers ask for `tunnel()` (the live one, or the next) or `openStream(meta)`.
+ * Keeps the entry connected (docs/protocol.md "Relay tunnel"): one tunnel to each of `servers` at the same time,
+ * each reconnected as soon as it closes, with its own exponential backoff and jitter while connecting to it
+ * fails. New streams spread over the live tunnels: the one carrying the fewest streams (ties taken in turn),
+ * skipping congested tunnels while an uncongested one is up; when a server dies its tunnel's streams end and
+ * new streams go to the others (failover). Callers ask for `tunnel()` (a live one, or the next) or
+ * `openStream(meta)`.
  */
 import { EventEmitter } from 'node:events';
 import { RelayError } from './errors.js';
@@ -21,32 +24,48 @@ export interface RelayConnectorOptions extends DialOptions, EntryHandshakeOption
 export interface RelayConnectorEvents {
   up: [tunnel: RelayTunnel, server: RelayServerAddress];
   down: [server: RelayServerAddress, err?: RelayError];
-  /** A connection attempt failed; the connector retries after `delayMs`. */
+  /** A connection attempt failed; the connector retries that server after `delayMs`. */
   retry: [server: RelayServerAddress, err: Error, delayMs: number];
 }
 
+/** One server's side of the connector: its live tunnel, its failures in a row, its retry timer. */
+interface ServerSlot {
+  readonly server: RelayServerAddress;
+  tunnel: RelayTunnel | undefined;
+  failures: number;
+  connecting: boolean;
+  timer: NodeJS.Timeout | undefined;
+}
+
 export class RelayConnector extends EventEmitter<RelayConnectorEvents> {
-  private current: RelayTunnel | undefined;
+  private readonly slots: ServerSlot[];
   private waiters: ((t: RelayTunnel) => void)[] = [];
-  private serverIndex = 0;
-  private failures = 0;
+  /** Where the search for the least-loaded tunnel starts, advanced per pick: ties go round-robin. */
+  private turn = 0;
   private stopped = false;
-  private connecting = false;
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: RelayConnectorOptions) {
     super();
     if (options.servers.length === 0) throw new RelayError('transport-error', 'relay connector needs at least one server');
+    this.slots = options.servers.map((server) => ({ server, tunnel: undefined, failures: 0, connecting: false, timer: undefined }));
   }
 
   start(): this {
-    this.connect();
+    for (const slot of this.slots) this.connect(slot);
     return this;
   }
 
-  /** The live tunnel, or the next one established. */
+  /** The live tunnels, one per server that is up. */
+  tunnels(): RelayTunnel[] {
+    const live: RelayTunnel[] = [];
+    for (const slot of this.slots) if (slot.tunnel !== undefined && !slot.tunnel.closed) live.push(slot.tunnel);
+    return live;
+  }
+
+  /** The live tunnel a new stream should use (fewest streams, uncongested first), or the next one established. */
   tunnel(): Promise<RelayTunnel> {
-    if (this.current !== undefined && !this.current.closed) return Promise.resolve(this.current);
+    const picked = this.pick();
+    if (picked !== undefined) return Promise.resolve(picked);
     if (this.stopped) return Promise.reject(new RelayError('transport-error', 'relay connector stopped'));
     return new Promise((resolve) => this.waiters.push(resolve));
   }
@@ -57,28 +76,48 @@ export class RelayConnector extends EventEmitter<RelayConnectorEvents> {
 
   close(): void {
     this.stopped = true;
-    clearTimeout(this.timer);
-    this.current?.close();
-    this.current = undefined;
+    for (const slot of this.slots) {
+      clearTimeout(slot.timer);
+      slot.tunnel?.close();
+      slot.tunnel = undefined;
+    }
   }
 
-  private connect(): void {
-    if (this.stopped || this.connecting) return;
-    this.connecting = true;
-    const server = this.options.servers[this.serverIndex % this.options.servers.length]!;
+  private pick(): RelayTunnel | undefined {
+    const n = this.slots.length;
+    let best: RelayTunnel | undefined;
+    let bestScore = Infinity;
+    for (let i = 0; i < n; i++) {
+      const tunnel = this.slots[(this.turn + i) % n]!.tunnel;
+      if (tunnel === undefined || tunnel.closed) continue;
+      // A congested tunnel (its transport's queue is full) only takes streams when every tunnel is congested.
+      const score = tunnel.streamCount + (tunnel.congested ? 1e9 : 0);
+      if (score < bestScore) {
+        best = tunnel;
+        bestScore = score;
+      }
+    }
+    this.turn = (this.turn + 1) % n;
+    return best;
+  }
+
+  private connect(slot: ServerSlot): void {
+    if (this.stopped || slot.connecting) return;
+    slot.connecting = true;
+    const { server } = slot;
     dialRelay(server, this.options).then(
       (tunnel) => {
-        this.connecting = false;
+        slot.connecting = false;
         if (this.stopped) {
           tunnel.close();
           return;
         }
-        this.failures = 0;
-        this.current = tunnel;
+        slot.failures = 0;
+        slot.tunnel = tunnel;
         tunnel.once('close', (err) => {
-          if (this.current === tunnel) this.current = undefined;
+          if (slot.tunnel === tunnel) slot.tunnel = undefined;
           this.emit('down', server, err);
-          this.connect();
+          this.connect(slot);
         });
         this.emit('up', tunnel, server);
         const waiting = this.waiters;
@@ -86,14 +125,13 @@ export class RelayConnector extends EventEmitter<RelayConnectorEvents> {
         for (const w of waiting) w(tunnel);
       },
       (err: Error) => {
-        this.connecting = false;
+        slot.connecting = false;
         if (this.stopped) return;
-        this.failures++;
-        this.serverIndex++; // fail over to the next server
-        const base = Math.min(this.options.maxBackoffMs ?? 30_000, (this.options.initialBackoffMs ?? 200) * 2 ** (this.failures - 1));
+        slot.failures++;
+        const base = Math.min(this.options.maxBackoffMs ?? 30_000, (this.options.initialBackoffMs ?? 200) * 2 ** (slot.failures - 1));
         const delayMs = Math.round(base * (0.5 + Math.random() / 2));
         this.emit('retry', server, err, delayMs);
-        this.timer = setTimeout(() => this.connect(), delayMs);
+        slot.timer = setTimeout(() => this.connect(slot), delayMs);
       },
     );
   }

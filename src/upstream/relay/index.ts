@@ -18,7 +18,7 @@ export { RelayConnector, type RelayConnectorOptions } from './connector.js';
 export { loadOrCreateKeyFile, type RelayKeyFile } from './key-file.js';
 export { formatPublicKey, parsePublicKey, generateKeyPair, keyPairFromPrivate, type X25519KeyPair } from './x25519.js';
 export { RelayCryptoCounters, type RelayRecordMetrics, type RelayBytesRow } from './metrics.js';
-export { defaultSuites } from './suites-default.js';
+export { defaultSuites, RELAY_SIZE_MIX } from './suites-default.js';
 export { createRelayEntry, type RelayEntry, type RelayEntryConfig } from './entry-service.js';
 export { RelayEntryUpstream } from './entry-upstream.js';
 export { startRelayExit, RELAY_EXIT_USER, type RelayExit, type RelayExitDeps } from './exit-service.js';

@@ -7,8 +7,8 @@ import type { KernelRegistry } from '../../kernels/index.js';
 import { costAt } from '../../kernels/choose/costs.js';
 import { ALL_SUITES, type RelaySuite } from './suites.js';
 
-/** [record size in bytes, share of records]. */
-const SIZE_MIX: readonly (readonly [number, number])[] = [
+/** [record size in bytes, share of records] (also the `bench --relay` message mix, bench/relay/mix.ts). */
+export const RELAY_SIZE_MIX: readonly (readonly [number, number])[] = [
   [128, 0.4],
   [512, 0.3],
   [1024, 0.15],
@@ -22,7 +22,7 @@ export function defaultSuites(registry: Pick<KernelRegistry, 'status' | 'chosen'
   for (const suite of ALL_SUITES) {
     if (registry.backends(suite).length === 0) continue;
     let ns = 0;
-    for (const [size, share] of SIZE_MIX) {
+    for (const [size, share] of RELAY_SIZE_MIX) {
       const row = costs[suite]?.[registry.chosen(suite, size)];
       ns += share * (row ? costAt(row, size) : Number.MAX_SAFE_INTEGER);
     }

@@ -60,7 +60,7 @@ describe('[relay] (exit) and [upstream.relay] (entry)', () => {
 });
 
 describe('[upstream.socks5]', () => {
-  it('parses address, username and password (the table is read; mode "socks5" itself is not available yet)', () => {
+  it('parses address, username and password', () => {
     const config = buildConfig({ upstream: { socks5: { address: '127.0.0.1:1080', username: 'u', password: 'p' } } });
     expect(config.upstream.socks5).toEqual({ address: { host: '127.0.0.1', port: 1080 }, username: 'u', password: 'p' });
   });

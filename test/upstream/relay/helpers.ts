@@ -3,6 +3,7 @@
  * echo (or hand over to the test), and helpers that collect a stream's bytes.
  */
 import { createHash } from 'node:crypto';
+import { echoStream as echo } from '../../../bench/relay/pair.js';
 import { loadKernels, type KernelRegistry } from '../../../src/kernels/index.js';
 import {
   ALL_SUITES,
@@ -81,16 +82,8 @@ export async function startExit(setup: ExitSetup = {}): Promise<Pair> {
   return { exitKey, entryKey, exit, exitFailures, exitTunnels };
 }
 
-export function echo(stream: RelayStream): void {
-  stream.on('data', (chunk) => {
-    if (!stream.write(chunk)) {
-      stream.pause();
-      stream.once('drain', () => stream.resume());
-    }
-  });
-  stream.on('end', () => stream.end());
-  stream.on('error', () => {});
-}
+/** An exit's stream handler that echoes (shared with bench --relay). */
+export { echo };
 
 export async function connect(pair: Pair, opts: { transport?: RelayTransportKind; suites?: readonly RelaySuite[]; pinned?: Uint8Array; tuning?: TunnelTuning; port?: number } = {}) {
   return dialRelay(
