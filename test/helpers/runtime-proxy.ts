@@ -123,10 +123,15 @@ export function runtimeFixture(): RuntimeFixture {
     f.dc = await startFakeDc();
     f.site = await startFrontingSite();
   });
-  afterEach(() => {
-    f.proxy?.cli.stop();
+  afterEach(async () => {
+    const cli = f.proxy?.cli;
     f.proxy = undefined;
-    if (f.dir) rmSync(f.dir, { recursive: true, force: true });
+    if (cli) {
+      cli.stop();
+      // SIGKILL lands asynchronously: until the child is gone it may still write into its state dir (ENOTEMPTY).
+      await cli.exited(5000).catch(() => undefined);
+    }
+    if (f.dir) rmSync(f.dir, { recursive: true, force: true, maxRetries: 5 });
   });
   afterAll(async () => {
     await f.dc?.close();
