@@ -23,7 +23,7 @@ export interface StartAppOptions {
   /** The state store to use (a worker's IpcStateStore, the primary's real store); default: [state] backend. */
   store?: StateStore;
 }
-import { profileStoreFor, type ProfileStore } from './fronting/index.js';
+import { profileStoreFor, profileTargets, type ProfileStore } from './fronting/index.js';
 import type { RuntimeOverlay } from './state/overlay.js';
 import type { UserDirectory } from './proxy/users.js';
 import { createRelayEntry, startRelayExit, type RelayEntry, type RelayExit } from './upstream/relay/index.js';
@@ -84,9 +84,14 @@ export async function startApp(config: MtShieldConfig, logger: Logger, options: 
       throw err;
     }
     void profiles?.start();
-    if (overlay) {
-      restoreRetiredKeys(service.server.users, overlay);
-      service.server.users.onChange((change) => overlay.recordUser(change));
+    if (overlay) restoreRetiredKeys(service.server.users, overlay);
+    const server = service.server;
+    // A run-time user change goes to the overlay and may add or drop a fronting domain (issue 15).
+    if (overlay || profiles) {
+      server.users.onChange((change) => {
+        overlay?.recordUser(change);
+        syncProfiles(profiles, server);
+      });
     }
     security.attach({ users: service.server.users });
   }
@@ -114,6 +119,7 @@ export async function startApp(config: MtShieldConfig, logger: Logger, options: 
     async reload(next) {
       service?.server.reload(withOverlayUsers(next, overlay)); // throws (old config kept) when the new one cannot be applied
       if (overlay && service) restoreRetiredKeys(service.server.users, overlay);
+      if (service) syncProfiles(profiles, service.server); // new domains probed in the background, dropped ones forgotten
       await security.reload(role === 'worker' ? { ...next, security: { ...next.security, audit: { ...next.security.audit, file: undefined } } } : next);
     },
     async stop(deadlineMs) {
@@ -130,6 +136,11 @@ export async function startApp(config: MtShieldConfig, logger: Logger, options: 
 /** The config with the overlay's users laid over its own (precedence: src/state/overlay-users.ts). */
 function withOverlayUsers(config: MtShieldConfig, overlay: RuntimeOverlay | undefined): MtShieldConfig {
   return overlay ? { ...config, users: overlay.mergeUsers(config.users).users } : config;
+}
+
+/** The fronting profiles follow the running users and [fronting] settings (src/fronting/store.ts update). */
+function syncProfiles(profiles: ProfileStore | undefined, server: Service['server']): void {
+  void profiles?.update(profileTargets(server.config, server.users.list()));
 }
 
 /** Rotated-out keys come back as grace keys only while their grace period lasts (the overlay drops them after). */

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../src/config/load.js';
 import { defaultConfig } from '../../src/config/first-run.js';
-import { frontingDomains, profileStoreFor } from '../../src/fronting/index.js';
+import { frontingDomains, ProfileStore, profileStoreFor, profileTargets } from '../../src/fronting/index.js';
 import { formatSecret, generateSecret } from '../../src/protocol/secrets.js';
 import { runCommand } from '../helpers/cli.js';
 import { GUARD_MARK, writeLoopbackGuard } from '../helpers/loopback-guard.js';
@@ -50,8 +50,17 @@ describe('which fronting sites run profiles', () => {
     const store = profileStoreFor(config, log)!;
     expect(store.domains()).toEqual(['example.com', 'cdn.example.org']);
     expect(config.fronting.profileRefreshMs).toBe(3_600_000);
+  });
+
+  it('no fronting domain: an empty store that dials nothing, ready for an ee user added at run time', async () => {
     const none = buildConfig({ users: { d: { secret: formatSecret(generateSecret('dd')) } } }, 'test');
-    expect(profileStoreFor(none, log)).toBeUndefined();
+    const store = profileStoreFor(none, log)!;
+    expect(store.domains()).toEqual([]);
+    let dialled = 0;
+    const counting = new ProfileStore({ ...profileTargets(none), fetch: () => (dialled++, Promise.reject(new Error('dialled'))), log });
+    await counting.start();
+    counting.stop();
+    expect(dialled).toBe(0);
   });
 });
 

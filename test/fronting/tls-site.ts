@@ -2,14 +2,15 @@
  * A real TLS 1.3 site on 127.0.0.1 for the profile tests: node:tls serving an RSA-2048 chain the test
  * generates with the openssl command (root → intermediate → leaf, the leaf with a realistic set of SANs),
  * so its certificate flight is the size of a real one. setChain() swaps the certificate in place, as a
- * renewal on the real site would.
+ * renewal on the real site would. `byName` serves other chains to other SNI names (one address fronting
+ * several domains, as a CDN edge does); `names` lists the SNI of every handshake, in order.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
-import { createServer, type Server } from 'node:tls';
+import { createSecureContext, createServer, type SecureContext, type Server } from 'node:tls';
 import { closeServer, listenOnFreePort } from '../helpers/net.js';
 
 export interface Chain {
@@ -43,13 +44,29 @@ export function makeChain(sans: number): Chain {
 
 export interface TlsSite {
   readonly port: number;
+  /** The SNI name of each ClientHello the site saw ('' without one). */
+  readonly names: string[];
   setChain(chain: Chain): void;
   close(): Promise<void>;
 }
 
-export async function startTlsSite(chain: Chain): Promise<TlsSite> {
+export async function startTlsSite(chain: Chain, byName: Record<string, Chain> = {}): Promise<TlsSite> {
   const sockets = new Set<Socket>();
-  const server: Server = createServer({ cert: chain.cert, key: chain.key, ALPNProtocols: ['h2', 'http/1.1'], minVersion: 'TLSv1.2' }, (socket) => socket.end());
+  const names: string[] = [];
+  const contexts = new Map<string, SecureContext>(Object.entries(byName).map(([name, c]) => [name, createSecureContext({ cert: c.cert, key: c.key })]));
+  const server: Server = createServer(
+    {
+      cert: chain.cert,
+      key: chain.key,
+      ALPNProtocols: ['h2', 'http/1.1'],
+      minVersion: 'TLSv1.2',
+      SNICallback: (name, done) => {
+        names.push(name);
+        done(null, contexts.get(name));
+      },
+    },
+    (socket) => socket.end(),
+  );
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -58,6 +75,7 @@ export async function startTlsSite(chain: Chain): Promise<TlsSite> {
   const port = await listenOnFreePort(server as unknown as import('node:net').Server);
   return {
     port,
+    names,
     setChain: (c) => server.setSecureContext({ cert: c.cert, key: c.key }),
     async close() {
       for (const s of sockets) s.destroy();
