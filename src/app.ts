@@ -23,7 +23,7 @@ export interface StartAppOptions {
   /** The state store to use (a worker's IpcStateStore, the primary's real store); default: [state] backend. */
   store?: StateStore;
 }
-import { profileStoreFor, profileTargets, type ProfileStore } from './fronting/index.js';
+import { answerProfilesFor, profileTargets, type ProfileStore } from './fronting/index.js';
 import type { RuntimeOverlay } from './state/overlay.js';
 import type { UserDirectory } from './proxy/users.js';
 import { createRelayEntry, startRelayExit, type RelayEntry, type RelayExit } from './upstream/relay/index.js';
@@ -60,7 +60,8 @@ export async function startApp(config: MtShieldConfig, logger: Logger, options: 
   // Run-time changes (src/state/overlay.ts) laid over the config's users, at start and on every reload.
   const overlay = security.overlay;
   // Profiled in the background: until a site answers, its clients get the fallback profile (no proxy, no profiles).
-  const profiles = role === 'primary' ? undefined : profileStoreFor(config, logger.child({ part: 'fronting' }));
+  const answers = role === 'primary' ? {} : answerProfilesFor(config, logger.child({ part: 'fronting' }));
+  const profiles = answers.store;
   let service: Service | undefined;
   let relayEntry: RelayEntry | undefined;
   let relayExit: RelayExit | undefined;
@@ -68,7 +69,7 @@ export async function startApp(config: MtShieldConfig, logger: Logger, options: 
     try {
       // [upstream] mode = "relay": admitted clients go through the tunnel to the exit.
       if (config.upstream.mode === 'relay') relayEntry = createRelayEntry(config.upstream.relay!, registry, logger.child({ part: 'relay' }));
-      service = await startService(withOverlayUsers(config, overlay), { bus, logger, registry, gate: data.gate, shaper: data.shaper, replay: data.replayCache, profiles, upstream: relayEntry?.upstream });
+      service = await startService(withOverlayUsers(config, overlay), { bus, logger, registry, gate: data.gate, shaper: data.shaper, replay: data.replayCache, profiles: answers.source, upstream: relayEntry?.upstream });
     } catch (err) {
       relayEntry?.close();
       await security.close();

@@ -15,7 +15,15 @@
 import type { MtShieldConfig } from '../config/types.js';
 import { parseSecret } from '../protocol/secrets.js';
 import type { SiteTarget } from './probe.js';
+import { TemplateAnswers, type ProfileSource } from './source.js';
 import { ProfileStore, type ProfileLog, type ProfileTargets } from './store.js';
+
+/**
+ * The benchmark's switch (docs/benchmarks.md "Fronting-profile A/B"): MTSHIELD_FRONTING_PROFILE=off answers
+ * every valid client with the template and dials no site, so the profiled answer's cost can be measured
+ * against it in the same run.
+ */
+export const PROFILE_SWITCH_ENV = 'MTSHIELD_FRONTING_PROFILE';
 
 /** The fronting domains of a config (or of the users running under it), lower case, each once. */
 export function frontingDomains(config: MtShieldConfig, users: readonly { readonly secret: string }[] = config.users): string[] {
@@ -50,4 +58,19 @@ export function profileStoreFor(config: MtShieldConfig, log: ProfileLog): Profil
     return undefined;
   }
   return new ProfileStore({ ...profileTargets(config), log });
+}
+
+/** What `run` answers valid fake-TLS clients with: the store (also the source), or the template when switched off. */
+export interface AnswerProfiles {
+  readonly store?: ProfileStore;
+  readonly source?: ProfileSource;
+}
+
+export function answerProfilesFor(config: MtShieldConfig, log: ProfileLog, env: NodeJS.ProcessEnv = process.env): AnswerProfiles {
+  if (env[PROFILE_SWITCH_ENV] === 'off') {
+    log.info({ env: PROFILE_SWITCH_ENV }, 'fronting profiles off: valid clients get the template answer');
+    return { source: new TemplateAnswers() };
+  }
+  const store = profileStoreFor(config, log);
+  return { store, source: store };
 }

@@ -2,28 +2,16 @@
  * A valid fake-TLS client's view of the proxy's answer, for the profile tests: the hello for a user's ee
  * secret, the answer read until it verifies, and its flight checked against a profile's shape.
  */
-import type { Socket } from 'node:net';
 import { expect } from 'vitest';
 import { parseServerFlight, type SiteProfile } from '../../src/fronting/index.js';
-import { buildClientHello, verifyServerAnswer } from '../../src/protocol/faketls.js';
 import type { ParsedSecret } from '../../src/protocol/secrets.js';
-import { connectTo, readAtLeast } from '../helpers/net.js';
+import { sampleAnswer } from '../../bench/proxy/answer-sample.js';
 
 /** Record types with runs collapsed: 16 14 17 17 17 → 16 14 17. */
 export const shape = (types: readonly number[]) => types.filter((t, i) => t !== types[i - 1]);
 
 /** A valid fake-TLS client's hello to the proxy; resolves with the answer (the three records) and the socket. */
-export async function answerOf(port: number, secret: ParsedSecret, hello = buildClientHello(secret.key, secret.domain!, Date.now())): Promise<{ answer: Buffer; socket: Socket; hello: typeof hello }> {
-  const socket = await connectTo(port);
-  socket.write(hello.record);
-  let bytes = Buffer.alloc(0);
-  for (;;) {
-    bytes = Buffer.concat([bytes, await readAtLeast(socket, 1)]);
-    const result = verifyServerAnswer(secret.key, hello.random, bytes);
-    if (result.status === 'error') throw result.error;
-    if (result.status === 'ok') return { answer: bytes.subarray(0, result.length), socket, hello };
-  }
-}
+export const answerOf = sampleAnswer;
 
 /** `count` answers through the proxy to a client of `secret`: each has the profile's shape; returns their flight sizes. */
 export async function answersShapedBy(port: number, secret: ParsedSecret, profile: SiteProfile, count = 20): Promise<number[]> {

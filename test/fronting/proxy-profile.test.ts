@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/admin/metrics.js';
-import { FALLBACK_CHAINS, ProfileStore, type ProfileLog, type SiteProfile } from '../../src/fronting/index.js';
+import { FALLBACK_CHAINS, ProfileStore, TemplateAnswers, type ProfileLog, type ProfileSource, type SiteProfile, parseServerFlight } from '../../src/fronting/index.js';
 import { buildClientHello } from '../../src/protocol/faketls.js';
 import { ja4 } from '../../src/protocol/ja4.js';
 import { formatSecret, generateSecret } from '../../src/protocol/secrets.js';
@@ -13,7 +13,7 @@ import { startFakeDc, type FakeDc } from '../helpers/fake-dc.js';
 import { connectTo, freePort } from '../helpers/net.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
 import { fakeTlsClient } from '../helpers/raw-client.js';
-import { answersShapedBy } from './answers.js';
+import { answerOf, answersShapedBy } from './answers.js';
 import { makeChain, startTlsSite, type Chain, type TlsSite } from './tls-site.js';
 
 const DOMAIN = 'example.com';
@@ -32,7 +32,7 @@ function quietLog(): ProfileLog & { warnings: string[] } {
   return { warnings, info: () => undefined, warn: (_f, m) => void warnings.push(m) };
 }
 
-async function proxyWith(store: ProfileStore): Promise<TestProxy> {
+async function proxyWith(store: ProfileSource): Promise<TestProxy> {
   const to = [`127.0.0.1:${dc.port}`];
   return startTestProxy(
     {
@@ -182,6 +182,26 @@ describe('the fallback profile when the site is down', () => {
       expect(new Set(sizes).size).toBeGreaterThan(5);
     } finally {
       store.stop();
+      await proxy.stop();
+    }
+  }, 30_000);
+});
+
+describe('profiles off (TemplateAnswers, the benchmark baseline)', () => {
+  it('answers with the template: one record of 1024..4095 bytes, a new size each time', async () => {
+    const proxy = await proxyWith(new TemplateAnswers());
+    try {
+      const sizes: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const { answer, socket } = await answerOf(proxy.port, ee);
+        socket.destroy();
+        const flight = parseServerFlight(answer);
+        expect(flight.encryptedSizes).toHaveLength(1);
+        sizes.push(flight.encryptedSizes[0]!);
+      }
+      expect(sizes.every((n) => n >= 1024 && n <= 4095), sizes.join(' ')).toBe(true);
+      expect(new Set(sizes).size).toBeGreaterThan(15);
+    } finally {
       await proxy.stop();
     }
   }, 30_000);
