@@ -9,6 +9,7 @@
  *   peer (--proxy with --peer-dir/--scenarios/--runs/--idle-connections): bench/proxy/compare.ts, side by side
  *                     with alexbers/mtprotoproxy
  *   relay (--relay):  bench/relay/run.ts — the relay tunnel per suite: registry choice, native, wasm-simd
+ *   profile (--proxy --scenarios profile [--runs N]): bench/proxy/profile-ab.ts, template answer vs profiled
  */
 import type { BenchEntry, BenchFlags, BenchOutcome } from '../src/cli/commands/bench.js';
 import { isAlgorithm, isBenchBackend, parseSizes, type BenchBackend } from './cipher/catalog.js';
@@ -36,6 +37,11 @@ async function runCipher(flags: BenchFlags): Promise<BenchOutcome> {
 }
 
 async function runProxy(flags: BenchFlags): Promise<BenchOutcome> {
+  // The fronting-profile A/B (docs/benchmarks.md "Fronting-profile A/B"): template answer vs the site's profile.
+  if (flags.scenarios === 'profile') {
+    const { runProfileAbCommand } = await import('./proxy/profile-ab-command.js');
+    return runProfileAbCommand(flags);
+  }
   // Peer mode (docs/benchmarks.md "Peer mode"): side by side with alexbers/mtprotoproxy, per-connection scenarios.
   if (flags.peerDir !== undefined || flags.scenarios !== undefined || flags.runs !== undefined || flags.idleConnections !== undefined) {
     const { runPeerBenchCommand } = await import('./proxy/peer-command.js');

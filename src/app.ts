@@ -23,7 +23,7 @@ export interface StartAppOptions {
   /** The state store to use (a worker's IpcStateStore, the primary's real store); default: [state] backend. */
   store?: StateStore;
 }
-import { profileStoreFor, type ProfileStore } from './fronting/index.js';
+import { answerProfilesFor, profileTargets, type ProfileStore } from './fronting/index.js';
 import type { RuntimeOverlay } from './state/overlay.js';
 import type { UserDirectory } from './proxy/users.js';
 import { createRelayEntry, startRelayExit, type RelayEntry, type RelayExit } from './upstream/relay/index.js';
@@ -60,7 +60,8 @@ export async function startApp(config: MtShieldConfig, logger: Logger, options: 
   // Run-time changes (src/state/overlay.ts) laid over the config's users, at start and on every reload.
   const overlay = security.overlay;
   // Profiled in the background: until a site answers, its clients get the fallback profile (no proxy, no profiles).
-  const profiles = role === 'primary' ? undefined : profileStoreFor(config, logger.child({ part: 'fronting' }));
+  const answers = role === 'primary' ? {} : answerProfilesFor(config, logger.child({ part: 'fronting' }));
+  const profiles = answers.store;
   let service: Service | undefined;
   let relayEntry: RelayEntry | undefined;
   let relayExit: RelayExit | undefined;
@@ -68,7 +69,7 @@ export async function startApp(config: MtShieldConfig, logger: Logger, options: 
     try {
       // [upstream] mode = "relay": admitted clients go through the tunnel to the exit.
       if (config.upstream.mode === 'relay') relayEntry = createRelayEntry(config.upstream.relay!, registry, logger.child({ part: 'relay' }));
-      service = await startService(withOverlayUsers(config, overlay), { bus, logger, registry, gate: data.gate, shaper: data.shaper, replay: data.replayCache, profiles, upstream: relayEntry?.upstream });
+      service = await startService(withOverlayUsers(config, overlay), { bus, logger, registry, gate: data.gate, shaper: data.shaper, replay: data.replayCache, profiles: answers.source, upstream: relayEntry?.upstream });
     } catch (err) {
       relayEntry?.close();
       await security.close();
@@ -84,9 +85,14 @@ export async function startApp(config: MtShieldConfig, logger: Logger, options: 
       throw err;
     }
     void profiles?.start();
-    if (overlay) {
-      restoreRetiredKeys(service.server.users, overlay);
-      service.server.users.onChange((change) => overlay.recordUser(change));
+    if (overlay) restoreRetiredKeys(service.server.users, overlay);
+    const server = service.server;
+    // A run-time user change goes to the overlay and may add or drop a fronting domain (issue 15).
+    if (overlay || profiles) {
+      server.users.onChange((change) => {
+        overlay?.recordUser(change);
+        syncProfiles(profiles, server);
+      });
     }
     security.attach({ users: service.server.users });
   }
@@ -114,6 +120,7 @@ export async function startApp(config: MtShieldConfig, logger: Logger, options: 
     async reload(next) {
       service?.server.reload(withOverlayUsers(next, overlay)); // throws (old config kept) when the new one cannot be applied
       if (overlay && service) restoreRetiredKeys(service.server.users, overlay);
+      if (service) syncProfiles(profiles, service.server); // new domains probed in the background, dropped ones forgotten
       await security.reload(role === 'worker' ? { ...next, security: { ...next.security, audit: { ...next.security.audit, file: undefined } } } : next);
     },
     async stop(deadlineMs) {
@@ -130,6 +137,11 @@ export async function startApp(config: MtShieldConfig, logger: Logger, options: 
 /** The config with the overlay's users laid over its own (precedence: src/state/overlay-users.ts). */
 function withOverlayUsers(config: MtShieldConfig, overlay: RuntimeOverlay | undefined): MtShieldConfig {
   return overlay ? { ...config, users: overlay.mergeUsers(config.users).users } : config;
+}
+
+/** The fronting profiles follow the running users and [fronting] settings (src/fronting/store.ts update). */
+function syncProfiles(profiles: ProfileStore | undefined, server: Service['server']): void {
+  void profiles?.update(profileTargets(server.config, server.users.list()));
 }
 
 /** Rotated-out keys come back as grace keys only while their grace period lasts (the overlay drops them after). */

@@ -10,7 +10,7 @@
  * - delay: one of the site's think times, scaled by 0.8..1.2; the session waits this long before writing
  * The only per-connection cost is drawing these numbers.
  */
-import { chooseCipherSuite, isGrease } from '../protocol/faketls-verify.js';
+import { chooseCipherSuite } from '../protocol/faketls-verify.js';
 import { MAX_RECORD_PAYLOAD } from '../protocol/tls-records.js';
 import { GROUP_X25519, GROUP_X25519_MLKEM768, type ServerHelloOptions } from '../protocol/faketls-server.js';
 import type { SiteProfile } from './profile.js';
@@ -49,7 +49,7 @@ export function planAnswer(
 
 /** The site's suite if the client offered it and it is a TLS 1.3 suite, else the client's choice. */
 export function answerSuite(siteSuite: number, offered: readonly number[]): number {
-  if (TLS13_SUITES.has(siteSuite) && offered.some((s) => s === siteSuite && !isGrease(s))) return siteSuite;
+  if (TLS13_SUITES.has(siteSuite) && offered.includes(siteSuite)) return siteSuite; // TLS 1.3 suites are never GREASE; no closure per hello
   return chooseCipherSuite(offered);
 }
 

@@ -78,10 +78,10 @@ export class TlsHandshake {
       return fail(noKeyForName ? 'bad_sni' : (verdict.reason as HandshakeFailureReason));
     }
     this.candidate = candidates[verdict.index]!;
-    const profiles = this.options.profiles;
-    // Without a profile source (the handshake alone, in unit tests) the template answer, sent at once.
-    const plan = profiles
-      ? planAnswer(profiles.profileFor(this.candidate.domain), verdict.fields.cipherSuites, parts?.keyShareGroups)
+    // Without a profile (no source: the handshake alone in unit tests; profiles off) the template answer, sent at once.
+    const profile = this.options.profiles?.profileFor(this.candidate.domain);
+    const plan = profile
+      ? planAnswer(profile, verdict.fields.cipherSuites, parts?.keyShareGroups)
       : { cipherSuite: verdict.cipherSuite, delayMs: 0 };
     // The x25519 key share comes generated ahead, off the main thread.
     const reply = buildServerHello(this.candidate.key, verdict.fields.random, verdict.fields.sessionId, { ...plan, keyShare: keySharePool.take() });

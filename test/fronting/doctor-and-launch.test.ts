@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../src/config/load.js';
 import { defaultConfig } from '../../src/config/first-run.js';
-import { frontingDomains, profileStoreFor } from '../../src/fronting/index.js';
+import { answerProfilesFor, frontingDomains, PROFILE_SWITCH_ENV, ProfileStore, profileStoreFor, profileTargets } from '../../src/fronting/index.js';
 import { formatSecret, generateSecret } from '../../src/protocol/secrets.js';
 import { runCommand } from '../helpers/cli.js';
 import { GUARD_MARK, writeLoopbackGuard } from '../helpers/loopback-guard.js';
@@ -50,8 +50,29 @@ describe('which fronting sites run profiles', () => {
     const store = profileStoreFor(config, log)!;
     expect(store.domains()).toEqual(['example.com', 'cdn.example.org']);
     expect(config.fronting.profileRefreshMs).toBe(3_600_000);
+  });
+
+  it('no fronting domain: an empty store that dials nothing, ready for an ee user added at run time', async () => {
     const none = buildConfig({ users: { d: { secret: formatSecret(generateSecret('dd')) } } }, 'test');
-    expect(profileStoreFor(none, log)).toBeUndefined();
+    const store = profileStoreFor(none, log)!;
+    expect(store.domains()).toEqual([]);
+    let dialled = 0;
+    const counting = new ProfileStore({ ...profileTargets(none), fetch: () => (dialled++, Promise.reject(new Error('dialled'))), log });
+    await counting.start();
+    counting.stop();
+    expect(dialled).toBe(0);
+  });
+});
+
+describe('profiles off (the benchmark switch)', () => {
+  it('MTSHIELD_FRONTING_PROFILE=off: no store, nothing dialled, the template answer for every domain', () => {
+    const config = buildConfig({ users: { e: { secret: formatSecret(generateSecret('ee', 'example.com')) } }, fronting: { host: '127.0.0.1', port: site.port } }, 'test');
+    const off = answerProfilesFor(config, log, { [PROFILE_SWITCH_ENV]: 'off' });
+    expect(off.store).toBeUndefined();
+    expect(off.source!.profileFor('example.com')).toBeUndefined();
+    const on = answerProfilesFor(config, log, {});
+    expect(on.store!.domains()).toEqual(['example.com']);
+    expect(on.source).toBe(on.store);
   });
 });
 

@@ -2,23 +2,22 @@
 // is profiled by a ProfileStore, the proxy answers valid fake-TLS clients with that shape, records towards the
 // client follow the ramp after the handshake, JA4 reaches the events and /metrics, real clients still connect.
 import { randomBytes } from 'node:crypto';
-import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/admin/metrics.js';
-import { FALLBACK_CHAINS, parseServerFlight, ProfileStore, type ProfileLog, type SiteProfile } from '../../src/fronting/index.js';
-import { buildClientHello, verifyServerAnswer } from '../../src/protocol/faketls.js';
+import { FALLBACK_CHAINS, ProfileStore, TemplateAnswers, type ProfileLog, type ProfileSource, type SiteProfile, parseServerFlight } from '../../src/fronting/index.js';
+import { buildClientHello } from '../../src/protocol/faketls.js';
 import { ja4 } from '../../src/protocol/ja4.js';
 import { formatSecret, generateSecret } from '../../src/protocol/secrets.js';
 import { gramjsClient, mtcuteClient } from '../helpers/clients.js';
 import { startFakeDc, type FakeDc } from '../helpers/fake-dc.js';
-import { connectTo, freePort, readAtLeast } from '../helpers/net.js';
+import { connectTo, freePort } from '../helpers/net.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
 import { fakeTlsClient } from '../helpers/raw-client.js';
+import { answerOf, answersShapedBy } from './answers.js';
 import { makeChain, startTlsSite, type Chain, type TlsSite } from './tls-site.js';
 
 const DOMAIN = 'example.com';
 const PROBE = { quietMs: 100, connectTimeoutMs: 2000, readTimeoutMs: 3000 };
-const shape = (types: readonly number[]) => types.filter((t, i) => t !== types[i - 1]);
 const manualTimer = { setInterval: () => 0, clearInterval: () => undefined };
 
 const ee = generateSecret('ee', DOMAIN);
@@ -33,7 +32,7 @@ function quietLog(): ProfileLog & { warnings: string[] } {
   return { warnings, info: () => undefined, warn: (_f, m) => void warnings.push(m) };
 }
 
-async function proxyWith(store: ProfileStore): Promise<TestProxy> {
+async function proxyWith(store: ProfileSource): Promise<TestProxy> {
   const to = [`127.0.0.1:${dc.port}`];
   return startTestProxy(
     {
@@ -45,35 +44,7 @@ async function proxyWith(store: ProfileStore): Promise<TestProxy> {
   );
 }
 
-/** A valid fake-TLS client's hello to the proxy; resolves with the answer (the three records) and the socket. */
-async function answerOf(port: number, hello = buildClientHello(ee.key, DOMAIN, Date.now())): Promise<{ answer: Buffer; socket: Socket; hello: typeof hello }> {
-  const socket = await connectTo(port);
-  socket.write(hello.record);
-  let bytes = Buffer.alloc(0);
-  for (;;) {
-    bytes = Buffer.concat([bytes, await readAtLeast(socket, 1)]);
-    const result = verifyServerAnswer(ee.key, hello.random, bytes);
-    if (result.status === 'error') throw result.error;
-    if (result.status === 'ok') return { answer: bytes.subarray(0, result.length), socket, hello };
-  }
-}
-
-/** 20 answers through the proxy: each has the profile's shape; returns their flight sizes. */
-async function twentyAnswers(proxy: TestProxy, profile: SiteProfile): Promise<number[]> {
-  const sizes: number[] = [];
-  for (let i = 0; i < 20; i++) {
-    const { answer, socket } = await answerOf(proxy.port);
-    socket.destroy();
-    const flight = parseServerFlight(answer);
-    expect(shape(flight.recordTypes)).toEqual(shape(profile.recordTypes));
-    expect(flight.cipherSuite).toBe(profile.cipherSuite);
-    expect(flight.extensionOrder).toEqual(profile.extensionOrder);
-    expect(flight.serverHelloLength).toBe(profile.serverHelloLength);
-    expect(flight.encryptedSizes).toHaveLength(1); // collapsed: see src/fronting/answer.ts
-    sizes.push(flight.encryptedSizes[0]!);
-  }
-  return sizes;
-}
+const twentyAnswers = (proxy: TestProxy, profile: SiteProfile) => answersShapedBy(proxy.port, ee, profile);
 
 beforeAll(async () => {
   chain = makeChain(12);
@@ -211,6 +182,26 @@ describe('the fallback profile when the site is down', () => {
       expect(new Set(sizes).size).toBeGreaterThan(5);
     } finally {
       store.stop();
+      await proxy.stop();
+    }
+  }, 30_000);
+});
+
+describe('profiles off (TemplateAnswers, the benchmark baseline)', () => {
+  it('answers with the template: one record of 1024..4095 bytes, a new size each time', async () => {
+    const proxy = await proxyWith(new TemplateAnswers());
+    try {
+      const sizes: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const { answer, socket } = await answerOf(proxy.port, ee);
+        socket.destroy();
+        const flight = parseServerFlight(answer);
+        expect(flight.encryptedSizes).toHaveLength(1);
+        sizes.push(flight.encryptedSizes[0]!);
+      }
+      expect(sizes.every((n) => n >= 1024 && n <= 4095), sizes.join(' ')).toBe(true);
+      expect(new Set(sizes).size).toBeGreaterThan(15);
+    } finally {
       await proxy.stop();
     }
   }, 30_000);
