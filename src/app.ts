@@ -15,6 +15,8 @@ import { loadKernels, type KernelRegistry } from './kernels/index.js';
 import { createSecurityLayer, type SecurityDataPort, type SecurityLayer } from './security/index.js';
 import { startService, type Service } from './service.js';
 import type { StateStore } from './state/store.js';
+import { openStateStore } from './state/index.js';
+import { shareUserState } from './state/shared-users.js';
 
 export type AppRole = 'single' | 'worker' | 'primary';
 
@@ -53,14 +55,24 @@ export async function startApp(config: MtShieldConfig, logger: Logger, options: 
   const role = options.role ?? 'single';
   const bus = new EventBus();
   const registry = await loadKernels({ logger: logger.child({ part: 'kernels' }) });
+  // One process on Redis shares users' counts with the others (docs/fleet.md): it opens the store for both.
+  const ownStore = !options.store && role === 'single' && config.state.backend === 'redis' ? await openStateStore({ backend: 'redis', redisUrl: config.state.redisUrl, prefix: config.state.prefix }) : undefined;
+  const store = options.store ?? ownStore;
   // One audit writer per group, so the hash chain never interleaves: a worker's security events go to the primary.
   const layerConfig = role === 'worker' ? { ...config, security: { ...config.security, audit: { ...config.security.audit, file: undefined } } } : config;
-  const security = await createSecurityLayer({ config: layerConfig, bus, logger: logger.child({ part: 'security' }), kernels: registry, store: options.store });
+  const security = await createSecurityLayer({ config: layerConfig, bus, logger: logger.child({ part: 'security' }), kernels: registry, store });
   const data: SecurityDataPort = security;
   // Run-time changes (src/state/overlay.ts) laid over the config's users, at start and on every reload.
   const overlay = security.overlay;
   // Profiled in the background: until a site answers, its clients get the fallback profile (no proxy, no profiles).
   const profiles = role === 'primary' ? undefined : profileStoreFor(config, logger.child({ part: 'fronting' }));
+  // Byte counts and the counts behind max_connections / max_ips, for the group (none for one process on memory).
+  const sharedUsers = role !== 'primary' && store ? shareUserState(store, { onError: (err) => logger.warn({ err: (err as Error).message }, 'shared usage not written yet') }) : undefined;
+  const closeShared = async (): Promise<void> => {
+    await sharedUsers?.close();
+    await security.close();
+    await ownStore?.close();
+  };
   let service: Service | undefined;
   let relayEntry: RelayEntry | undefined;
   let relayExit: RelayExit | undefined;
@@ -68,10 +80,11 @@ export async function startApp(config: MtShieldConfig, logger: Logger, options: 
     try {
       // [upstream] mode = "relay": admitted clients go through the tunnel to the exit.
       if (config.upstream.mode === 'relay') relayEntry = createRelayEntry(config.upstream.relay!, registry, logger.child({ part: 'relay' }));
-      service = await startService(withOverlayUsers(config, overlay), { bus, logger, registry, gate: data.gate, shaper: data.shaper, replay: data.replayCache, profiles, upstream: relayEntry?.upstream });
+      service = await startService(withOverlayUsers(config, overlay), { bus, logger, registry, gate: data.gate, shaper: data.shaper, replay: data.replayCache, profiles, upstream: relayEntry?.upstream, usageStore: sharedUsers?.usage });
+      service.server.users.shareLimits(sharedUsers?.leases);
     } catch (err) {
       relayEntry?.close();
-      await security.close();
+      await closeShared();
       throw err;
     }
     try {
@@ -80,7 +93,7 @@ export async function startApp(config: MtShieldConfig, logger: Logger, options: 
     } catch (err) {
       await service.stop(0);
       relayEntry?.close();
-      await security.close();
+      await closeShared();
       throw err;
     }
     void profiles?.start();
@@ -98,7 +111,7 @@ export async function startApp(config: MtShieldConfig, logger: Logger, options: 
       await relayExit?.close();
       await service?.stop(0);
       relayEntry?.close();
-      await security.close();
+      await closeShared();
       throw err;
     }
   }
@@ -122,7 +135,7 @@ export async function startApp(config: MtShieldConfig, logger: Logger, options: 
       await service?.stop(deadlineMs);
       relayEntry?.close();
       admin?.close();
-      await security.close();
+      await closeShared();
     },
   };
 }

@@ -13,6 +13,8 @@ import { loadConfigFile } from '../config/load.js';
 import type { MtShieldConfig } from '../config/types.js';
 import { openStateStore } from '../state/index.js';
 import { StateIpcServer } from '../state/ipc-server.js';
+import { LeaseTable } from '../state/user-leases.js';
+import { UsageFileKeeper } from '../state/usage-file.js';
 import { isTagged } from '../state/ipc-channel.js';
 import { clusterFork } from './fork.js';
 import { changesBlocks, GROUP_TAG, type GroupMessage } from './group-messages.js';
@@ -26,7 +28,10 @@ export async function runPrimary(config: MtShieldConfig, logger: Logger, configF
   cluster.setupPrimary({ serialization: 'advanced' });
   const { state } = config;
   const store = await openStateStore({ backend: state.backend, redisUrl: state.redisUrl, prefix: state.prefix });
-  const stateServer = new StateIpcServer(store);
+  // Without Redis the primary holds the group's state: the store, the user leases (one owner per worker) and,
+  // in <state_dir>/usage.json, the byte counts across restarts.
+  const stateServer = new StateIpcServer(store, new LeaseTable());
+  const usageFile = state.backend === 'redis' ? undefined : await UsageFileKeeper.start(store, config.server.stateDir, { onError: (err) => logger.error({ err: (err as Error).message }, 'cannot save usage') });
   const app = await startApp(config, logger, { role: 'primary', store });
   const metrics = new ClusterMetrics();
   if (app.admin) app.admin.metrics.render = async () => (await metrics.scrape()).text;
@@ -54,6 +59,7 @@ export async function runPrimary(config: MtShieldConfig, logger: Logger, configF
 
   const close = async (): Promise<void> => {
     await app.stop(0);
+    await usageFile?.stop();
     stateServer.close();
     await store.close();
   };
