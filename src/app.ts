@@ -24,10 +24,15 @@ export interface StartAppOptions {
   role?: AppRole;
   /** The state store to use (a worker's IpcStateStore, the primary's real store); default: [state] backend. */
   store?: StateStore;
+  /** Called after this process saved a run-time change, or applied one another process made (a primary tells its workers). */
+  onOverlayChanged?: () => void;
 }
 import { profileStoreFor, type ProfileStore } from './fronting/index.js';
 import type { RuntimeOverlay } from './state/overlay.js';
-import type { UserDirectory } from './proxy/users.js';
+import { UserDirectory } from './proxy/users.js';
+import { MemoryUsageStore } from './proxy/usage-store.js';
+import { OverlayWatch } from './state/overlay-watch.js';
+import { SharedUsageStore } from './state/shared-usage.js';
 import { createRelayEntry, startRelayExit, type RelayEntry, type RelayExit } from './upstream/relay/index.js';
 
 export interface App {
@@ -42,6 +47,8 @@ export interface App {
   relayEntry?: RelayEntry;
   /** [relay] listen set: this process is a relay exit. */
   relayExit?: RelayExit;
+  /** Re-reads the run-time overlay another process changed and applies its users and access rules. */
+  refreshOverlay(): Promise<void>;
   reload(config: MtShieldConfig): Promise<void>;
   stop(deadlineMs?: number): Promise<void>;
 }
@@ -97,16 +104,37 @@ export async function startApp(config: MtShieldConfig, logger: Logger, options: 
       throw err;
     }
     void profiles?.start();
-    if (overlay) {
-      restoreRetiredKeys(service.server.users, overlay);
-      service.server.users.onChange((change) => overlay.recordUser(change));
-    }
-    security.attach({ users: service.server.users });
   }
+  // The user directory: the proxy's, or (a group's primary, which serves the users API for its workers) its own,
+  // showing the group's byte counts. Run-time changes are recorded where the API is: a worker's come from the
+  // primary (refreshOverlay), so it records none and runs no key rotation of its own.
+  const primaryUsage = service || !store ? undefined : new SharedUsageStore(store);
+  const users = service?.server.users ?? new UserDirectory(primaryUsage ?? new MemoryUsageStore());
+  if (!service) users.replaceAll(withOverlayUsers(config, overlay).users);
+  if (overlay) restoreRetiredKeys(users, overlay);
+  if (overlay && role !== 'worker') users.onChange((change) => overlay.recordUser(change));
+  if (role !== 'worker') security.attach({ users });
+  let baseConfig = config;
+  const refreshOverlay = async (): Promise<void> => {
+    if (!overlay) return;
+    await overlay.refresh();
+    users.replaceAll(overlay.mergeUsers(baseConfig.users).users);
+    restoreRetiredKeys(users, overlay);
+    security.acl.restoreApiRules(overlay.acl);
+  };
+  // Others learn of this process's run-time changes: a primary tells its workers, a process on Redis the others.
+  if (overlay && options.onOverlayChanged) overlay.onSaved(options.onOverlayChanged);
+  const watch =
+    overlay && role !== 'worker' && store?.kind === 'redis'
+      ? new OverlayWatch(store, overlay, async () => {
+          await refreshOverlay();
+          options.onOverlayChanged?.();
+        }, (err) => logger.warn({ err: (err as Error).message }, 'run-time overlay not re-read'))
+      : undefined;
   let admin: AdminPlane | undefined;
   if (role !== 'worker' && adminEnabled(config.admin)) {
     try {
-      admin = await startAdmin({ config, bus, security, proxy: service?.server, kernels: registry, logger: logger.child({ part: 'admin' }) });
+      admin = await startAdmin({ config, bus, security, proxy: service?.server ?? { users, isReady: () => true }, kernels: registry, logger: logger.child({ part: 'admin' }) });
     } catch (err) {
       await relayExit?.close();
       await service?.stop(0);
@@ -124,9 +152,12 @@ export async function startApp(config: MtShieldConfig, logger: Logger, options: 
     profiles,
     relayEntry,
     relayExit,
+    refreshOverlay,
     async reload(next) {
-      service?.server.reload(withOverlayUsers(next, overlay)); // throws (old config kept) when the new one cannot be applied
-      if (overlay && service) restoreRetiredKeys(service.server.users, overlay);
+      if (service) service.server.reload(withOverlayUsers(next, overlay)); // throws (old config kept) when the new one cannot be applied
+      else users.replaceAll(withOverlayUsers(next, overlay).users);
+      baseConfig = next;
+      if (overlay) restoreRetiredKeys(users, overlay);
       await security.reload(role === 'worker' ? { ...next, security: { ...next.security, audit: { ...next.security.audit, file: undefined } } } : next);
     },
     async stop(deadlineMs) {
@@ -135,6 +166,8 @@ export async function startApp(config: MtShieldConfig, logger: Logger, options: 
       await service?.stop(deadlineMs);
       relayEntry?.close();
       admin?.close();
+      watch?.close();
+      await primaryUsage?.close();
       await closeShared();
     },
   };

@@ -32,7 +32,14 @@ export async function runPrimary(config: MtShieldConfig, logger: Logger, configF
   // in <state_dir>/usage.json, the byte counts across restarts.
   const stateServer = new StateIpcServer(store, new LeaseTable());
   const usageFile = state.backend === 'redis' ? undefined : await UsageFileKeeper.start(store, config.server.stateDir, { onError: (err) => logger.error({ err: (err as Error).message }, 'cannot save usage') });
-  const app = await startApp(config, logger, { role: 'primary', store });
+  const tellWorkers = (message: GroupMessage): void => {
+    for (const id in cluster.workers) cluster.workers[id]?.send(message, ignore);
+  };
+  // Users and access rules changed through the API (or by another machine on Redis) reach every worker at once.
+  const app = await startApp(config, logger, { role: 'primary', store, onOverlayChanged: () => tellWorkers({ mtshield: GROUP_TAG, type: 'overlay-changed' }) });
+  app.security.policies.onChange((active) => {
+    if (active.actor !== 'config') tellWorkers({ mtshield: GROUP_TAG, type: 'policy', document: active.document }); // SIGHUP reaches workers itself
+  });
   const metrics = new ClusterMetrics();
   if (app.admin) app.admin.metrics.render = async () => (await metrics.scrape()).text;
 
@@ -51,8 +58,7 @@ export async function runPrimary(config: MtShieldConfig, logger: Logger, configF
   });
   // A block set here (admin API) or reported by a worker reaches every worker at once.
   app.bus.on('security.event', (event) => {
-    if (!changesBlocks(event)) return;
-    for (const id in cluster.workers) cluster.workers[id]?.send({ mtshield: GROUP_TAG, type: 'blocks-changed' } satisfies GroupMessage, ignore);
+    if (changesBlocks(event)) tellWorkers({ mtshield: GROUP_TAG, type: 'blocks-changed' });
   });
   await supervisor.start();
   if (supervisor.failedSlots.length > 0) logger.error({ slots: supervisor.failedSlots }, 'some workers cannot start');

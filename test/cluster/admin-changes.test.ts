@@ -1,0 +1,52 @@
+/**
+ * Changes made through the admin API of a group's primary reach both workers at once (docs/fleet.md): a user
+ * added is served by both, an access rule added bites on both, and a worker's data-plane events show on the
+ * primary's event stream. `mtshield run` with `[server] workers = 2` as a real process on 127.0.0.1.
+ */
+import { describe, expect, it } from 'vitest';
+import { formatSecret, generateSecret } from '../../src/protocol/secrets.js';
+import { generateAdminToken } from '../../src/security/index.js';
+import { groupRun, openInTurn } from './group-run.js';
+
+const alice = generateSecret('dd');
+const carol = generateSecret('dd');
+const admin = generateAdminToken();
+const group = groupRun();
+
+const start = () =>
+  group.start(`[[admin.tokens]]\nname = "ops"\nlevel = "superuser"\nsha256 = "${admin.sha256}"\n[users.alice]\nsecret = "${formatSecret(alice)}"\n`, { admin: true });
+
+function api(adminPort: number, method: string, path: string, body?: unknown): Promise<Response> {
+  return fetch(`http://127.0.0.1:${adminPort}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+describe('admin changes in a group of two workers', () => {
+  it('a user added through the API is served by both workers at once', async () => {
+    const { port, adminPort } = await start();
+    const before = await openInTurn(port, carol.key, 2);
+    expect(before.served).toEqual([false, false]);
+    const res = await api(adminPort, 'POST', '/api/v1/users', { name: 'carol', secret: formatSecret(carol) });
+    expect(res.status).toBe(201);
+    await new Promise((r) => setTimeout(r, 300)); // the overlay write, then one message to each worker
+    const after = await openInTurn(port, carol.key, 2);
+    expect(after.served).toEqual([true, true]);
+    const listed = (await (await api(adminPort, 'GET', '/api/v1/users')).json()) as { users: { name: string }[] };
+    expect(listed.users.map((u) => u.name).sort()).toEqual(['alice', 'carol']);
+    for (const c of [...before.clients, ...after.clients]) c.socket.destroy();
+  }, 90_000);
+
+  it('an access rule added through the API bites on both workers', async () => {
+    const { port, adminPort } = await start();
+    expect((await openInTurn(port, alice.key, 2)).served).toEqual([true, true]);
+    const res = await api(adminPort, 'POST', '/api/v1/acl', { action: 'deny', cidr: '127.0.0.1/32', user: 'alice' });
+    expect(res.status).toBe(201);
+    await new Promise((r) => setTimeout(r, 300));
+    const after = await openInTurn(port, alice.key, 2);
+    expect(after.served).toEqual([false, false]);
+    for (const c of after.clients) c.socket.destroy();
+  }, 90_000);
+});
