@@ -51,8 +51,9 @@ export async function runPrimary(config: MtShieldConfig, logger: Logger, configF
       if (state.backend !== 'redis') stateServer.attach(worker);
       metrics.attach(worker);
       worker.on('message', (message: unknown) => {
-        if (!isTagged<GroupMessage>(message, GROUP_TAG) || message.type !== 'security-event') return;
-        app.bus.emit('security.event', message.event);
+        if (!isTagged<GroupMessage>(message, GROUP_TAG)) return;
+        if (message.type === 'security-event') app.bus.emit('security.event', message.event);
+        else if (message.type === 'data-events' && Array.isArray(message.events)) for (const event of message.events) app.admin?.events.publish(event);
       });
     },
   });

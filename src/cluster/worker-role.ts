@@ -2,9 +2,9 @@
  * A node:cluster worker of `mtshield run` with `[server] workers` > 1 (docs/fleet.md): the proxy and its
  * security layer on the group's shared store (IpcStateStore to the primary, or Redis directly when configured),
  * no admin listener. It answers the primary's /metrics scrapes from its own registry, sends its security
- * events to the primary (one audit writer), re-reads blocks, the run-time overlay (users, access rules) and
- * the policy when the primary says they changed, applies the config the primary validated (SIGHUP) and drains
- * when told (SIGTERM).
+ * events to the primary (one audit writer) and its data-plane events to the primary's event stream (batched),
+ * re-reads blocks, the run-time overlay (users, access rules) and the policy when the primary says they
+ * changed, applies the config the primary validated (SIGHUP) and drains when told (SIGTERM).
  */
 import type { Logger } from 'pino';
 import { createMetrics } from '../admin/metrics.js';
@@ -13,6 +13,7 @@ import type { MtShieldConfig } from '../config/types.js';
 import { IpcStateStore } from '../state/ipc.js';
 import { ipcChannelOf, isTagged } from '../state/ipc-channel.js';
 import { GROUP_TAG, PRIMARY_ACTOR, type GroupMessage } from './group-messages.js';
+import { EventForwarder } from './event-forwarder.js';
 import { serveWorkerMetrics } from './metrics.js';
 import { WorkerLink } from './worker-link.js';
 
@@ -30,6 +31,7 @@ export async function runWorker(config: MtShieldConfig, logger: Logger): Promise
     processMetrics: true,
   });
   const stopMetrics = serveWorkerMetrics(metrics.registry, channel);
+  const forwarder = new EventForwarder(app.bus, channel, { worker: process.env.MTSHIELD_WORKER_SLOT });
   app.bus.on('security.event', (event) => {
     if (event.details?.actor !== PRIMARY_ACTOR) channel.send({ mtshield: GROUP_TAG, type: 'security-event', event } satisfies GroupMessage, ignore);
   });
@@ -44,6 +46,7 @@ export async function runWorker(config: MtShieldConfig, logger: Logger): Promise
       onConfig: (next) => app.reload(next as MtShieldConfig),
       onDrain: async (deadlineMs) => {
         await app.stop(deadlineMs);
+        forwarder.close();
         stopMetrics();
         metrics.close();
         // Leave once the 'drained' answer is on its way.

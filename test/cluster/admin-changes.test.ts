@@ -4,9 +4,11 @@
  * primary's event stream. `mtshield run` with `[server] workers = 2` as a real process on 127.0.0.1.
  */
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { formatSecret, generateSecret } from '../../src/protocol/secrets.js';
 import { generateAdminToken } from '../../src/security/index.js';
-import { groupRun, openInTurn } from './group-run.js';
+import { groupRun, openInTurn, relays } from './group-run.js';
+import { obfuscatedClient } from '../helpers/raw-client.js';
 
 const alice = generateSecret('dd');
 const carol = generateSecret('dd');
@@ -48,5 +50,26 @@ describe('admin changes in a group of two workers', () => {
     const after = await openInTurn(port, alice.key, 2);
     expect(after.served).toEqual([false, false]);
     for (const c of after.clients) c.socket.destroy();
+  }, 90_000);
+
+  it("a worker's connection events show on the primary's event stream, from both workers", async () => {
+    const { port, adminPort } = await start();
+    const ws = new WebSocket(`ws://127.0.0.1:${adminPort}/api/v1/events`, { headers: { authorization: `Bearer ${admin.token}` } });
+    const seen: { type: string; ip?: string; user?: string; details?: { worker?: string } }[] = [];
+    ws.on('message', (data) => seen.push(JSON.parse(data.toString())));
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const { clients } = await openInTurn(port, alice.key, 2);
+    for (const c of clients) c.socket.destroy();
+    const stranger = await obfuscatedClient(port, carol.key); // no such user: a failed handshake
+    expect(await relays(stranger)).toBe(false);
+    stranger.socket.destroy();
+    for (let i = 0; i < 40 && seen.filter((e) => e.type === 'connection.closed').length < 3; i++) await new Promise((r) => setTimeout(r, 100));
+    ws.close();
+    const accepted = seen.filter((e) => e.type === 'connection.accepted');
+    expect(accepted.length).toBeGreaterThanOrEqual(3);
+    expect(accepted.every((e) => e.ip === '127.0.0.1')).toBe(true);
+    expect(new Set(accepted.map((e) => e.details?.worker)).size).toBe(2);
+    expect(seen.filter((e) => e.type === 'connection.closed' && e.user === 'alice').length).toBe(2);
+    expect(seen.some((e) => e.type === 'handshake.failed')).toBe(true);
   }, 90_000);
 });
