@@ -48,8 +48,19 @@ export class SharedUsageStore implements UsageStore {
 
   get(user: string): number {
     const known = this.known.get(user);
-    if (known === undefined) this.known.set(user, 0); // watched from now on: re-read every flush
+    if (known === undefined) {
+      // Watched from now on (re-read every flush); read at once, so a fresh process learns an old total soon.
+      this.known.set(user, 0);
+      void this.read(user);
+    }
     return (known ?? 0) + this.counter.pendingFor(user);
+  }
+
+  private read(user: string): Promise<void> {
+    return this.store.get(USAGE_PREFIX + user).then(
+      (text) => void this.known.set(user, Number(text ?? 0) || 0),
+      () => {}, // unreachable: keep the last total
+    );
   }
 
   /** Per relayed chunk: two Map lookups and a sum, no allocation for a user already pending. */
@@ -81,15 +92,7 @@ export class SharedUsageStore implements UsageStore {
   async sync(): Promise<void> {
     await this.counter.flush();
     const reads: Promise<void>[] = [];
-    for (const user of this.known.keys()) {
-      if (this.counter.pendingFor(user) !== 0) continue;
-      reads.push(
-        this.store.get(USAGE_PREFIX + user).then(
-          (text) => void this.known.set(user, Number(text ?? 0) || 0),
-          () => {}, // unreachable: keep the last total
-        ),
-      );
-    }
+    for (const user of this.known.keys()) if (this.counter.pendingFor(user) === 0) reads.push(this.read(user));
     await Promise.all(reads);
   }
 
