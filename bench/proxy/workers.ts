@@ -106,7 +106,10 @@ function ratios(runs: WorkersRun[], figure: (run: WorkersRun) => number | undefi
 }
 
 async function startDcChild(): Promise<{ port: number; child: ChildProcess }> {
-  const child = fork(fileURLToPath(new URL('./dc-child.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // From source (tsx) or compiled (dist/bench): the child is this module's sibling either way.
+  const fromSource = import.meta.url.endsWith('.ts');
+  const file = fileURLToPath(new URL(fromSource ? './dc-child.ts' : './dc-child.js', import.meta.url));
+  const child = fork(file, [], { execArgv: fromSource ? ['--import', 'tsx'] : [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m: { port?: number }) => (m.port ? resolve(m.port) : reject(new Error('no port from the DC child'))));
     child.once('exit', (code) => reject(new Error(`the DC child exited (${code})`)));
