@@ -1,6 +1,6 @@
 /**
  * Changes made through the admin API of a group's primary reach both workers at once (docs/fleet.md): a user
- * added is served by both, an access rule added bites on both, and a worker's data-plane events show on the
+ * added is served by both, an access rule and a policy bite on both, and a worker's data-plane events show on the
  * primary's event stream. `mtshield run` with `[server] workers = 2` as a real process on 127.0.0.1.
  */
 import { describe, expect, it } from 'vitest';
@@ -48,6 +48,17 @@ describe('admin changes in a group of two workers', () => {
     expect(res.status).toBe(201);
     await new Promise((r) => setTimeout(r, 300));
     const after = await openInTurn(port, alice.key, 2);
+    expect(after.served).toEqual([false, false]);
+    for (const c of after.clients) c.socket.destroy();
+  }, 90_000);
+
+  it('a policy made active through the API bites on both workers', async () => {
+    const { port, adminPort } = await start();
+    expect((await openInTurn(port, alice.key, 2)).served).toEqual([true, true]);
+    const res = await api(adminPort, 'PUT', '/api/v1/policies', { rules: { require_fake_tls: { mode: 'enforce' } } });
+    expect(res.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    const after = await openInTurn(port, alice.key, 2); // a dd client: no fake TLS
     expect(after.served).toEqual([false, false]);
     for (const c of after.clients) c.socket.destroy();
   }, 90_000);
