@@ -32,6 +32,8 @@ export interface ProxyOptions {
   frontPort?: number;
   /** TOML appended to the config (e.g. the anomaly thresholds lifted for the junk-hello scenario). */
   extraToml?: string;
+  /** `[server] workers` (default 1: one process). */
+  workers?: number;
 }
 
 export interface ProxyUnderTest extends ListeningProcess {
@@ -48,6 +50,7 @@ state_dir = ${JSON.stringify(stateDir)}
 idle_timeout = "30m"
 drain_timeout = "1s"
 max_connections = 100000
+workers = ${options.workers ?? 1}
 
 ${users}
 [fronting]

@@ -4,7 +4,9 @@
  * throughput, the proxy's CPU seconds per GB relayed, handshakes per CPU-second and resident memory per
  * idle handshaken connection; `--soak` adds RSS over time under steady load with churn. Middle mode (issue 12)
  * runs in the same run against a local echo middle proxy (fake-middle.ts), fast mode off, with clients per link
- * counted at the middle proxy. Targets are printed as PASS/FAIL/N/A lines and written to the JSON.
+ * counted at the middle proxy. `[server] workers` = 1 and 2 are compared in the same run, alternating, with
+ * idle connections across two workers (workers.ts). Targets are printed as PASS/FAIL/N/A lines and written to
+ * the JSON.
  */
 import { applyGcMode } from '../../src/util/gc-mode.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -31,6 +33,7 @@ import {
   type ThroughputResult,
 } from './scenarios.js';
 import { soak, SOAK_TOLERANCE, type SoakResult } from './soak.js';
+import { runWorkersBench, type WorkersReport } from './workers.js';
 import { evaluateProxyTargets, renderProxyTable, type ProxyTarget } from './report.js';
 
 export interface ProxyBenchOptions {
@@ -66,6 +69,8 @@ export interface ProxyBenchReport {
   settings: typeof FULL & { kernel: string };
   scenarios: ProxyScenario[];
   soak?: SoakResult & { secret: SecretKind; fastMode: boolean };
+  /** workers = 1 and 2 side by side, and idle connections across two workers (workers.ts). */
+  workers?: WorkersReport;
   targets: ProxyTarget[];
   durationSeconds: number;
 }
@@ -81,11 +86,15 @@ const FULL = {
   handshakeConcurrency: 16,
   idleConnections: 1000,
   idleConcurrency: 32,
+  /** Idle connections per batch across two workers (two batches: 10 000 in all). */
+  workersIdleConnections: 5000,
+  /** Alternating pairs of workers = 1 and workers = 2. */
+  workersPairs: 3,
   soakSampleSeconds: 5,
   /** Soak load per connection (client → proxy); relayed traffic is twice that, both directions. */
   soakBytesPerSecond: 8_000_000,
 };
-const QUICK: typeof FULL = { ...FULL, throughputSeconds: 2, throughputRounds: 1, warmupSeconds: 0.5, handshakeCount: 100, idleConnections: 200, soakSampleSeconds: 2 };
+const QUICK: typeof FULL = { ...FULL, throughputSeconds: 2, throughputRounds: 1, warmupSeconds: 0.5, handshakeCount: 100, idleConnections: 200, workersIdleConnections: 200, workersPairs: 1, soakSampleSeconds: 2 };
 
 const KINDS: SecretKind[] = ['dd', 'ee'];
 const FRONT_DOMAIN = 'www.example.com';
@@ -107,9 +116,10 @@ export async function runProxyBench(options: ProxyBenchOptions = {}): Promise<Pr
   const scenarios: ProxyScenario[] = [];
   const middle = await startEchoMiddleProxy();
   const middleToml = writeMiddleFiles(middle);
-  const steps = 3 * (KINDS.length * 3) + (options.soakSeconds ? 1 : 0);
+  const steps = 3 * (KINDS.length * 3) + 1 + (options.soakSeconds ? 1 : 0);
   const progress = createProgress(steps, options.progress ?? true);
   let soakResult: ProxyBenchReport['soak'];
+  let workersResult: WorkersReport | undefined;
   try {
     // One throughput measurement, the same for direct and middle mode.
     const measureThroughput = (target: Parameters<typeof throughput>[0]) =>
@@ -179,6 +189,21 @@ export async function runProxyBench(options: ProxyBenchOptions = {}): Promise<Pr
         if (scenario.idleMemory && maxLinks > 0) scenario.clientsPerLink = (2 * scenario.idleMemory.connections - scenario.idleMemory.failed) / maxLinks;
       }, (err) => scenario.errors.push(err));
     }
+    // Workers: the same proxy with one process and with two workers, alternating; then idle connections across two.
+    progress.tick('workers = 1 and 2');
+    workersResult = await runWorkersBench({
+      users,
+      secret: secrets.dd,
+      dcPort: dc.port,
+      pairs: settings.workersPairs,
+      throughput: { connections: settings.connections, frameBytes: settings.frameBytes, seconds: settings.throughputSeconds, warmupSeconds: settings.warmupSeconds, rounds: settings.throughputRounds },
+      handshakes: { count: settings.handshakeCount, concurrency: settings.handshakeConcurrency },
+      idleConnections: settings.workersIdleConnections,
+      idleConcurrency: settings.idleConcurrency,
+    }).catch((err: Error) => {
+      log(`workers scenario failed: ${err.message}`);
+      return undefined;
+    });
     if (options.soakSeconds) {
       progress.tick(`soak ${options.soakSeconds}s ee fast_mode=false`);
       await withProcess(() => startProxy({ dcPort: dc.port, users, fastMode: false, env }), async (proxy) => {
@@ -203,6 +228,7 @@ export async function runProxyBench(options: ProxyBenchOptions = {}): Promise<Pr
     settings,
     scenarios,
     soak: soakResult,
+    workers: workersResult,
     targets: [],
     durationSeconds: (Date.now() - started) / 1000,
   };

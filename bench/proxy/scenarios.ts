@@ -19,7 +19,13 @@ export interface Target {
   dc: number;
   /** The fake DC's port, for scenarios that compare with a direct connection to it. */
   dcPort?: number;
+  /** CPU seconds and RSS of the proxy; default: the process `pid` (a group of workers sums its tree: workers.ts). */
+  cpuSeconds?: () => number;
+  rssBytes?: () => number;
 }
+
+const cpuOf = (target: Target): number => (target.cpuSeconds ? target.cpuSeconds() : cpuSeconds(target.pid));
+const rssOf = (target: Target): number => (target.rssBytes ? target.rssBytes() : rssBytes(target.pid));
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
@@ -194,11 +200,11 @@ export async function throughput(
     await sleep(opts.warmupSeconds * 1000);
     const rounds: ThroughputRound[] = [];
     for (let r = 0; r < Math.max(1, opts.rounds ?? 1); r++) {
-      const cpu0 = cpuSeconds(target.pid);
+      const cpu0 = cpuOf(target);
       const bytes0 = received();
       const t0 = performance.now();
       await sleep(opts.seconds * 1000);
-      const cpu1 = cpuSeconds(target.pid);
+      const cpu1 = cpuOf(target);
       const seconds = (performance.now() - t0) / 1000;
       // Each echoed byte crossed the proxy twice: client → DC and DC → client.
       const bytesRelayed = 2 * (received() - bytes0);
@@ -235,7 +241,7 @@ export interface HandshakeResult {
 }
 
 export async function handshakes(target: Target, opts: { count: number; concurrency: number }): Promise<HandshakeResult> {
-  const cpu0 = cpuSeconds(target.pid);
+  const cpu0 = cpuOf(target);
   const t0 = performance.now();
   const outcomes = await pool(opts.count, opts.concurrency, async () => {
     const client = await admitted(target);
@@ -243,7 +249,7 @@ export async function handshakes(target: Target, opts: { count: number; concurre
     return client !== undefined;
   });
   await sleep(200); // let the proxy finish closing what the clients closed
-  const proxyCpuSeconds = cpuSeconds(target.pid) - cpu0;
+  const proxyCpuSeconds = cpuOf(target) - cpu0;
   const seconds = (performance.now() - t0) / 1000;
   const ok = outcomes.filter(Boolean).length;
   return {
@@ -298,17 +304,17 @@ export async function idleMemory(target: Target, opts: { connections: number; co
       }
     });
   try {
-    const baseline = await steadyRss(target.pid);
+    const baseline = await steadyRss(target);
     const t0 = performance.now();
     await openBatch();
     const firstBatchSeconds = (performance.now() - t0) / 1000;
     await sleep(2000);
-    const afterFirst = await steadyRss(target.pid);
+    const afterFirst = await steadyRss(target);
     const t1 = performance.now();
     await openBatch();
     const secondBatchSeconds = (performance.now() - t1) / 1000;
     await sleep(2000);
-    const afterSecond = await steadyRss(target.pid);
+    const afterSecond = await steadyRss(target);
     const live = clients.filter((c) => !c.socket.destroyed).length;
     return {
       connections: opts.connections,
@@ -327,11 +333,11 @@ export async function idleMemory(target: Target, opts: { connections: number; co
 }
 
 /** Median of three readings half a second apart. */
-async function steadyRss(pid: number): Promise<number> {
+async function steadyRss(target: Target): Promise<number> {
   const readings: number[] = [];
   for (let i = 0; i < 3; i++) {
     if (i > 0) await sleep(500);
-    readings.push(rssBytes(pid));
+    readings.push(rssOf(target));
   }
   return readings.sort((a, b) => a - b)[1]!;
 }

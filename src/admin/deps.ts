@@ -20,7 +20,8 @@ export interface UsersPort {
 }
 
 export interface ProxyPort {
-  stats(): ProxyStats;
+  /** None on a group's primary (its workers serve the clients; /metrics sums theirs). */
+  stats?(): ProxyStats;
   isReady(): boolean;
   users: UsersPort;
   addresses?(): unknown;

@@ -75,7 +75,7 @@ export async function startAdmin(options: StartAdminOptions): Promise<AdminPlane
     bus,
     version: options.version ?? packageVersion(),
     processMetrics: options.processMetrics,
-    proxyStats: () => options.proxy?.stats(),
+    proxyStats: () => options.proxy?.stats?.(),
     securityCounters: () => security.counters(),
     kernelsInUse: () => kernelsInUse(options.kernels),
   });

@@ -13,6 +13,8 @@ import { loadConfigFile } from '../config/load.js';
 import type { MtShieldConfig } from '../config/types.js';
 import { openStateStore } from '../state/index.js';
 import { StateIpcServer } from '../state/ipc-server.js';
+import { LeaseTable } from '../state/user-leases.js';
+import { UsageFileKeeper } from '../state/usage-file.js';
 import { isTagged } from '../state/ipc-channel.js';
 import { clusterFork } from './fork.js';
 import { changesBlocks, GROUP_TAG, type GroupMessage } from './group-messages.js';
@@ -26,8 +28,18 @@ export async function runPrimary(config: MtShieldConfig, logger: Logger, configF
   cluster.setupPrimary({ serialization: 'advanced' });
   const { state } = config;
   const store = await openStateStore({ backend: state.backend, redisUrl: state.redisUrl, prefix: state.prefix });
-  const stateServer = new StateIpcServer(store);
-  const app = await startApp(config, logger, { role: 'primary', store });
+  // Without Redis the primary holds the group's state: the store, the user leases (one owner per worker) and,
+  // in <state_dir>/usage.json, the byte counts across restarts.
+  const stateServer = new StateIpcServer(store, new LeaseTable());
+  const usageFile = state.backend === 'redis' ? undefined : await UsageFileKeeper.start(store, config.server.stateDir, { onError: (err) => logger.error({ err: (err as Error).message }, 'cannot save usage') });
+  const tellWorkers = (message: GroupMessage): void => {
+    for (const id in cluster.workers) cluster.workers[id]?.send(message, ignore);
+  };
+  // Users and access rules changed through the API (or by another machine on Redis) reach every worker at once.
+  const app = await startApp(config, logger, { role: 'primary', store, onOverlayChanged: () => tellWorkers({ mtshield: GROUP_TAG, type: 'overlay-changed' }) });
+  app.security.policies.onChange((active) => {
+    if (active.actor !== 'config') tellWorkers({ mtshield: GROUP_TAG, type: 'policy', document: active.document }); // SIGHUP reaches workers itself
+  });
   const metrics = new ClusterMetrics();
   if (app.admin) app.admin.metrics.render = async () => (await metrics.scrape()).text;
 
@@ -39,21 +51,22 @@ export async function runPrimary(config: MtShieldConfig, logger: Logger, configF
       if (state.backend !== 'redis') stateServer.attach(worker);
       metrics.attach(worker);
       worker.on('message', (message: unknown) => {
-        if (!isTagged<GroupMessage>(message, GROUP_TAG) || message.type !== 'security-event') return;
-        app.bus.emit('security.event', message.event);
+        if (!isTagged<GroupMessage>(message, GROUP_TAG)) return;
+        if (message.type === 'security-event') app.bus.emit('security.event', message.event);
+        else if (message.type === 'data-events' && Array.isArray(message.events)) for (const event of message.events) app.admin?.events.publish(event);
       });
     },
   });
   // A block set here (admin API) or reported by a worker reaches every worker at once.
   app.bus.on('security.event', (event) => {
-    if (!changesBlocks(event)) return;
-    for (const id in cluster.workers) cluster.workers[id]?.send({ mtshield: GROUP_TAG, type: 'blocks-changed' } satisfies GroupMessage, ignore);
+    if (changesBlocks(event)) tellWorkers({ mtshield: GROUP_TAG, type: 'blocks-changed' });
   });
   await supervisor.start();
   if (supervisor.failedSlots.length > 0) logger.error({ slots: supervisor.failedSlots }, 'some workers cannot start');
 
   const close = async (): Promise<void> => {
     await app.stop(0);
+    await usageFile?.stop();
     stateServer.close();
     await store.close();
   };

@@ -39,6 +39,19 @@ export function userLimitRefusal(ctx: SessionContext, ref: ConnectionRef, user: 
   return `user_refused:${refusal}`;
 }
 
+/**
+ * The group's count of the user's connections and IPs (shared leases, docs/fleet.md), after
+ * `userLimitRefusal` counted it here; undefined (synchronously) when nothing is shared for this user.
+ * Resolves to the close reason when refused, 'aborted' when the session was cancelled meanwhile.
+ */
+export function sharedLimitRefusal(ctx: SessionContext, ref: ConnectionRef, user: UserRecord, signal: AbortSignal): Promise<string | undefined> | undefined {
+  return ctx.users.admitShared(user, ref.remoteAddress, signal)?.then((refusal) => {
+    if (!refusal || refusal === 'aborted') return refusal;
+    ctx.bus.emit('user.refused', { ...ref, user: user.name, reason: refusal });
+    return `user_refused:${refusal}`;
+  });
+}
+
 /** Asks the gate about an identified user. */
 export function gateIdentified(ctx: SessionContext, ref: ConnectionRef, asker: { readonly log: Logger }, user: UserRecord, mode: SecretMode): Promise<GateDecision> | GateDecision {
   return askGate(asker, () => ctx.gate.onIdentified(ref, user.name, mode));

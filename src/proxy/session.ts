@@ -18,7 +18,7 @@ import type { AdmittedClient, RelayCodec, UpstreamEndpoint } from '../upstream/t
 import type { SessionContext } from './context.js';
 import { normaliseAddress } from '../vocabulary/index.js';
 import { Handshake, type HandshakeDone, type HandshakeStep } from './handshake.js';
-import { askGate, gateIdentified, gateRefusal, replayed, userLimitRefusal } from './admission.js';
+import { askGate, gateIdentified, gateRefusal, replayed, sharedLimitRefusal, userLimitRefusal } from './admission.js';
 import { Relay, type RelayOwner } from './relay.js';
 import { TlsCodec } from './codec-tls.js';
 import { frontingProxyHeader } from './proxy-header-out.js';
@@ -300,7 +300,10 @@ export class Session implements RelayOwner {
   /** Limits and the gate for an identified user; false when refused (the connection closed) or cancelled. */
   private async admit(user: UserRecord, mode: SecretMode, signal: AbortSignal): Promise<boolean> {
     this.ctx.gate.onHandshake?.(this.ref, { ok: true });
-    const refusal = userLimitRefusal(this.ctx, this.ref, user);
+    let refusal = userLimitRefusal(this.ctx, this.ref, user);
+    const shared = refusal ? undefined : sharedLimitRefusal(this.ctx, this.ref, user, signal);
+    // Only users with a connection or IP limit in a group wait here; a cancel meanwhile was undone by the directory.
+    if (shared && (refusal = await shared) === 'aborted') return false;
     if (refusal) {
       this.close(refusal);
       return false;

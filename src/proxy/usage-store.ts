@@ -39,6 +39,18 @@ export class MemoryUsageStore implements UsageStore {
   flush(): void {
     this.dirty = false;
   }
+
+  /** Every user's count (a group's primary seeds the shared store from the file: src/state/usage-file.ts). */
+  entries(): IterableIterator<[string, number]> {
+    return this.used.entries();
+  }
+
+  /** Sets a user's count to a total kept elsewhere (the shared store), marking the file dirty when it changed. */
+  setTotal(user: string, bytes: number): void {
+    if (this.used.get(user) === bytes) return;
+    this.used.set(user, bytes);
+    this.dirty = true;
+  }
 }
 
 export class FileUsageStore extends MemoryUsageStore {

@@ -10,6 +10,10 @@
  * Changes made at run time (upsert, remove, rotate: the admin API and key rotation) are reported to one change
  * listener, which keeps them in the run-time overlay (src/state/overlay.ts) so they survive SIGHUP and restart;
  * a reload (replaceAll) reports nothing, and each user remembers where its settings come from (`source`).
+ *
+ * In a group of processes (docs/fleet.md), the byte counts come from a shared usage store and the counts behind
+ * `max_connections` / `max_ips` from shared leases (src/state/user-leases.ts): `admit` checks this process's own
+ * counts, then `admitShared` the group's, for users with such a limit only.
  */
 import { MtShieldError } from '../errors.js';
 import { parseSecret, type ParsedSecret } from '../protocol/secrets.js';
@@ -17,6 +21,7 @@ import { USER_NAME_RULE, isUserName, type SecretMode, type UserLimitReason } fro
 import type { UsageStore } from './usage-store.js';
 import type { UserConfig } from '../config/types.js';
 import type { UserChange, UserSource } from '../state/overlay-users.js';
+import type { UserLeases } from '../state/user-leases.js';
 
 /** A user as the config describes it (config/types.ts), the level optional ('standard' when left out). */
 export type UserSpec = Omit<UserConfig, 'level'> & { level?: UserConfig['level'] };
@@ -94,6 +99,7 @@ export class UserDirectory {
   private cachedByTransport: Record<HandshakeTransport, UserCandidate[]> | undefined;
   private cachedByDomain: Map<string, UserCandidate[]> | undefined;
   private changeListener: ((change: UserChange) => void) | undefined;
+  private leases: UserLeases | undefined;
 
   constructor(
     private readonly usageStore: UsageStore,
@@ -286,7 +292,34 @@ export class UserDirectory {
     return undefined;
   }
 
+  /** A group of processes: the limits on connections and IPs also hold for the group, through these leases. */
+  shareLimits(leases: UserLeases | undefined): void {
+    this.leases = leases;
+  }
+
+  /**
+   * The group's check, after `admit` counted the connection here: undefined (synchronously) when nothing is
+   * shared or the user has no connection or IP limit. A refusal, or a cancel (`signal`) while waiting, undoes
+   * this process's count and any lease taken, and answers the refusal or 'aborted'.
+   */
+  admitShared(record: UserRecord, ip: string, signal?: AbortSignal): Promise<UserRefusal | 'aborted' | undefined> | undefined {
+    const { maxConnections, maxIps } = record.spec;
+    const leases = this.leases;
+    if (!leases || (maxConnections === undefined && maxIps === undefined)) return undefined;
+    return leases.acquire(record.name, ip, { maxConnections, maxIps }).then((refusal) => {
+      if (!refusal && !signal?.aborted) return undefined;
+      this.releaseLocal(record, ip);
+      if (!refusal) leases.release(record.name, ip);
+      return refusal ?? 'aborted';
+    });
+  }
+
   release(record: UserRecord, ip: string): void {
+    this.releaseLocal(record, ip);
+    this.leases?.release(record.name, ip);
+  }
+
+  private releaseLocal(record: UserRecord, ip: string): void {
     record.connections--;
     const fromIp = record.ips.get(ip) ?? 1;
     if (fromIp <= 1) record.ips.delete(ip);

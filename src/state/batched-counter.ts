@@ -14,6 +14,10 @@ export interface BatchedCounterOptions {
   ttlMs?: number;
   /** Called with the error of a failed flush (the sums stay pending). */
   onError?: (error: unknown) => void;
+  /** Prepended to each key when written (so `add` can take a bare name without building a string per call). */
+  keyPrefix?: string;
+  /** Called with each key's new shared total after its write (what every writer has added so far). */
+  onWritten?: (key: string, total: number) => void;
 }
 
 export class BatchedCounter {
@@ -39,6 +43,11 @@ export class BatchedCounter {
     return this.pending.get(key) ?? 0;
   }
 
+  /** Forgets a key's pending sum (its count was reset). */
+  drop(key: string): void {
+    this.pending.delete(key);
+  }
+
   /** Writes every pending sum; concurrent calls share one pass. */
   flush(): Promise<void> {
     this.flushing ??= this.writeOut().finally(() => (this.flushing = undefined));
@@ -55,10 +64,13 @@ export class BatchedCounter {
     for (const [key, sum] of batch) {
       if (sum === 0) continue;
       writes.push(
-        this.store.incr(key, sum, this.options.ttlMs).catch((error) => {
-          this.add(key, sum);
-          this.options.onError?.(error);
-        }),
+        this.store.incr(this.options.keyPrefix === undefined ? key : this.options.keyPrefix + key, sum, this.options.ttlMs).then(
+          (total) => this.options.onWritten?.(key, total),
+          (error) => {
+            this.add(key, sum);
+            this.options.onError?.(error);
+          },
+        ),
       );
     }
     batch.clear();

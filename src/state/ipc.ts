@@ -4,11 +4,13 @@
  * across workers (one replay window for the group) and blocks, limits and counts are shared. Requests are
  * correlated by id; each has a deadline; a closed channel fails everything pending. Errors are StateIpcError.
  * Per-byte counters must not come here per chunk: wrap this store in a BatchedCounter (batched-counter.ts).
+ * `leases()` is this worker's view of the group's user leases the primary holds (user-leases.ts).
  */
 import type { StateStore } from './store.js';
 import { StateIpcError } from './errors.js';
 import { ipcChannelOf, isTagged, type IpcChannel } from './ipc-channel.js';
 import { STATE_TAG, type StateOp, type StateReply, type StateRequest } from './ipc-protocol.js';
+import { GrantedLeases, type LeaseLimits, type LeaseRefusal, type UserLeases } from './user-leases.js';
 
 interface Pending {
   resolve(value: unknown): void;
@@ -114,6 +116,31 @@ export class IpcStateStore implements StateStore {
 
   scard(key: string): Promise<number> {
     return this.call('scard', [key]);
+  }
+
+  /**
+   * The group's user leases, held by the primary with this worker as their owner (dropped when it exits). A
+   * primary that does not answer fails admission open (no lease held, none given back), like every store check.
+   */
+  leases(): UserLeases {
+    const granted = new GrantedLeases();
+    return {
+      acquire: async (user: string, ip: string, limits: LeaseLimits) => {
+        let refusal: LeaseRefusal | null;
+        try {
+          refusal = await this.call<LeaseRefusal | null>('leaseAcquire', [user, ip, limits]);
+        } catch {
+          return undefined;
+        }
+        if (refusal) return refusal;
+        granted.add(user, ip, true);
+        return undefined;
+      },
+      release: (user: string, ip: string) => {
+        if (granted.take(user, ip)) void this.call('leaseRelease', [user, ip]).catch(() => {});
+      },
+      close: async () => {},
+    };
   }
 
   /** Stops listening and fails what is pending; the primary's store stays as it is (other workers use it). */

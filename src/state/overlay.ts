@@ -7,7 +7,8 @@
  *
  * Writes are serialised and each writes the whole overlay as it is then, so the last change always lands last
  * and a burst of changes costs one write; a failed write is reported to `onError` and the next change writes
- * the whole overlay again.
+ * the whole overlay again. `onSaved` listeners hear of each write that landed (a group's primary tells its
+ * workers, a process on Redis tells the others: overlay-watch.ts), and `refresh()` reads what another wrote.
  */
 import { OverlayStateError } from './errors.js';
 import type { OverlayPersistence } from './overlay-persistence.js';
@@ -43,6 +44,7 @@ export class RuntimeOverlay {
   private records: OverlayRecords = emptyRecords();
   private pending: Promise<void> = Promise.resolve();
   private queued = false;
+  private readonly savedListeners: (() => void)[] = [];
 
   private constructor(
     private readonly persistence: OverlayPersistence,
@@ -96,6 +98,11 @@ export class RuntimeOverlay {
     this.save();
   }
 
+  /** Called after each write of the overlay that landed. */
+  onSaved(listener: () => void): void {
+    this.savedListeners.push(listener);
+  }
+
   /** Resolves once every change made so far is written. */
   flush(): Promise<void> {
     return this.pending;
@@ -109,6 +116,9 @@ export class RuntimeOverlay {
       .then(() => {
         this.queued = false;
         return this.persistence.write(JSON.stringify(this.records, null, 1) + '\n');
+      })
+      .then(() => {
+        for (const listener of this.savedListeners) listener();
       })
       .catch((err: unknown) => this.onError(err instanceof Error ? err : new Error(String(err))));
   }

@@ -32,7 +32,8 @@ export class RedisStateStore implements StateStore {
 
   private constructor(
     readonly client: RedisClient,
-    private readonly prefix: string,
+    /** Prepended to every key (other users of `client`, such as the user leases, use it too). */
+    readonly prefix: string,
   ) {}
 
   /**

@@ -113,6 +113,5 @@ describe.skipIf(!available)('two mtshield processes on one Redis', () => {
     expect(blocked).toBe(true);
   }, 30_000);
 
-  it.todo('a quota is shared (per-byte usage through BatchedCounter is not wired into the user directory yet)');
-  it.todo('a user added through the API on one is served by the other (waits for run-time user persistence in the state store)');
+  // A quota shared and a user added on one served by the other: test/state/redis-shared-users.test.ts.
 });

@@ -21,7 +21,7 @@ export function statsRoutes(ctx: AdminContext, events: () => EventStream | undef
           body: {
             at: new Date().toISOString(),
             ready: ctx.proxy?.isReady() ?? false,
-            proxy: ctx.proxy?.stats() ?? null,
+            proxy: ctx.proxy?.stats?.() ?? null,
             security: {
               blocks: ctx.security.blocks.list().length,
               accessRules: ctx.security.acl.list().length,

@@ -83,14 +83,18 @@ export class AccessControl {
     this.compiled = placeApiRules(fromConfig, api);
   }
 
-  /** Start: puts back the API rules an earlier run kept (invalid records are skipped and returned by count). */
+  /**
+   * Start, or another process changed them (a group's primary, another machine on Redis): the API rules become
+   * the kept ones (invalid records are skipped and returned by count).
+   */
   restoreApiRules(records: readonly unknown[]): number {
     const api: PlacedRule[] = [];
+    this.appended.clear();
     let skipped = 0;
     for (const record of records) {
       const { id, position, source: _source, ...fields } = (record ?? {}) as Partial<PersistedAccessRule>;
       const parsed = accessRuleSchema.safeParse(fields);
-      if (!parsed.success || typeof id !== 'string' || (typeof position !== 'number' && position !== 'end') || this.compiled.some((c) => c.rule.id === id)) {
+      if (!parsed.success || typeof id !== 'string' || (typeof position !== 'number' && position !== 'end') || this.compiled.some((c) => c.rule.source !== 'api' && c.rule.id === id)) {
         skipped++;
         continue;
       }
