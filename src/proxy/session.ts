@@ -5,9 +5,10 @@
  * events of src/events.ts. Timing (deadline, idle) is driven by the server's sweep, not by per-connection timers.
  *
  * The session owns the client socket's listeners for the whole connection and passes their events to the
- * relay once it runs. Asynchronous steps (gate, replay cache, upstream connect, fronting dial) run under an
- * AbortSignal that a close, a timeout or a switch to fronting aborts; the AbortController is made only when a
- * connection reaches such a step, and dropped once it relays.
+ * relay once it runs. A close, a timeout or a switch to fronting cancels the asynchronous step under way: the
+ * session's own steps (gate, replay cache, the answer's delay) see a step counter move on; the dials (the
+ * upstream's connect, the fronting site) get an AbortSignal, from controllers reused while never aborted
+ * (dial-abort.ts). Client bytes held before the relay runs are kept without re-joining them (held-bytes.ts).
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -22,6 +23,8 @@ import { askGate, gateIdentified, gateRefusal, replayed, sharedLimitRefusal, use
 import { Relay, type RelayOwner } from './relay.js';
 import { TlsCodec } from './codec-tls.js';
 import { frontingProxyHeader } from './proxy-header-out.js';
+import { appendHeld, heldView } from './held-bytes.js';
+import { giveBackDialAbort, takeDialAbort } from './dial-abort.js';
 import type { UserRecord } from './users.js';
 import { onClientData, onClientDrain, onClientEnd, onSocketClose, onSocketError, SESSION, type OwnedSocket } from './socket-owner.js';
 
@@ -64,13 +67,16 @@ export class Session implements RelayOwner {
   reportedToClient = 0;
   user: UserRecord | undefined;
   private admitted = false;
-  private buffered: Buffer | undefined;
+  /** Client bytes read before the relay runs: the first `heldLength` bytes of `held` (held-bytes.ts). */
+  private held: Buffer | undefined;
+  private heldLength = 0;
   private handshake: Handshake | undefined;
   private replied = false;
   private relay: Relay | undefined;
-  private upstream: UpstreamEndpoint | undefined;
-  /** Cancels the asynchronous step under way; made on first need (see `signal`). */
-  private pending: AbortController | undefined;
+  /** Moves on when the asynchronous step under way is cancelled: a step that sees it changed stops. */
+  private step = 0;
+  /** The dial under way (upstream connect, fronting site), aborted by a cancel. */
+  private dialAbort: AbortController | undefined;
   private closeReason: string | undefined;
   private childLogger: Logger | undefined;
 
@@ -99,16 +105,41 @@ export class Session implements RelayOwner {
     if (this.ctx.logger.isLevelEnabled('debug')) this.log.debug(fields, message);
   }
 
-  /** The signal of the current asynchronous step; aborted by close(), a timeout or a switch to fronting. */
-  private get signal(): AbortSignal {
-    return (this.pending ??= new AbortController()).signal;
+  /** Cancels the step under way: its awaits see `step` changed (and a dial its signal aborted) and stop. */
+  private cancelPending(): void {
+    this.step++;
+    const dial = this.dialAbort;
+    this.dialAbort = undefined;
+    dial?.abort();
   }
 
-  /** Aborts the step under way (its awaits see `signal.aborted` and stop); the next step gets a fresh signal. */
-  private cancelPending(): void {
-    const pending = this.pending;
-    this.pending = undefined;
-    pending?.abort();
+  /** A controller for a dial; `dialSettled` gives it back. */
+  private startDial(): AbortSignal {
+    return (this.dialAbort = takeDialAbort()).signal;
+  }
+
+  /** The dial is over: true when it was cancelled meanwhile; else its controller may serve another dial. */
+  private dialSettled(signal: AbortSignal): boolean {
+    if (signal.aborted) return true;
+    const dial = this.dialAbort;
+    if (dial?.signal !== signal) return false;
+    this.dialAbort = undefined;
+    giveBackDialAbort(dial);
+    return false;
+  }
+
+  /** Adds a chunk to the held client bytes (copying each byte once: held-bytes.ts). */
+  private hold(chunk: Buffer): void {
+    this.held = appendHeld(this.held, this.heldLength, chunk);
+    this.heldLength += chunk.length;
+  }
+
+  /** The held client bytes, handed over (no copy); none are held afterwards. */
+  private takeHeld(): Buffer | undefined {
+    const held = this.held === undefined ? undefined : heldView(this.held, this.heldLength);
+    this.held = undefined;
+    this.heldLength = 0;
+    return held;
   }
 
   /** `first`: the bytes that followed a PROXY header (the socket then arrives paused, listeners attached). */
@@ -119,13 +150,13 @@ export class Session implements RelayOwner {
     // Listeners are shared functions that find their session on the socket (no closures per connection).
     (this.socket as OwnedSocket)[SESSION] = this;
     if (first === undefined) this.socket.on('error', onSocketError).on('close', onSocketClose);
-    else if (first.length > 0) this.buffered = first;
+    else if (first.length > 0) this.hold(first);
     this.ctx.bus.emit('connection.accepted', this.ref);
     let decision = askGate(this, () => this.ctx.gate.onAccept(this.ref));
     if (decision instanceof Promise) {
-      const signal = this.signal; // only a gate that answers later costs a controller
+      const step = this.step;
       decision = await decision;
-      if (signal.aborted) return;
+      if (this.step !== step) return;
     }
     if (!decision.allow) {
       const closeReason = gateRefusal(this.ctx, this.ref, decision);
@@ -136,7 +167,7 @@ export class Session implements RelayOwner {
     this.listenToClient();
     if (first === undefined) return;
     this.socket.resume();
-    if (this.buffered) this.advance();
+    if (this.heldLength > 0) this.advance();
   }
 
   /** Attaches onClientData / onClientEnd once; a paused socket stays paused (readableFlowing is false). */
@@ -188,11 +219,11 @@ export class Session implements RelayOwner {
     }
     if (this.state === 'dialing') return this.holdWhileDialing(chunk);
     if (this.state !== 'handshake' && this.state !== 'busy') return; // paused until the relay starts
-    this.buffered = this.buffered ? Buffer.concat([this.buffered, chunk]) : chunk;
+    this.hold(chunk);
     if (this.state === 'handshake') this.advance();
     // Still undecided with this much read: no client needs it (the first payload may be large, but the
     // handshake decides long before).
-    if (this.state === 'handshake' && this.buffered && this.buffered.length > MAX_HANDSHAKE_BYTES) this.fail('oversized');
+    if (this.state === 'handshake' && this.heldLength > MAX_HANDSHAKE_BYTES) this.fail('oversized');
   }
 
   onClientEnd(): void {
@@ -208,8 +239,8 @@ export class Session implements RelayOwner {
    * pauses) and relayed first. Its 'end' waits for the relay (a half-close still gets its answer).
    */
   private holdWhileDialing(chunk: Buffer): void {
-    this.buffered = this.buffered ? Buffer.concat([this.buffered, chunk]) : chunk;
-    if (this.buffered.length >= this.ctx.settings().maxBufferBytes) this.socket.pause();
+    this.hold(chunk);
+    if (this.heldLength >= this.ctx.settings().maxBufferBytes) this.socket.pause();
   }
 
   onClientDrain(): void {
@@ -230,7 +261,7 @@ export class Session implements RelayOwner {
   private advance(): void {
     let step: HandshakeStep;
     try {
-      step = this.handshake!.feed(this.buffered ?? Buffer.alloc(0));
+      step = this.handshake!.feed(this.held === undefined ? NOTHING : heldView(this.held, this.heldLength));
     } catch (err) {
       this.debug({ err: (err as Error).message }, 'handshake error');
       return this.fail(badInputReason(err));
@@ -239,8 +270,7 @@ export class Session implements RelayOwner {
     if (step.kind === 'fail') return this.fail(step.reason, step.mode);
     this.state = 'busy';
     this.socket.pause();
-    const signal = this.signal;
-    const work = step.kind === 'identified' ? this.onIdentified(step, signal) : this.onDone(step, signal);
+    const work = step.kind === 'identified' ? this.onIdentified(step, this.step) : this.onDone(step, this.step);
     work.catch((err: unknown) => {
       this.debug({ err: (err as Error).message }, 'handshake step failed');
       this.close('error');
@@ -248,16 +278,16 @@ export class Session implements RelayOwner {
   }
 
   /** Fake TLS: the hello named a user. Check replay and limits, then answer and wait for the header. */
-  private async onIdentified(step: Extract<HandshakeStep, { kind: 'identified' }>, signal: AbortSignal): Promise<void> {
+  private async onIdentified(step: Extract<HandshakeStep, { kind: 'identified' }>, current: number): Promise<void> {
     const identifiedAt = Date.now();
-    if (await this.isReplay(step.replayKey, 'tls', signal)) return;
-    if (!(await this.admit(step.user, step.mode, signal))) return;
+    if (await this.isReplay(step.replayKey, 'tls', current)) return;
+    if (!(await this.admit(step.user, step.mode, current))) return;
     // issue 15: the answer comes after the fronting site's think time, counted from the hello (admission's
     // own time is part of it); one short timer, valid clients only.
     const wait = step.delayMs - (Date.now() - identifiedAt);
     if (wait >= 1) {
       await new Promise((resolve) => setTimeout(resolve, wait));
-      if (signal.aborted) return;
+      if (this.step !== current) return;
     }
     this.replied = true;
     this.socket.write(step.reply);
@@ -266,10 +296,10 @@ export class Session implements RelayOwner {
     this.advance();
   }
 
-  private async onDone(step: HandshakeDone, signal: AbortSignal): Promise<void> {
-    if (step.replayKey && (await this.isReplay(step.replayKey, 'obfuscated2', signal))) return;
-    if (!this.admitted && !(await this.admit(step.user, step.mode, signal))) return;
-    if (signal.aborted) return;
+  private async onDone(step: HandshakeDone, current: number): Promise<void> {
+    if (step.replayKey && (await this.isReplay(step.replayKey, 'obfuscated2', current))) return;
+    if (!this.admitted && !(await this.admit(step.user, step.mode, current))) return;
+    if (this.step !== current) return;
     this.debug({ user: step.user.name, mode: step.mode, dc: step.dc }, 'handshake ok');
     this.ctx.bus.emit('handshake.ok', {
       ...this.ref,
@@ -281,24 +311,24 @@ export class Session implements RelayOwner {
       ja4: this.handshake?.ja4,
     });
     // Everything read so far (handshake and first payload) counts as client bytes, quota included.
-    const handshakeBytes = this.buffered?.length ?? 0;
+    const handshakeBytes = this.heldLength;
     this.fromClient += handshakeBytes;
     this.ctx.users.account(step.user, handshakeBytes);
-    this.buffered = undefined;
+    this.takeHeld();
     this.handshake = undefined;
-    await this.connectUpstream(step, signal);
+    await this.connectUpstream(step);
   }
 
   /** True when the key was seen before (the connection then fails) or the step was cancelled meanwhile. */
-  private async isReplay(key: Uint8Array, kind: 'tls' | 'obfuscated2', signal: AbortSignal): Promise<boolean> {
+  private async isReplay(key: Uint8Array, kind: 'tls' | 'obfuscated2', current: number): Promise<boolean> {
     const seen = await replayed(this.ctx, this.ref, key, kind);
-    if (signal.aborted) return true;
+    if (this.step !== current) return true;
     if (seen) this.fail('replay', kind === 'tls' ? 'ee' : undefined);
     return seen;
   }
 
   /** Limits and the gate for an identified user; false when refused (the connection closed) or cancelled. */
-  private async admit(user: UserRecord, mode: SecretMode, signal: AbortSignal): Promise<boolean> {
+  private async admit(user: UserRecord, mode: SecretMode, current: number): Promise<boolean> {
     this.ctx.gate.onHandshake?.(this.ref, { ok: true });
     let refusal = userLimitRefusal(this.ctx, this.ref, user);
     const shared = refusal ? undefined : sharedLimitRefusal(this.ctx, this.ref, user, signal);
@@ -311,7 +341,7 @@ export class Session implements RelayOwner {
     this.user = user; // holds a slot of the user's limits from here on: close() releases it
     this.admitted = true;
     const decision = await gateIdentified(this.ctx, this.ref, this, user, mode);
-    if (signal.aborted) return false;
+    if (this.step !== current) return false;
     if (!decision.allow) {
       this.close(gateRefusal(this.ctx, this.ref, decision, user.name));
       return false;
@@ -320,19 +350,20 @@ export class Session implements RelayOwner {
   }
 
   /** Hands the admitted client to the upstream; the client's fake-TLS record layer stays on this side. */
-  private async connectUpstream(step: HandshakeDone, signal: AbortSignal): Promise<void> {
+  private async connectUpstream(step: HandshakeDone): Promise<void> {
     this.state = 'dialing';
     this.socket.resume(); // read while connecting: holdWhileDialing
     const client: AdmittedClient = { ref: this.ref, user: step.user.name, mode: step.mode, dc: step.dc, framing: step.tag, keys: step.keys };
+    const signal = this.startDial();
     let link;
     try {
       link = await this.ctx.upstream.connect(client, signal);
     } catch (err) {
-      if (signal.aborted) return;
+      if (this.dialSettled(signal)) return;
       this.debug({ err: (err as Error).message }, 'upstream failed');
       return this.close('dc_failed');
     }
-    if (signal.aborted) {
+    if (this.dialSettled(signal)) {
       link.endpoint.destroy();
       return link.codec.destroy();
     }
@@ -344,8 +375,6 @@ export class Session implements RelayOwner {
   }
 
   private startRelay(upstream: UpstreamEndpoint, codec: RelayCodec | undefined): void {
-    this.pending = undefined; // from here on, stop() and the relay end the connection
-    this.upstream = upstream;
     this.socket.pause();
     this.state = codec ? 'relay' : 'fronting';
     this.lastActivity = Date.now();
@@ -357,9 +386,7 @@ export class Session implements RelayOwner {
     });
     this.socket.on('drain', onClientDrain);
     // Bytes the client sent while its upstream connected go first (fronting passed its own on already).
-    const held = this.buffered;
-    this.buffered = undefined;
-    this.relay.start(held);
+    this.relay.start(this.takeHeld());
   }
 
   /** A failed handshake: event, then fronting (before the proxy revealed itself) or a clean close. */
@@ -386,13 +413,12 @@ export class Session implements RelayOwner {
     this.listenToClient(); // a refusal at accept fronts before the handshake listened
     const target = this.ctx.frontingTarget(this.handshake?.sni);
     if (!target) return this.sink();
-    const raw = this.buffered;
-    this.buffered = undefined;
+    const raw = this.takeHeld();
     const settings = this.ctx.settings();
-    const signal = this.signal;
+    const signal = this.startDial();
     dialFirst([target], settings.frontingConnectTimeoutMs, settings.maxBufferBytes, signal).then(
       ({ socket }) => {
-        if (signal.aborted) return void socket.destroy();
+        if (this.dialSettled(signal)) return void socket.destroy();
         if (reason) this.ctx.bus.emit('connection.fronted', { ...this.ref, reason, target: label(target) });
         if (settings.frontingProxyProtocol) socket.write(frontingProxyHeader(this.ref, socket));
         if (raw && raw.length > 0) {
@@ -401,14 +427,16 @@ export class Session implements RelayOwner {
         }
         this.startRelay(socket, undefined);
       },
-      () => this.close('fronting_failed'),
+      () => {
+        if (!this.dialSettled(signal)) this.close('fronting_failed');
+      },
     );
   }
 
   /** No fronting site: read and discard until the client leaves or goes idle (never a tell-tale close). */
   private sink(): void {
     this.state = 'sink';
-    this.buffered = undefined;
+    this.takeHeld();
     this.socket.resume(); // onClientData / onClientEnd discard and close
   }
 
@@ -431,8 +459,8 @@ export class Session implements RelayOwner {
     this.closeReason = reason;
     this.cancelPending();
     this.socket.destroy();
-    this.upstream?.destroy();
-    this.buffered = undefined;
+    this.relay?.upstream.destroy(); // the relay's own field: a session keeps no second reference
+    this.takeHeld();
     if (this.user && this.admitted) this.ctx.users.release(this.user, this.ref.remoteAddress);
     const { bus } = this.ctx;
     const user = this.admitted ? this.user?.name : undefined;
@@ -461,6 +489,8 @@ export class Session implements RelayOwner {
     this.ctx.bus.emit('bytes', { ...this.ref, user: this.user.name, fromClient, toClient });
   }
 }
+
+const NOTHING = Buffer.alloc(0);
 
 /** A codec's output, one part or several, written in order. */
 function writeAll(sink: UpstreamEndpoint, out: Uint8Array | readonly Uint8Array[]): void {

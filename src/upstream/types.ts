@@ -66,7 +66,9 @@ export interface UpstreamLink {
 export interface Upstream {
   /**
    * Connects `client` to Telegram. Rejects (an UpstreamError, or the signal's reason when aborted) when it
-   * cannot; an aborted connect releases whatever it had opened.
+   * cannot; an aborted connect releases whatever it had opened. The signal is for this connect alone: remove
+   * any listener on it when the connect settles and keep no reference (the session reuses a signal that was
+   * never aborted for its next dial: src/proxy/dial-abort.ts).
    */
   connect(client: AdmittedClient, signal: AbortSignal): Promise<UpstreamLink>;
 }
