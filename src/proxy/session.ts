@@ -52,6 +52,7 @@ export class Session implements RelayOwner {
   state: SessionState = 'gate';
   readonly ref: ConnectionRef;
   readonly startedAt = Date.now();
+  /** Handshaking: when the handshake gives up. Fronting: when the splice ends (max lifetime). Sink: the former. */
   deadline = 0;
   /** This connection's idle timeout: the configured one × 0.75..1.25, drawn at start (see idleScale). */
   private idleScale = 1;
@@ -150,10 +151,14 @@ export class Session implements RelayOwner {
   tick(now: number): void {
     if (this.state === 'handshake' || this.state === 'gate' || this.state === 'busy') {
       if (now >= this.deadline) this.fail('timeout');
-    } else if (this.state === 'relay' || this.state === 'fronting' || this.state === 'sink') {
+    } else if (this.state === 'fronting' || this.state === 'sink') {
+      // Their own lifetime, not the relay's: an unauthenticated connection must not hold a slot for minutes.
+      if (now >= this.deadline) this.stop('lifetime');
+      else if (now - this.lastActivity >= this.ctx.settings().frontingIdleTimeoutMs * this.idleScale) this.stop('idle');
+    } else if (this.state === 'relay') {
       const silentMs = now - this.lastActivity;
       if (silentMs >= this.ctx.settings().idleTimeoutMs * this.idleScale) this.stop('idle');
-      else if (this.user && this.state === 'relay') {
+      else if (this.user) {
         // Quiet connections (most of a proxy's, between a client's requests) hold no cipher contexts.
         if (!this.quiet && silentMs >= QUIET_MS) {
           this.quiet = true;
@@ -313,6 +318,7 @@ export class Session implements RelayOwner {
       this.close(gateRefusal(this.ctx, this.ref, decision, user.name));
       return false;
     }
+    this.ctx.slots.authenticated(this); // out of the unauthenticated share (src/proxy/slots.ts)
     return true;
   }
 
@@ -378,6 +384,7 @@ export class Session implements RelayOwner {
   private front(reason: HandshakeFailureReason | undefined): void {
     this.cancelPending();
     this.state = 'fronting';
+    this.ctx.slots.fronted(this); // the first to give up its slot (src/proxy/slots.ts)
     this.lastActivity = Date.now();
     this.socket.pause();
     this.listenToClient(); // a refusal at accept fronts before the handshake listened
@@ -386,6 +393,7 @@ export class Session implements RelayOwner {
     const raw = this.buffered;
     this.buffered = undefined;
     const settings = this.ctx.settings();
+    this.deadline = this.startedAt + settings.frontingMaxLifetimeMs * this.idleScale;
     const signal = this.signal;
     dialFirst([target], settings.frontingConnectTimeoutMs, settings.maxBufferBytes, signal).then(
       ({ socket }) => {
@@ -402,7 +410,10 @@ export class Session implements RelayOwner {
     );
   }
 
-  /** No fronting site: read and discard until the client leaves or goes idle (never a tell-tale close). */
+  /**
+   * No fronting site: read and discard until the client leaves, goes idle, or its handshake deadline passes (a
+   * sink entered at that deadline ends at the next sweep): what a silent handshake would have had, no more.
+   */
   private sink(): void {
     this.state = 'sink';
     this.buffered = undefined;
