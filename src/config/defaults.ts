@@ -33,7 +33,11 @@ export const DEFAULTS = {
    * not the relay's five minutes, so silent fronted connections cannot hold slots (docs/security.md, "Slots").
    */
   fronting: { port: 443, connectTimeout: '5s', proxyProtocol: false, profileRefresh: '1h', allowPrivate: false, idleTimeout: '30s', maxLifetime: '5m' },
-  tls: { maxSkew: '120s', replayEntries: 100_000 },
+  /**
+   * replayMemory: the anti-replay cache's memory budget (memory backend); replayMaxAge: the longest a header is
+   * remembered (the bound of a shared store, whose memory is Redis's). docs/security.md, "Replay window".
+   */
+  tls: { maxSkew: '120s', replayMemory: '32MiB', replayMaxAge: '24h' },
   log: { level: 'info' as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' },
   admin: {
     listen: '127.0.0.1:9100',

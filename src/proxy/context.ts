@@ -27,6 +27,8 @@ export interface SessionSettings {
   fastMode: boolean;
   allowModes: readonly SecretMode[];
   maxSkewMs: number;
+  /** `[tls] replay_max_age`: how long an obfuscated2 header is remembered at most. */
+  replayMaxAgeMs: number;
   maxConnections: number;
   /** `[limits] unauthenticated_share`: the part of maxConnections unauthenticated connections may hold. */
   unauthenticatedShare: number;

@@ -22,7 +22,7 @@ import { ProxyProtocolTrust } from '../protocol/proxy-protocol-trust.js';
 import { normaliseAddress } from '../vocabulary/index.js';
 import { FileUsageStore, type UsageStore } from './usage-store.js';
 import { UserDirectory } from './users.js';
-import { ProxyStatsCounter, type ProxyStats } from './stats.js';
+import { ProxyStatsCounter, replayStatsOf, type ProxyStats } from './stats.js';
 import type { HandshakeOptions } from './handshake.js';
 import { SourceThrottle, type HandshakeThrottle } from './source-throttle.js';
 import { SlotTable } from './slots.js';
@@ -95,7 +95,7 @@ export class ProxyServer implements SessionContext, UpstreamContext, ProxyHeader
     this.shaper = options.shaper ?? unlimitedShaper;
     this.logger = options.logger ?? createLogger(config.log.level);
     this.ciphers = options.ciphers ?? nodeCipherSource;
-    this.replay = options.replay ?? new MemoryReplayCache({ maxEntries: config.tls.replayEntries });
+    this.replay = options.replay ?? new MemoryReplayCache({ maxBytes: config.tls.replayMemoryBytes, maxEntries: config.tls.replayEntries });
     this.usageStore = options.usageStore ?? new FileUsageStore(config.server.stateDir);
     this.users = new UserDirectory(this.usageStore);
     this.throttle = options.throttle ?? new SourceThrottle();
@@ -186,7 +186,8 @@ export class ProxyServer implements SessionContext, UpstreamContext, ProxyHeader
   }
 
   stats(): ProxyStats {
-    return this.counter.snapshot(this.sessions.values(), this.users.size, this.draining, this.crypto);
+    const replay = replayStatsOf(this.replay.window?.(), this.currentSettings.replayMaxAgeMs);
+    return this.counter.snapshot(this.sessions.values(), this.users.size, this.draining, this.crypto, replay);
   }
 
   /** False while draining, before listening, or after several DC dials failed in a row. */
@@ -357,6 +358,7 @@ function settingsOf(config: MtShieldConfig): SessionSettings {
     fastMode: s.fastMode,
     allowModes: s.allowModes,
     maxSkewMs: config.tls.maxSkewMs,
+    replayMaxAgeMs: config.tls.replayMaxAgeMs,
     maxConnections: s.maxConnections,
     unauthenticatedShare: config.security.limits.unauthenticatedShare,
   };
