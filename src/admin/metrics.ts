@@ -11,7 +11,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventBus, MtShieldEvents } from '../events.js';
-import type { ProxyStats } from '../proxy/stats.js';
+import type { ProxyStats, ReplayStats } from '../proxy/stats.js';
 import { Ja4Labels } from '../protocol/ja4.js';
 
 export interface MetricsSources {
@@ -96,6 +96,23 @@ export function createMetrics(sources: MetricsSources): AdminMetrics {
   fromProxy('user_refusals_total', 'Identified users refused, by reason.', ['reason'], (s, set) => byLabel(s.by.userRefusal, set));
   fromProxy('replays_detected_total', 'Replayed handshakes detected.', ['kind'], (s, set) => byLabel(s.by.replayKind, set));
   fromProxy('dc_connect_failures_total', 'Failed dials to a Telegram DC.', ['dc'], (s, set) => byLabel(s.by.dcFailure, set));
+  /** A gauge read from the proxy's replay-cache stats at scrape time; absent when the value is not known here. */
+  const replayGauge = (name: string, help: string, read: (r: ReplayStats) => number | null) =>
+    new Gauge({
+      name: `${p}${name}`,
+      help,
+      registers,
+      collect() {
+        this.reset();
+        const replay = proxy()?.replay;
+        const value = replay ? read(replay) : null;
+        if (value !== null) this.set(value);
+      },
+    });
+  replayGauge('replay_window_seconds', 'How long a handshake is remembered against replay now (the oldest entry once the cache is full).', (r) => r.windowMs / 1000);
+  replayGauge('replay_oldest_entry_age_seconds', 'Age of the oldest handshake the replay cache remembers.', (r) => (r.oldestAgeMs === null ? null : r.oldestAgeMs / 1000));
+  replayGauge('replay_cache_entries', 'Handshakes the replay cache remembers now.', (r) => r.entries);
+  replayGauge('replay_cache_capacity_entries', 'Handshakes the replay cache memory budget holds.', (r) => r.capacity);
   const securityEvents = new Counter({ name: `${p}security_events_total`, help: 'Security layer events by type and severity.', labelNames: ['type', 'severity'], registers });
   const clientHellos = ja4Counter(`${p}client_hellos_total`, registers);
   const reloads = new Counter({ name: `${p}config_reloads_total`, help: 'Config reloads by result.', labelNames: ['result'], registers });

@@ -28,8 +28,16 @@ export const DEFAULTS = {
   upstream: { mode: 'direct' as 'direct' | 'middle' | 'relay', middle: { refresh: '24h', download: false } },
   relay: { keyFile: 'relay.key', transport: 'tcp' as 'tcp' | 'websocket', path: '/', rekey: '1GiB', rekeyAfter: '1h' },
   /** allowPrivate: a user's domain may front to loopback/private/link-local addresses (off: it must be public). */
-  fronting: { port: 443, connectTimeout: '5s', proxyProtocol: false, profileRefresh: '1h', allowPrivate: false },
-  tls: { maxSkew: '120s', replayEntries: 100_000 },
+  /**
+   * idleTimeout / maxLifetime: a fronted connection's own (a web server closes an idle keep-alive within 5–60 s),
+   * not the relay's five minutes, so silent fronted connections cannot hold slots (docs/security.md, "Slots").
+   */
+  fronting: { port: 443, connectTimeout: '5s', proxyProtocol: false, profileRefresh: '1h', allowPrivate: false, idleTimeout: '30s', maxLifetime: '5m' },
+  /**
+   * replayMemory: the anti-replay cache's memory budget (memory backend); replayMaxAge: the longest a header is
+   * remembered (the bound of a shared store, whose memory is Redis's). docs/security.md, "Replay window".
+   */
+  tls: { maxSkew: '120s', replayMemory: '32MiB', replayMaxAge: '24h' },
   log: { level: 'info' as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' },
   admin: {
     listen: '127.0.0.1:9100',
@@ -47,6 +55,8 @@ export const DEFAULTS = {
   limits: {
     /** Front, not close: a web server never answers with a bare close, so a close gives the proxy away. */
     refuseAction: 'front' as 'close' | 'front',
+    /** Of [server] maxConnections, what unauthenticated connections may hold: the rest waits for real clients. */
+    unauthenticatedShare: 0.8,
     perIp: { newConnectionsPerSecond: 30, failedHandshakesPerMinute: 60, maxConnections: 128 },
     /** 0 = no cap. */
     perUser: { maxConnections: 0 },
@@ -74,9 +84,14 @@ export const DEFAULTS = {
   geo: { fallback: true },
   /** replayOnOutage: what the replay check answers while Redis is down (docs/security.md, "State"). */
   state: { backend: 'memory' as 'memory' | 'redis', prefix: 'mtshield:', replayOnOutage: 'open' as 'open' | 'closed' },
-  /** A rule the document does not mention is in `monitor`, never `enforce` (docs/security.md, "Policies"). */
+  /**
+   * A rule the document does not mention is in `monitor`, never `enforce` (docs/security.md, "Policies"), except
+   * the per-source caps: their limits are generous, and a cap that only counts lets one source take every slot.
+   */
   policy: {
     mode: 'monitor' as 'off' | 'monitor' | 'enforce',
+    rateLimits: { mode: 'enforce' as 'off' | 'monitor' | 'enforce' },
+    ipConnectionLimits: { mode: 'enforce' as 'off' | 'monitor' | 'enforce' },
     strongAuth: { minTokenLength: 40, maxTokenTtl: '90d', maxSessionTtl: '1h', adminLoopbackOrTls: true },
     geo: { unknown: 'allow' as 'allow' | 'deny' },
     anomalyActions: { minSeverity: 'high' as 'info' | 'low' | 'medium' | 'high' | 'critical', blockTtl: '1h' },

@@ -9,14 +9,19 @@ import type { SessionContext } from './context.js';
 import type { GateDecision } from './hooks.js';
 import type { UserRecord } from './users.js';
 
-/** How long a handshake's replay key is remembered: past any clock skew a hello may claim, at least 10 min. */
-function replayTtlMs(maxSkewMs: number): number {
-  return Math.max(2 * maxSkewMs, 10 * 60_000);
+/**
+ * How long a handshake's replay key is remembered. A fake-TLS hello: past any clock skew it may claim (then its
+ * timestamp refuses it anyway), at least 10 min. An obfuscated2 header carries no time, so a replay days later
+ * would still confirm the proxy: `[tls] replay_max_age`, or as long as the cache's memory lasts if shorter.
+ */
+function replayTtlMs(settings: { maxSkewMs: number; replayMaxAgeMs: number }, kind: 'tls' | 'obfuscated2'): number {
+  const skewWindow = Math.max(2 * settings.maxSkewMs, 10 * 60_000);
+  return kind === 'tls' ? skewWindow : Math.max(skewWindow, settings.replayMaxAgeMs);
 }
 
 /** True when the key was seen before (and `replay.detected` was emitted). */
 export async function replayed(ctx: SessionContext, ref: ConnectionRef, key: Uint8Array, kind: 'tls' | 'obfuscated2'): Promise<boolean> {
-  if (!(await ctx.replay.seen(key, replayTtlMs(ctx.settings().maxSkewMs)))) return false;
+  if (!(await ctx.replay.seen(key, replayTtlMs(ctx.settings(), kind)))) return false;
   ctx.bus.emit('replay.detected', { ...ref, kind });
   return true;
 }
@@ -44,8 +49,8 @@ export function userLimitRefusal(ctx: SessionContext, ref: ConnectionRef, user: 
  * `userLimitRefusal` counted it here; undefined (synchronously) when nothing is shared for this user.
  * Resolves to the close reason when refused, 'aborted' when the session was cancelled meanwhile.
  */
-export function sharedLimitRefusal(ctx: SessionContext, ref: ConnectionRef, user: UserRecord, signal: AbortSignal): Promise<string | undefined> | undefined {
-  return ctx.users.admitShared(user, ref.remoteAddress, signal)?.then((refusal) => {
+export function sharedLimitRefusal(ctx: SessionContext, ref: ConnectionRef, user: UserRecord, cancelled: () => boolean): Promise<string | undefined> | undefined {
+  return ctx.users.admitShared(user, ref.remoteAddress, cancelled)?.then((refusal) => {
     if (!refusal || refusal === 'aborted') return refusal;
     ctx.bus.emit('user.refused', { ...ref, user: user.name, reason: refusal });
     return `user_refused:${refusal}`;

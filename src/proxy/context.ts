@@ -10,6 +10,7 @@ import type { BandwidthShaper, ConnectionGate } from './hooks.js';
 import type { ProfileSource } from '../fronting/source.js';
 import type { UserDirectory } from './users.js';
 import type { HandshakeOptions } from './handshake.js';
+import type { SlotTable } from './slots.js';
 
 export interface SessionSettings {
   handshakeTimeoutMs: number;
@@ -18,11 +19,19 @@ export interface SessionSettings {
   frontingConnectTimeoutMs: number;
   /** `[fronting] proxy_protocol`: a PROXY v2 header goes to the fronting site first. */
   frontingProxyProtocol: boolean;
+  /** `[fronting] idle_timeout`, at most `idleTimeoutMs`: a fronted or sunk connection's idle timeout. */
+  frontingIdleTimeoutMs: number;
+  /** `[fronting] max_lifetime`: a fronted connection ends this long after accept, however busy. */
+  frontingMaxLifetimeMs: number;
   maxBufferBytes: number;
   fastMode: boolean;
   allowModes: readonly SecretMode[];
   maxSkewMs: number;
+  /** `[tls] replay_max_age`: how long an obfuscated2 header is remembered at most. */
+  replayMaxAgeMs: number;
   maxConnections: number;
+  /** `[limits] unauthenticated_share`: the part of maxConnections unauthenticated connections may hold. */
+  unauthenticatedShare: number;
 }
 
 export interface SessionContext {
@@ -33,6 +42,8 @@ export interface SessionContext {
   readonly replay: ReplayCache;
   readonly ciphers: StreamCipherSource;
   readonly logger: Logger;
+  /** Slots reserved for authenticated clients: the session reports when it is fronted or authenticated. */
+  readonly slots: SlotTable;
   /** Where admitted clients go (direct to the DCs unless the server was given another). */
   readonly upstream: Upstream;
   /** The fronting sites' profiles that shape the answer to valid fake-TLS clients (issue 15). */

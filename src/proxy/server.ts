@@ -22,9 +22,10 @@ import { ProxyProtocolTrust } from '../protocol/proxy-protocol-trust.js';
 import { normaliseAddress } from '../vocabulary/index.js';
 import { FileUsageStore, type UsageStore } from './usage-store.js';
 import { UserDirectory } from './users.js';
-import { ProxyStatsCounter, type ProxyStats } from './stats.js';
+import { ProxyStatsCounter, replayStatsOf, type ProxyStats } from './stats.js';
 import type { HandshakeOptions } from './handshake.js';
 import { SourceThrottle, type HandshakeThrottle } from './source-throttle.js';
+import { SlotTable } from './slots.js';
 import { FallbackProfiles, type ProfileSource } from '../fronting/source.js';
 
 export interface ProxyServerOptions {
@@ -61,6 +62,8 @@ export class ProxyServer implements SessionContext, UpstreamContext, ProxyHeader
   readonly upstream: Upstream;
   readonly throttle: HandshakeThrottle;
   readonly profiles: ProfileSource; // issue 15 (fronting profile)
+  /** Slots reserved for authenticated clients (src/proxy/slots.ts). */
+  readonly slots = new SlotTable();
   /** The crypto part of the server's counts (upstream codecs add to it; read through stats()). */
   readonly crypto: CryptoCounts = { encrypted: 0, decrypted: 0 };
   /** The crypto counts already reported as `packets` events. */
@@ -92,7 +95,7 @@ export class ProxyServer implements SessionContext, UpstreamContext, ProxyHeader
     this.shaper = options.shaper ?? unlimitedShaper;
     this.logger = options.logger ?? createLogger(config.log.level);
     this.ciphers = options.ciphers ?? nodeCipherSource;
-    this.replay = options.replay ?? new MemoryReplayCache({ maxEntries: config.tls.replayEntries });
+    this.replay = options.replay ?? new MemoryReplayCache({ maxBytes: config.tls.replayMemoryBytes, maxEntries: config.tls.replayEntries });
     this.usageStore = options.usageStore ?? new FileUsageStore(config.server.stateDir);
     this.users = new UserDirectory(this.usageStore);
     this.throttle = options.throttle ?? new SourceThrottle();
@@ -183,7 +186,8 @@ export class ProxyServer implements SessionContext, UpstreamContext, ProxyHeader
   }
 
   stats(): ProxyStats {
-    return this.counter.snapshot(this.sessions.values(), this.users.size, this.draining, this.crypto);
+    const replay = replayStatsOf(this.replay.window?.(), this.currentSettings.replayMaxAgeMs);
+    return this.counter.snapshot(this.sessions.values(), this.users.size, this.draining, this.crypto, replay);
   }
 
   /** False while draining, before listening, or after several DC dials failed in a row. */
@@ -219,6 +223,7 @@ export class ProxyServer implements SessionContext, UpstreamContext, ProxyHeader
 
   sessionClosed(session: { readonly ref: { id: number } }): void {
     this.sessions.delete(session.ref.id);
+    this.slots.closed(session.ref.id);
     if (this.sessions.size === 0) for (const resolve of this.drainWaiters.splice(0)) resolve();
   }
 
@@ -268,8 +273,10 @@ export class ProxyServer implements SessionContext, UpstreamContext, ProxyHeader
     // to serve, gate or count; without this, listeners got "" as the client address.
     if (socket.remoteAddress === undefined) return void socket.destroy();
     const id = this.nextId++;
-    if (this.draining || this.sessions.size + this.intakes.size >= this.currentSettings.maxConnections) {
-      return this.refuse(socket, id, this.draining ? 'draining' : 'overload');
+    if (this.draining) return this.refuse(socket, id, 'draining');
+    // At a bound, the oldest unauthenticated connection gives up its slot (src/proxy/slots.ts).
+    if (!this.slots.makeRoom(this.currentSettings, this.sessions.size + this.intakes.size, this.intakes.size)) {
+      return this.refuse(socket, id, 'overload');
     }
     const trust = this.proxyTrust;
     if (trust === undefined) return this.startSession(new Session(this, socket, id));
@@ -286,6 +293,7 @@ export class ProxyServer implements SessionContext, UpstreamContext, ProxyHeader
 
   private startSession(session: Session, first?: Buffer): void {
     this.sessions.set(session.ref.id, session);
+    this.slots.opened(session);
     session.start(first).catch((err: unknown) => {
       this.logger.warn({ err: (err as Error).message }, 'session failed');
       session.close('error');
@@ -344,11 +352,15 @@ function settingsOf(config: MtShieldConfig): SessionSettings {
     connectTimeoutMs: s.connectTimeoutMs,
     frontingConnectTimeoutMs: config.fronting.connectTimeoutMs,
     frontingProxyProtocol: config.fronting.proxyProtocol,
+    frontingIdleTimeoutMs: Math.min(config.fronting.idleTimeoutMs, s.idleTimeoutMs),
+    frontingMaxLifetimeMs: config.fronting.maxLifetimeMs,
     maxBufferBytes: s.maxBufferBytes,
     fastMode: s.fastMode,
     allowModes: s.allowModes,
     maxSkewMs: config.tls.maxSkewMs,
+    replayMaxAgeMs: config.tls.replayMaxAgeMs,
     maxConnections: s.maxConnections,
+    unauthenticatedShare: config.security.limits.unauthenticatedShare,
   };
 }
 

@@ -55,6 +55,7 @@ export class Session implements RelayOwner {
   state: SessionState = 'gate';
   readonly ref: ConnectionRef;
   readonly startedAt = Date.now();
+  /** Handshaking: when the handshake gives up. Fronting: when the splice ends (max lifetime). Sink: the former. */
   deadline = 0;
   /** This connection's idle timeout: the configured one × 0.75..1.25, drawn at start (see idleScale). */
   private idleScale = 1;
@@ -181,10 +182,14 @@ export class Session implements RelayOwner {
   tick(now: number): void {
     if (this.state === 'handshake' || this.state === 'gate' || this.state === 'busy') {
       if (now >= this.deadline) this.fail('timeout');
-    } else if (this.state === 'relay' || this.state === 'fronting' || this.state === 'sink') {
+    } else if (this.state === 'fronting' || this.state === 'sink') {
+      // Their own lifetime, not the relay's: an unauthenticated connection must not hold a slot for minutes.
+      if (now >= this.deadline) this.stop('lifetime');
+      else if (now - this.lastActivity >= this.ctx.settings().frontingIdleTimeoutMs * this.idleScale) this.stop('idle');
+    } else if (this.state === 'relay') {
       const silentMs = now - this.lastActivity;
       if (silentMs >= this.ctx.settings().idleTimeoutMs * this.idleScale) this.stop('idle');
-      else if (this.user && this.state === 'relay') {
+      else if (this.user) {
         // Quiet connections (most of a proxy's, between a client's requests) hold no cipher contexts.
         if (!this.quiet && silentMs >= QUIET_MS) {
           this.quiet = true;
@@ -331,7 +336,7 @@ export class Session implements RelayOwner {
   private async admit(user: UserRecord, mode: SecretMode, current: number): Promise<boolean> {
     this.ctx.gate.onHandshake?.(this.ref, { ok: true });
     let refusal = userLimitRefusal(this.ctx, this.ref, user);
-    const shared = refusal ? undefined : sharedLimitRefusal(this.ctx, this.ref, user, signal);
+    const shared = refusal ? undefined : sharedLimitRefusal(this.ctx, this.ref, user, () => this.step !== current);
     // Only users with a connection or IP limit in a group wait here; a cancel meanwhile was undone by the directory.
     if (shared && (refusal = await shared) === 'aborted') return false;
     if (refusal) {
@@ -346,6 +351,7 @@ export class Session implements RelayOwner {
       this.close(gateRefusal(this.ctx, this.ref, decision, user.name));
       return false;
     }
+    this.ctx.slots.authenticated(this); // out of the unauthenticated share (src/proxy/slots.ts)
     return true;
   }
 
@@ -408,6 +414,7 @@ export class Session implements RelayOwner {
   private front(reason: HandshakeFailureReason | undefined): void {
     this.cancelPending();
     this.state = 'fronting';
+    this.ctx.slots.fronted(this); // the first to give up its slot (src/proxy/slots.ts)
     this.lastActivity = Date.now();
     this.socket.pause();
     this.listenToClient(); // a refusal at accept fronts before the handshake listened
@@ -415,6 +422,7 @@ export class Session implements RelayOwner {
     if (!target) return this.sink();
     const raw = this.takeHeld();
     const settings = this.ctx.settings();
+    this.deadline = this.startedAt + settings.frontingMaxLifetimeMs * this.idleScale;
     const signal = this.startDial();
     dialFirst([target], settings.frontingConnectTimeoutMs, settings.maxBufferBytes, signal).then(
       ({ socket }) => {
@@ -433,7 +441,10 @@ export class Session implements RelayOwner {
     );
   }
 
-  /** No fronting site: read and discard until the client leaves or goes idle (never a tell-tale close). */
+  /**
+   * No fronting site: read and discard until the client leaves, goes idle, or its handshake deadline passes (a
+   * sink entered at that deadline ends at the next sweep): what a silent handshake would have had, no more.
+   */
   private sink(): void {
     this.state = 'sink';
     this.takeHeld();

@@ -3,6 +3,27 @@
  * and the security reporter. Totals are fed from the event bus; crypto counts come from the upstream codecs.
  */
 import type { EventBus } from '../events.js';
+import type { ReplayWindow } from '../protocol/replay.js';
+
+/**
+ * The anti-replay cache as /metrics and /api/v1/stats show it (docs/security.md, "Replay window"). `windowMs`:
+ * how long a header is remembered now — the oldest entry's age once the cache is full (each new header evicts
+ * the oldest), else `[tls] replay_max_age`. A shared store (Redis) keeps entries until they expire: its window
+ * is replay_max_age and its counts are Redis's (null here).
+ */
+export interface ReplayStats {
+  entries: number | null;
+  capacity: number | null;
+  budgetBytes: number | null;
+  oldestAgeMs: number | null;
+  windowMs: number;
+}
+
+export function replayStatsOf(window: ReplayWindow | undefined, maxAgeMs: number): ReplayStats {
+  if (window === undefined) return { entries: null, capacity: null, budgetBytes: null, oldestAgeMs: null, windowMs: maxAgeMs };
+  const full = window.entries >= window.capacity;
+  return { ...window, windowMs: full ? Math.min(window.oldestAgeMs, maxAgeMs) : maxAgeMs };
+}
 
 export interface ProxyStats {
   uptimeMs: number;
@@ -32,6 +53,7 @@ export interface ProxyStats {
   bytes: { fromClient: number; toClient: number };
   /** Chunks passed through a cipher since start: `decrypted` client → upstream, `encrypted` upstream → client. */
   crypto: { encrypted: number; decrypted: number };
+  replay: ReplayStats;
 }
 
 interface SessionLike {
@@ -90,7 +112,7 @@ export class ProxyStatsCounter {
     });
   }
 
-  snapshot(sessions: Iterable<SessionLike>, users: number, draining: boolean, crypto: ProxyStats['crypto']): ProxyStats {
+  snapshot(sessions: Iterable<SessionLike>, users: number, draining: boolean, crypto: ProxyStats['crypto'], replay: ReplayStats): ProxyStats {
     const connections = { active: 0, handshaking: 0, relaying: 0, fronting: 0 };
     let fromClient = this.closedFromClient;
     let toClient = this.closedToClient;
@@ -117,6 +139,7 @@ export class ProxyStatsCounter {
       },
       bytes: { fromClient, toClient },
       crypto: { encrypted: crypto.encrypted, decrypted: crypto.decrypted },
+      replay,
     };
   }
 }

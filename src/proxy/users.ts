@@ -299,15 +299,15 @@ export class UserDirectory {
 
   /**
    * The group's check, after `admit` counted the connection here: undefined (synchronously) when nothing is
-   * shared or the user has no connection or IP limit. A refusal, or a cancel (`signal`) while waiting, undoes
+   * shared or the user has no connection or IP limit. A refusal, or a cancel (`cancelled()` true) while waiting, undoes
    * this process's count and any lease taken, and answers the refusal or 'aborted'.
    */
-  admitShared(record: UserRecord, ip: string, signal?: AbortSignal): Promise<UserRefusal | 'aborted' | undefined> | undefined {
+  admitShared(record: UserRecord, ip: string, cancelled?: () => boolean): Promise<UserRefusal | 'aborted' | undefined> | undefined {
     const { maxConnections, maxIps } = record.spec;
     const leases = this.leases;
     if (!leases || (maxConnections === undefined && maxIps === undefined)) return undefined;
     return leases.acquire(record.name, ip, { maxConnections, maxIps }).then((refusal) => {
-      if (!refusal && !signal?.aborted) return undefined;
+      if (!refusal && !cancelled?.()) return undefined;
       this.releaseLocal(record, ip);
       if (!refusal) leases.release(record.name, ip);
       return refusal ?? 'aborted';

@@ -19,7 +19,7 @@ export interface SecurityLayerConfigInput {
   /** Where rotated users' links point (src/vocabulary/link-host.ts); without both, rotation answers without links. */
   link: { host: string | undefined; port: number | undefined };
   users?: readonly { name: string; secret: string; maxConnections?: number; quotaBytes?: number; expiresAt?: number; level?: string }[];
-  tls: { replayEntries: number };
+  tls: { replayEntries?: number; replayMemoryBytes: number };
 }
 
 /** The layer's settings from the typed config (src/config resolved every default and unit). */
@@ -31,6 +31,7 @@ export function layerConfigFrom(input: SecurityLayerConfigInput): LayerConfig {
     stateDir: input.server.stateDir,
     link: input.link.host && input.link.port ? { host: input.link.host, port: input.link.port } : undefined,
     replayEntries: input.tls.replayEntries,
+    replayMemoryBytes: input.tls.replayMemoryBytes,
   };
 }
 

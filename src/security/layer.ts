@@ -43,8 +43,9 @@ export interface LayerConfig {
   adminTokens: readonly AdminTokenConfig[];
   stateDir?: string;
   link?: { host: string; port: number };
-  /** Bound of the process-local replay cache (memory backend); default MemoryReplayCache's. */
+  /** Bounds of the process-local replay cache (memory backend): bytes, and optionally entries; default MemoryReplayCache's. */
   replayEntries?: number;
+  replayMemoryBytes?: number;
 }
 
 export interface LayerDeps {
@@ -143,7 +144,7 @@ export class SecurityLayer implements SecurityDataPort, SecurityAdminPort {
     // Redis (a fleet) or the primary (workers, over IPC) shares one replay window and bounds it by expiry; in this
     // process a Map of every hello seen in 10 minutes would grow with a flood of valid handshakes, so the
     // memory backend uses the bounded LRU the data plane would use on its own.
-    this.replayCache = store.kind !== 'memory' ? new StoreReplayCache(store, undefined, config.state.replayOnOutage) : new MemoryReplayCache({ maxEntries: config.replayEntries });
+    this.replayCache = store.kind !== 'memory' ? new StoreReplayCache(store, undefined, config.state.replayOnOutage) : new MemoryReplayCache({ maxEntries: config.replayEntries, maxBytes: config.replayMemoryBytes });
     this.refreshGeo();
   }
 

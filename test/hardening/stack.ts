@@ -140,12 +140,12 @@ export const FUZZ_SEED = Number(process.env.MTSHIELD_FUZZ_SEED ?? 20261128);
  * One stack for a test file: the crash guard is installed and the stack started before its tests, both
  * undone after them. `onReady` receives the stack; the guard is returned for the final assertion.
  */
-export function useStack(onReady: (stack: Stack) => void): ReturnType<typeof crashGuard> {
+export function useStack(onReady: (stack: Stack) => void, options: StackOptions = {}): ReturnType<typeof crashGuard> {
   const guard = crashGuard();
   let stack: Stack | undefined;
   beforeAll(async () => {
     guard.install();
-    stack = await startStack();
+    stack = await startStack(options);
     onReady(stack);
   });
   afterAll(async () => {

@@ -60,7 +60,9 @@ describe('relay', () => {
   });
 
   it('max_connections refuses beyond the cap before reading; drain turns readiness off', async () => {
-    const { proxy } = await setup({ server: { max_connections: 1 } });
+    // No reservation for authenticated clients (share 1): at the cap a new connection is refused, not given the
+    // slot of the unauthenticated one (that is test/attacks/reserved-slots.test.ts).
+    const { proxy } = await setup({ server: { max_connections: 1 }, limits: { unauthenticated_share: 1 } });
     const first = await connectTo(proxy.port);
     await proxy.waitFor('connection.accepted');
     const second = await connectTo(proxy.port);

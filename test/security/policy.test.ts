@@ -14,10 +14,11 @@ afterEach(async () => {
 });
 
 describe('security policy', () => {
-  it('every rule the config does not mention is in monitor mode', async () => {
+  it('every rule the config does not mention is in monitor mode, but the per-source caps, enforced by default', async () => {
     t = await startLayer({ policy: { require_fake_tls: { mode: 'enforce' } } });
+    const enforced = ['require_fake_tls', 'rate_limits', 'ip_connection_limits'];
     for (const name of POLICY_RULE_NAMES) {
-      expect(t.layer.policies.mode(name)).toBe(name === 'require_fake_tls' ? 'enforce' : 'monitor');
+      expect(t.layer.policies.mode(name)).toBe(enforced.includes(name) ? 'enforce' : 'monitor');
     }
   });
 
@@ -50,12 +51,12 @@ describe('security policy', () => {
 
   it('a stored version can be staged and enforced later, and an old one restored', async () => {
     t = await startLayer();
-    const staged = t.layer.policies.set({ rate_limits: { mode: 'enforce' } }, { actor: 'test', enforce: false });
-    expect(t.layer.policies.mode('rate_limits')).toBe('monitor');
-    t.layer.policies.enforce(staged.version);
+    const staged = t.layer.policies.set({ rate_limits: { mode: 'monitor' } }, { actor: 'test', enforce: false });
     expect(t.layer.policies.mode('rate_limits')).toBe('enforce');
-    t.layer.policies.enforce(1);
+    t.layer.policies.enforce(staged.version);
     expect(t.layer.policies.mode('rate_limits')).toBe('monitor');
+    t.layer.policies.enforce(1);
+    expect(t.layer.policies.mode('rate_limits')).toBe('enforce');
     expect(() => t!.layer.policies.enforce(99)).toThrow(expect.objectContaining({ code: 'ERR_SECURITY_INVALID', field: 'version' }));
   });
 

@@ -36,7 +36,7 @@ describe('auditSecurity', () => {
         open: { secret: formatSecret(generateSecret('plain')) },
       },
       admin: { tokens: [{ name: 'old', level: 'admin', sha256: old.sha256, expires: iso(now - 1000) }, { name: 'forever', level: 'superuser', sha256: forever.sha256 }] },
-      policy: { require_fake_tls: { mode: 'enforce' }, geo: { mode: 'off' } },
+      policy: { require_fake_tls: { mode: 'enforce' }, geo: { mode: 'off' }, rate_limits: { mode: 'monitor' } },
     });
     t.clock.set(now);
     t.layer.attach({ kernels: { status: () => ({ backends: [{ name: 'wasm-simd', algorithms: { 'aes-256-gcm': { state: 'failed', detail: 'KAT 3 mismatch' }, 'aes-256-ctr': { state: 'ok' } } }] }) } });

@@ -73,7 +73,7 @@ describe('ip_connection_limits', () => {
   });
 
   it('monitor: the same connection goes through and is counted', async () => {
-    p = await startSecuredProxy(dc, { limits: { per_ip: { max_connections: 1 } } });
+    p = await startSecuredProxy(dc, { policy: { ip_connection_limits: { mode: 'monitor' } }, limits: { per_ip: { max_connections: 1 } } });
     await hold(p.proxy.port, secrets.ee);
     expect(await roundTrip(p.proxy.port, secrets.ee)).toBe(true);
     expect(p.layer.counters().wouldRefuse.limit).toBe(1);
@@ -99,7 +99,7 @@ describe('rate_limits', () => {
   });
 
   it('monitor: the client gets through and the would-refuse is counted', async () => {
-    p = await startSecuredProxy(dc, { limits: { per_ip: { failed_handshakes_per_minute: 3 } } });
+    p = await startSecuredProxy(dc, { policy: { rate_limits: { mode: 'monitor' } }, limits: { per_ip: { failed_handshakes_per_minute: 3 } } });
     await failHandshakes(p.proxy.port, 3);
     expect(await roundTrip(p.proxy.port, secrets.ee)).toBe(true);
     expect(p.layer.counters().wouldRefuse.rate_limit).toBeGreaterThanOrEqual(1);

@@ -12,6 +12,10 @@ export const frontingSchema = z
     /** How often each fronting site's profile is measured again (docs/operations.md "Fronting site profile"). */
     profile_refresh: duration(DEFAULTS.fronting.profileRefresh),
     allow_private: z.boolean().default(DEFAULTS.fronting.allowPrivate),
+    /** A fronted or sunk connection's idle timeout (never longer than [server] idle_timeout). */
+    idle_timeout: duration(DEFAULTS.fronting.idleTimeout),
+    /** A fronted connection's longest life, counted from accept, however busy it is. */
+    max_lifetime: duration(DEFAULTS.fronting.maxLifetime),
   })
   /** proxyProtocol: a PROXY v2 header goes to the fronting site before the client's bytes. */
   .transform((f) => ({
@@ -21,5 +25,7 @@ export const frontingSchema = z
     proxyProtocol: f.proxy_protocol,
     profileRefreshMs: f.profile_refresh,
     allowPrivate: f.allow_private,
+    idleTimeoutMs: f.idle_timeout,
+    maxLifetimeMs: f.max_lifetime,
   }))
   .prefault({});

@@ -31,6 +31,8 @@ export const limitsSchema = z
   .strictObject({
     /** What a refused client gets: a clean close, or a splice to the fronting site. */
     refuse_action: z.enum(['close', 'front']).default(d.refuseAction),
+    /** Share of [server] max_connections unauthenticated connections may hold (the rest is for authenticated ones). */
+    unauthenticated_share: z.number().gt(0).max(1).default(d.unauthenticatedShare),
     per_ip: z
       .strictObject({
         new_connections_per_second: z.number().int().nonnegative().default(d.perIp.newConnectionsPerSecond),
@@ -45,6 +47,7 @@ export const limitsSchema = z
   })
   .transform((l) => ({
     refuseAction: l.refuse_action,
+    unauthenticatedShare: l.unauthenticated_share,
     perIp: {
       newConnectionsPerSecond: l.per_ip.new_connections_per_second,
       failedHandshakesPerMinute: l.per_ip.failed_handshakes_per_minute,

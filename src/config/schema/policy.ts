@@ -1,7 +1,9 @@
 /**
  * [policy]: the security policy document: named rules, each with a mode — `off`, `monitor` (log and count what it
  * would do) or `enforce` — and the rule's own parameters. A rule the document does not mention is in
- * `monitor`, never `enforce` (rollout: monitor first, enforce when the operator says so).
+ * `monitor`, never `enforce` (rollout: monitor first, enforce when the operator says so) — except rate_limits and
+ * ip_connection_limits, enforced unless the document says otherwise (their defaults are generous; a per-source
+ * cap that only counts lets one source hold every slot).
  *
  *   require_fake_tls     refuse plain and dd secrets at identification
  *   strong_auth          admin token length / expiry limits, session lifetime, admin API loopback-or-TLS
@@ -40,8 +42,8 @@ export const policyRuleSchemas = {
     max_session_ttl: ms(p.strongAuth.maxSessionTtl),
     admin_loopback_or_tls: z.boolean().default(p.strongAuth.adminLoopbackOrTls),
   }),
-  rate_limits: z.strictObject({ mode }),
-  ip_connection_limits: z.strictObject({ mode }),
+  rate_limits: z.strictObject({ mode: z.enum(POLICY_MODES).default(p.rateLimits.mode) }),
+  ip_connection_limits: z.strictObject({ mode: z.enum(POLICY_MODES).default(p.ipConnectionLimits.mode) }),
   geo: z.strictObject({
     mode,
     allow: z.array(country).default([]),
@@ -64,7 +66,7 @@ export const policyRuleSchemas = {
 export type PolicyRuleName = keyof typeof policyRuleSchemas;
 export const POLICY_RULE_NAMES = Object.keys(policyRuleSchemas) as PolicyRuleName[];
 
-/** Every rule optional in the input; each absent one is filled with its defaults (mode `monitor`). */
+/** Every rule optional in the input; each absent one is filled with its defaults (mode `monitor`, but see above). */
 export const policyRulesInputSchema = z.strictObject({
   require_fake_tls: policyRuleSchemas.require_fake_tls.prefault({}),
   strong_auth: policyRuleSchemas.strong_auth.prefault({}),

@@ -69,9 +69,14 @@ export const serverSchema = z
 export const tlsSchema = z
   .strictObject({
     max_skew: duration(DEFAULTS.tls.maxSkew),
-    replay_entries: z.number().int().positive().default(DEFAULTS.tls.replayEntries),
+    /** The anti-replay cache's memory budget (memory backend); the entries it holds follow from it. */
+    replay_memory: size(DEFAULTS.tls.replayMemory, { min: 4096, max: 2 ** 40 }),
+    /** A lower count bound than the budget gives (optional, for tests and small hosts). */
+    replay_entries: z.number().int().positive().optional(),
+    /** The longest an obfuscated2 header is remembered (a fake-TLS hello: twice max_skew, at least 10 min). */
+    replay_max_age: duration(DEFAULTS.tls.replayMaxAge),
   })
-  .transform((t) => ({ maxSkewMs: t.max_skew, replayEntries: t.replay_entries }))
+  .transform((t) => ({ maxSkewMs: t.max_skew, replayMemoryBytes: t.replay_memory, replayEntries: t.replay_entries, replayMaxAgeMs: t.replay_max_age }))
   .prefault({});
 
 export const logSchema = z

@@ -1,15 +1,21 @@
 /**
  * The proxy's ConnectionGate (src/proxy/hooks.ts), in the order the checks run:
  *
- *   onAccept (before any byte)   block list → global access rules → geo → per-IP concurrent connections
- *                                (ip_connection_limits) → per-IP new connections/s and failed handshakes/min
- *                                (rate_limits, the only asynchronous step; skipped when the rule is off)
+ *   onAccept (before any byte)   per-source concurrent connections (ip_connection_limits) → block list →
+ *                                global access rules → geo → per-source new connections/s and failed
+ *                                handshakes/min (rate_limits, the only asynchronous step; skipped when off)
  *   onIdentified (after the      per-user access rules → require_fake_tls → per-user concurrent connections
  *   handshake named the user)    (rate_limits)
  *   onHandshake / onClosed       feed the failed-handshake limiter; release the concurrency counts
  *
  * Blocks and enforce-mode access rules always refuse. Policy-governed checks follow their rule's mode: `off`
  * skips, `monitor` counts a would-refuse and lets the client through, `enforce` refuses.
+ *
+ * A source is an IPv4 address or an IPv6 /64 (sourceKey, src/proxy/source-throttle.ts): one host gets a whole
+ * /64, so counting whole IPv6 addresses would let one host walk around every per-source limit. The concurrent
+ * count comes first and covers every connection the proxy holds, refused-and-fronted ones included (a blocked
+ * source spliced to the fronting site still holds a socket); a source over its cap is closed, not fronted,
+ * since fronting it would hold the very slot the cap is there to free (docs/security.md, "Limits").
  */
 import type { ConnectionRef, EventBus, SecretMode } from '../../events.js';
 import type { ConnectionGate, GateDecision, HandshakeOutcome, RefusalSource } from '../../proxy/hooks.js';
@@ -18,6 +24,7 @@ import type { BlockManager } from './blocks.js';
 import type { LimitsConfig, PolicyRuleName } from '../../config/index.js';
 import type { GeoResolver } from './geo.js';
 import { normaliseIp } from './ip.js';
+import { sourceKey } from '../../proxy/source-throttle.js';
 import { ConcurrencyCounter, type IpRateLimits } from './limits.js';
 import type { PolicyStore } from '../policy/store.js';
 
@@ -48,22 +55,33 @@ export class SecurityGate implements ConnectionGate {
 
   constructor(private readonly deps: GateDeps) {}
 
-  private refuse(report: Omit<GateReport, 'kind'>): GateDecision {
+  /** `action`: what the client gets; default the configured refuse_action. */
+  private refuse(report: Omit<GateReport, 'kind'>, action = this.deps.limits().refuseAction): GateDecision {
     this.deps.report({ ...report, kind: 'refused' });
-    return { allow: false, by: report.by, reason: report.reason, action: this.deps.limits().refuseAction };
+    return { allow: false, by: report.by, reason: report.reason, action };
   }
 
   /** Applies a policy rule's mode to a would-refuse fact: undefined = let it through. */
-  private byPolicy(rule: PolicyRuleName, report: Omit<GateReport, 'kind' | 'rule'>): GateDecision | undefined {
+  private byPolicy(rule: PolicyRuleName, report: Omit<GateReport, 'kind' | 'rule'>, action?: 'close' | 'front'): GateDecision | undefined {
     const mode = this.deps.policies.mode(rule);
-    if (mode === 'enforce') return this.refuse({ ...report, rule });
+    if (mode === 'enforce') return this.refuse({ ...report, rule }, action);
     if (mode === 'monitor') this.deps.report({ ...report, rule, kind: 'would_refuse' });
     return undefined;
   }
 
   onAccept(conn: ConnectionRef): GateDecision | Promise<GateDecision> {
     const ip = normaliseIp(conn.remoteAddress) ?? conn.remoteAddress;
+    const source = sourceKey(ip);
     const { blocks, acl, policies } = this.deps;
+
+    const maxPerSource = this.deps.limits().perIp.maxConnections;
+    if (maxPerSource > 0 && this.perIp.count(source) >= maxPerSource) {
+      const decision = this.byPolicy('ip_connection_limits', { by: 'limit', reason: `more than ${maxPerSource} connections from one source`, conn, ip }, 'close');
+      if (decision) return decision;
+    }
+    // Held until the connection closes, whatever happens next (a refusal below may front it: it still holds a socket).
+    this.perIp.acquire(conn.id, source);
+
     const block = blocks.match(ip);
     if (block) return this.refuse({ by: 'block', reason: `blocked (${block.source}): ${block.reason}`, rule: block.cidr, conn, ip });
 
@@ -85,20 +103,11 @@ export class SecurityGate implements ConnectionGate {
       }
     }
 
-    const maxPerIp = this.deps.limits().perIp.maxConnections;
-    if (maxPerIp > 0 && this.perIp.count(ip) >= maxPerIp) {
-      const decision = this.byPolicy('ip_connection_limits', { by: 'limit', reason: `more than ${maxPerIp} connections from one address`, conn, ip });
-      if (decision) return decision;
-    }
-    this.perIp.acquire(conn.id, ip);
-
     if (policies.mode('rate_limits') === 'off') return { allow: true };
-    return this.deps.ipLimits.onNewConnection(ip).then((hit) => {
+    return this.deps.ipLimits.onNewConnection(source).then((hit) => {
       if (!hit) return { allow: true } as GateDecision;
       const reason = hit === 'new_connections' ? 'too many new connections per second' : 'too many failed handshakes per minute';
-      const decision = this.byPolicy('rate_limits', { by: 'rate_limit', reason, conn, ip });
-      if (decision) this.perIp.release(conn.id);
-      return decision ?? { allow: true };
+      return this.byPolicy('rate_limits', { by: 'rate_limit', reason, conn, ip }) ?? { allow: true };
     });
   }
 
@@ -119,20 +128,21 @@ export class SecurityGate implements ConnectionGate {
     return { allow: true };
   }
 
-  /** A fallback for a data plane that does not call onClosed: releases are idempotent per connection id. */
+  /**
+   * A fallback for a data plane that does not call onClosed: releases are idempotent per connection id. Only a
+   * close releases: a refused connection may be fronted and hold its socket on (its close follows).
+   */
   attach(bus: EventBus): () => void {
     const closed = (conn: ConnectionRef) => this.onClosed(conn);
     bus.on('connection.closed', closed);
-    bus.on('connection.refused', closed);
     return () => {
       bus.off('connection.closed', closed);
-      bus.off('connection.refused', closed);
     };
   }
 
   private countFailure(conn: ConnectionRef): void {
     if (this.deps.policies.mode('rate_limits') === 'off') return;
-    void this.deps.ipLimits.onFailedHandshake(normaliseIp(conn.remoteAddress) ?? conn.remoteAddress);
+    void this.deps.ipLimits.onFailedHandshake(sourceKey(normaliseIp(conn.remoteAddress) ?? conn.remoteAddress));
   }
 
   onHandshake(conn: ConnectionRef, outcome: HandshakeOutcome): void {
