@@ -35,6 +35,8 @@ function configWith(users: Record<string, ParsedSecret>, sitePort = site.port) {
       users: Object.fromEntries(Object.entries(users).map(([name, s]) => [name, { secret: formatSecret(s) }])),
       upstream: { dc: { '2': [`127.0.0.1:${dc.port}`] } },
       fronting: { host: '127.0.0.1', port: sitePort, connect_timeout: '2s' },
+      // Dozens of handshakes a second from 127.0.0.1: over the per-source rate enforced by default.
+      limits: { per_ip: { new_connections_per_second: 1000, failed_handshakes_per_minute: 1000 } },
       admin: { listen: '127.0.0.1:0', tokens: [{ name: 'ops', level: 'admin', sha256: ops.sha256 }] },
       log: { level: process.env.MTSHIELD_TEST_LOG ?? 'silent' }, // a reload sets the logger's level
     },
