@@ -45,6 +45,7 @@ const junkCost = (kind: JunkKind, users: number, oneSource = false) => (r: SideR
 
 export const FIGURES: readonly FigureDef[] = [
   { id: 'admission-cpu-ms', scenario: 'admission', description: 'CPU per admitted ee client (handshake, DC dial, first round trip)', unit: 'ms', better: 'lower', get: (r) => r.admission?.cpuMsPerClient },
+  { id: 'admission-warm-cpu-ms', scenario: 'admission', description: 'CPU per admitted ee client, warm (the next clients in the same process)', unit: 'ms', better: 'lower', get: (r) => r.admissionWarm?.cpuMsPerClient },
   { id: 'rtt-added-p50-us', scenario: 'rtt', description: '100 B round trip added to the direct one, p50', unit: 'µs', better: 'lower', get: (r) => r.latency?.addedP50Us },
   { id: 'rtt-added-p99-us', scenario: 'rtt', description: '100 B round trip added to the direct one, p99', unit: 'µs', better: 'lower', get: (r) => r.latency?.addedP99Us },
   { id: 'cpu-per-gb-ee', scenario: 'throughput', description: 'CPU-s per GB relayed, ee', unit: 'CPU-s/GB', better: 'lower', get: (r) => r.throughput.ee?.cpuSecondsPerGB },
@@ -121,6 +122,7 @@ export function evaluatePeerTargets(figures: readonly PeerFigure[], peerMeasured
     targets.push({ id, description: `${what} <= ${max} ${f.unit}`, status: Number.isFinite(v) && v <= max ? 'PASS' : 'FAIL', detail: `mtshield ${show(f.mtshield, f.unit)}${peer}` });
   };
   vsPeer('admission-vs-peer', 'admission-cpu-ms', 0.5, false, 'CPU per admitted ee client');
+  vsPeer('admission-warm-vs-peer', 'admission-warm-cpu-ms', 0.5, false, 'CPU per admitted ee client, warm,');
   atMost('rtt-added-p50', 'rtt-added-p50-us', 100, 'round trip added, p50,');
   atMost('rtt-added-p99', 'rtt-added-p99-us', 300, 'round trip added, p99,');
   vsPeer('cpu-per-gb-ee-vs-peer', 'cpu-per-gb-ee', 0.5, true, 'CPU-s per GB, ee,');

@@ -52,6 +52,8 @@ export interface SideRun {
   side: SideName;
   run: number;
   admission?: AdmissionResult;
+  /** The same admission scenario again in the same process: the cost once the process is warm (JIT, pools). */
+  admissionWarm?: AdmissionResult;
   latency?: LatencyResult;
   throughput: { dd?: ThroughputResult; ee?: ThroughputResult };
   idle?: IdleMemoryResult & { handshakesPerSecond: number };
@@ -189,7 +191,11 @@ export async function runPeerBench(options: PeerBenchOptions = {}): Promise<Peer
           await withProcess(() => start(mainUsers, false), async (proc) => {
             const ee = target(proc, secrets.ee);
             if (scenarios.includes('admission')) {
-              result.admission = await attempt(result, 'admission', () => admission(ee, { clients: settings.admissionClients, batchSize: settings.admissionBatch }));
+              const admit = () => admission(ee, { clients: settings.admissionClients, batchSize: settings.admissionBatch });
+              result.admission = await attempt(result, 'admission', admit);
+              // The first clients of a fresh Node process also pay for compiling its code; a second round shows
+              // what a long-running proxy pays per client in a reconnect storm. Both are reported.
+              result.admissionWarm = await attempt(result, 'admission (warm)', admit);
             }
             if (scenarios.includes('rtt')) {
               result.latency = await attempt(result, 'rtt', () => latency(ee, { samples: settings.rttSamples, warmup: settings.rttWarmup, frameBytes: settings.rttFrameBytes }));

@@ -17,7 +17,8 @@
  * fronting site's profile (src/fronting/answer.ts: planAnswer); without one, 1024..4095 bytes at random.
  * The client side (tests, load generator) checks the same HMAC with verifyServerAnswer.
  */
-import { createHmac, generateKeyPairSync, randomBytes, randomInt, type JsonWebKey } from 'node:crypto';
+import { createHmac, generateKeyPairSync, randomInt, type JsonWebKey } from 'node:crypto';
+import { fillRandom } from './random-pool.js';
 import { copyBytes, ctEqualBytes } from './bytes.js';
 import { TlsError } from './errors.js';
 import {
@@ -128,7 +129,7 @@ export function buildServerHello(
   }
   out.set(head, at);
   at += head.length;
-  if (pqLength > 0) out.set(randomBytes(pqLength), at);
+  if (pqLength > 0) fillRandom(out, at, pqLength);
   at += pqLength;
   out.set(keyShare, at);
   at += 32;
@@ -139,7 +140,7 @@ export function buildServerHello(
   out.set(CHANGE_CIPHER_SPEC, at);
   at += CHANGE_CIPHER_SPEC.length;
   writeRecordHeader(out, at, TYPE_APPLICATION_DATA, appLen);
-  out.set(randomBytes(appLen), at + RECORD_HEADER_LENGTH);
+  fillRandom(out, at + RECORD_HEADER_LENGTH, appLen);
   out.set(createHmac('sha256', key).update(clientRandom).update(out).digest(), RANDOM_OFFSET);
   return out;
 }

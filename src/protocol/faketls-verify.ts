@@ -94,8 +94,14 @@ export function parseClientHelloFields(record: Uint8Array): ClientHelloFields {
   let serverName: string | undefined;
   while (ext.at < ext.end) {
     const type = ext.u16();
-    const data = ext.bytes(ext.u16());
-    if (type !== EXT_SERVER_NAME || serverName !== undefined) continue;
+    const length = ext.u16();
+    // Other extensions are stepped over without a view each (a hello has 15–20 of them, once per connection).
+    if (type !== EXT_SERVER_NAME || serverName !== undefined) {
+      ext.need(length);
+      ext.at += length;
+      continue;
+    }
+    const data = ext.bytes(length);
     const sni = new Cursor(data, 0, data.length);
     const listEnd = sni.u16() + sni.at;
     if (listEnd > data.length) throw new TlsError('ERR_PROTOCOL_TLS_HELLO', 'server_name list runs past its extension');
@@ -153,6 +159,8 @@ export interface VerifyOptions {
   readonly maxSkewMs?: number;
   /** Skip the SNI check (tests with legacy vectors); default false. */
   readonly ignoreSni?: boolean;
+  /** This record's fields, when the caller parsed them already (parseClientHelloFields): not parsed twice. */
+  readonly fields?: ClientHelloFields;
 }
 
 
@@ -165,7 +173,7 @@ export function verifyClientHello<U>(
   const options: VerifyOptions = typeof optionsOrMaxSkewMs === 'number' ? { maxSkewMs: optionsOrMaxSkewMs } : optionsOrMaxSkewMs;
   let fields: ClientHelloFields;
   try {
-    fields = parseClientHelloFields(record);
+    fields = options.fields ?? parseClientHelloFields(record);
   } catch (err) {
     if (err instanceof TlsError) return { ok: false, reason: 'protocol', error: err };
     throw err;

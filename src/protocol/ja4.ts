@@ -42,7 +42,20 @@ export interface Ja4 {
 }
 
 const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
-const sha12 = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 12);
+/**
+ * Hashes of lists seen lately: clients of one app send the same lists on every connection, so a hello costs a
+ * Map lookup instead of two SHA-256 runs. Bounded: emptied when full (junk hellos with fresh lists cannot grow it).
+ */
+const recentHashes = new Map<string, string>();
+const RECENT_HASHES_MAX = 256;
+function sha12(s: string): string {
+  const known = recentHashes.get(s);
+  if (known !== undefined) return known;
+  const hash = createHash('sha256').update(s).digest('hex').slice(0, 12);
+  if (recentHashes.size >= RECENT_HASHES_MAX) recentHashes.clear();
+  recentHashes.set(s, hash);
+  return hash;
+}
 const bad = (m: string): never => {
   throw new TlsError('ERR_PROTOCOL_TLS_HELLO', m);
 };
@@ -84,10 +97,13 @@ export function ja4Parts(hello: Uint8Array): Ja4Parts {
       const type = u16();
       const len = u16();
       need(len);
-      const data = hello.subarray(at, at + len);
+      const start = at;
       at += len;
       if (isGrease(type)) continue;
       extensions.push(type);
+      // A view only for the few extensions read here: once per connection, 15–20 extensions per hello.
+      if (type !== EXT_SIG_ALGS && type !== EXT_VERSIONS && type !== EXT_ALPN && type !== EXT_KEY_SHARE) continue;
+      const data = hello.subarray(start, at);
       if (type === EXT_SIG_ALGS) for (let i = 2; i + 1 < data.length; i += 2) signatureAlgorithms.push((data[i]! << 8) | data[i + 1]!);
       if (type === EXT_VERSIONS) version = highestVersion(data) ?? version;
       if (type === EXT_ALPN && data.length >= 3) alpn = data.subarray(3, Math.min(data.length, 3 + data[2]!));

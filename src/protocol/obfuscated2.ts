@@ -18,7 +18,8 @@
  * decrypted and its tag checked with arithmetic, and the first match is selected by masking, with no exit
  * from the loop that depends on secret data.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { randomPoolBytes } from './random-pool.js';
 import { addToCounter, concatBytes, copyBytes, ctByteIs, reversed } from './bytes.js';
 import { aesCtr, type CipherParams } from './ctr.js';
 import { HeaderError } from './errors.js';
@@ -221,7 +222,7 @@ export interface BuiltHeader extends ObfuscatedKeys {
 export interface BuildHeaderOptions {
   /** Fixed bytes 8..56 (fast mode); the rest is still drawn at random. */
   readonly keyMaterial?: Uint8Array;
-  /** Random source (tests); defaults to node:crypto randomBytes. */
+  /** Random source (tests); defaults to node:crypto's CSPRNG drawn in batches (random-pool.ts). */
   readonly random?: (size: number) => Uint8Array;
 }
 
@@ -242,7 +243,7 @@ export function buildClientHeader(
   if (options.keyMaterial !== undefined && options.keyMaterial.length !== TAG_OFFSET - KEY_OFFSET) {
     throw new HeaderError('ERR_PROTOCOL_HEADER_KEY', 'key material must be 48 bytes');
   }
-  const draw = options.random ?? ((n: number) => new Uint8Array(randomBytes(n)));
+  const draw = options.random ?? randomPoolBytes;
   let plain: Uint8Array;
   do {
     plain = copyBytes(draw(HEADER_LENGTH), 0, HEADER_LENGTH);

@@ -15,7 +15,7 @@
  * runs over more than 4 KiB.
  */
 import type { HandshakeFailureReason } from '../events.js';
-import { ClientHelloReader, parseClientHelloFields, verifyClientHello, buildServerHello } from '../protocol/faketls.js';
+import { ClientHelloReader, parseClientHelloFields, verifyClientHello, buildServerHello, type ClientHelloFields } from '../protocol/faketls.js';
 import { badInputReason } from '../protocol/errors.js';
 import { keySharePool } from '../protocol/faketls-keypool.js';
 import { TlsRecordReader } from '../protocol/tls-records.js';
@@ -58,8 +58,10 @@ export class TlsHandshake {
     if (result.status === 'error') return fail(badInputReason(result.error));
     this.hello = undefined;
     let parts: Ja4Parts | undefined;
+    let fields: ClientHelloFields | undefined;
     try {
-      this.sni = parseClientHelloFields(result.record).serverName;
+      fields = parseClientHelloFields(result.record);
+      this.sni = fields.serverName;
       parts = ja4Parts(result.record);
       this.ja4 = ja4FromParts(parts).ja4;
     } catch {
@@ -67,7 +69,7 @@ export class TlsHandshake {
     }
     const candidates = this.candidatesFor(this.sni);
     if (isThrottled(this.options, this.source, candidates.length)) return fail('throttled');
-    const verdict = verifyClientHello(result.record, candidates, this.options.now(), { maxSkewMs: this.options.maxSkewMs });
+    const verdict = verifyClientHello(result.record, candidates, this.options.now(), { maxSkewMs: this.options.maxSkewMs, fields });
     if (!verdict.ok) {
       // Only a key search that ran and failed is charged to the source; a name with no keys cost nothing.
       if (verdict.reason === 'bad_hmac' && candidates.length > 0) keysFailed(this.options, this.source, candidates.length);

@@ -22,9 +22,10 @@ export function dialOne(target: DialTarget, timeoutMs: number, highWaterMark: nu
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     // highWaterMark bounds each direction's queue (Node honours it on sockets; @types/node 20 omits it).
-    const options = { host: target.host, port: target.port, lookup: target.lookup, allowHalfOpen: true, noDelay: true, highWaterMark };
+    // One options object per dial, with or without onread (no copy of it).
     const borrowed = borrowReads ? borrowedReadOption() : undefined;
-    const socket = connect((borrowed ? { ...options, onread: borrowed.onread } : options) as NetConnectOpts);
+    const options = { host: target.host, port: target.port, lookup: target.lookup, allowHalfOpen: true, noDelay: true, highWaterMark, onread: borrowed?.onread };
+    const socket = connect(options as NetConnectOpts);
     borrowed?.adopt(socket);
     const settle = (err: unknown) => {
       clearTimeout(timer);

@@ -55,12 +55,13 @@ describe('peer-mode statistics', () => {
   });
 });
 
-function run(side: 'mtshield' | 'peer', runIndex: number, figures: { ee?: number; dd?: number; admission?: number; junk10?: number; junk2000?: number }): SideRun {
+function run(side: 'mtshield' | 'peer', runIndex: number, figures: { ee?: number; dd?: number; admission?: number; admissionWarm?: number; junk10?: number; junk2000?: number }): SideRun {
   const tp = (cpu?: number) => (cpu === undefined ? undefined : ({ cpuSecondsPerGB: cpu, mbPerSec: 100 } as never));
   return {
     side,
     run: runIndex,
     admission: figures.admission === undefined ? undefined : ({ cpuMsPerClient: figures.admission } as never),
+    admissionWarm: figures.admissionWarm === undefined ? undefined : ({ cpuMsPerClient: figures.admissionWarm } as never),
     throughput: { ee: tp(figures.ee), dd: tp(figures.dd) },
     junk: [
       ...(figures.junk10 === undefined ? [] : [{ kind: 'faketls', users: 10, cpuMsPerHello: figures.junk10 } as never]),
@@ -72,12 +73,12 @@ function run(side: 'mtshield' | 'peer', runIndex: number, figures: { ee?: number
 
 describe('peer-mode figures and targets', () => {
   const runs: SideRun[] = [
-    run('mtshield', 0, { ee: 2.0, dd: 2.0, admission: 0.5, junk10: 1, junk2000: 1.2 }),
-    run('peer', 0, { ee: 5.0, dd: 3.0, admission: 1.6 }),
-    run('peer', 1, { ee: 5.0, dd: 3.0, admission: 1.5 }),
-    run('mtshield', 1, { ee: 7.5, dd: 2.0, admission: 0.6, junk10: 1, junk2000: 1.4 }), // the bad mode in one run
-    run('mtshield', 2, { ee: 2.2, dd: 2.0, admission: 0.7, junk10: 1, junk2000: 1.3 }),
-    run('peer', 2, { ee: 5.0, dd: 3.0, admission: 1.7 }),
+    run('mtshield', 0, { ee: 2.0, dd: 2.0, admission: 0.5, admissionWarm: 0.4, junk10: 1, junk2000: 1.2 }),
+    run('peer', 0, { ee: 5.0, dd: 3.0, admission: 1.6, admissionWarm: 0.7 }),
+    run('peer', 1, { ee: 5.0, dd: 3.0, admission: 1.5, admissionWarm: 0.7 }),
+    run('mtshield', 1, { ee: 7.5, dd: 2.0, admission: 0.6, admissionWarm: 0.4, junk10: 1, junk2000: 1.4 }), // the bad mode in one run
+    run('mtshield', 2, { ee: 2.2, dd: 2.0, admission: 0.7, admissionWarm: 0.5, junk10: 1, junk2000: 1.3 }),
+    run('peer', 2, { ee: 5.0, dd: 3.0, admission: 1.7, admissionWarm: 0.8 }),
   ];
 
   it('pairs each run with the peer run of the same round and keeps the worst ratio', () => {
@@ -98,6 +99,9 @@ describe('peer-mode figures and targets', () => {
     expect(byId['cpu-per-gb-ee-vs-peer']!.detail).toContain('worst run 1.50x');
     expect(byId['cpu-per-gb-dd-vs-peer']!.status).toBe('PASS'); // 0.67x in every run
     expect(byId['admission-vs-peer']!.status).toBe('PASS'); // 0.6 / 1.6
+    // Warm, the same process's next clients: 0.4 / 0.7 is more than half the peer's cost.
+    expect(byId['admission-warm-vs-peer']!.status).toBe('FAIL');
+    expect(byId['admission-warm-vs-peer']!.detail).toContain('0.57x');
     expect(byId['junk-faketls-growth']!.status).toBe('PASS'); // 1.3x
     const table = renderPeerTable({ figures: peerFigures(runs, ['throughput']), targets, peer: { measured: true }, order: alternationOrder(3, ['mtshield', 'peer']), runs });
     expect(table).toMatch(/FAIL CPU-s per GB, ee/);
@@ -115,13 +119,13 @@ describe('peer-mode figures and targets', () => {
   it('reports peer targets as N/A when the peer was not measured, never as PASS', () => {
     const alone = runs.filter((r) => r.side === 'mtshield');
     const targets = evaluatePeerTargets(peerFigures(alone, ['admission', 'throughput']), false);
-    expect(targets.filter((t) => t.id.endsWith('-vs-peer')).map((t) => t.status)).toEqual(['N/A', 'N/A', 'N/A']);
+    expect(targets.filter((t) => t.id.endsWith('-vs-peer')).map((t) => t.status)).toEqual(['N/A', 'N/A', 'N/A', 'N/A']);
   });
 
   it('counts a missing figure as FAIL', () => {
     const broken = [run('mtshield', 0, {}), run('peer', 0, { ee: 5, dd: 3, admission: 1 })];
     const targets = evaluatePeerTargets(peerFigures(broken, ['admission', 'throughput']), true);
-    expect(targets.map((t) => t.status)).toEqual(['FAIL', 'FAIL', 'FAIL']);
+    expect(targets.map((t) => t.status)).toEqual(['FAIL', 'FAIL', 'FAIL', 'FAIL']);
   });
 });
 

@@ -4,6 +4,7 @@
  * carrying the client's key material) and build the codec that re-encrypts between the two.
  * (docs/protocol.md "Proxy → DC")
  */
+import type { Socket } from 'node:net';
 import { generateServerHeader } from '../../protocol/obfuscated2.js';
 import type { CipherParams } from '../../protocol/ctr.js';
 import { dialFirst, label } from '../dial.js';
@@ -32,7 +33,11 @@ export class DirectUpstream implements Upstream {
     ctx.reports.connected(client, label(target), Date.now() - started);
     const fastMode = settings.fastMode && !client.plaintext; // fast mode would need the client's keys
     const dcHeader = generateServerHeader(client.framing, client.dc, fastMode ? { fastModeClientEncrypt: client.keys.encrypt } : {});
+    // The header and the client's first bytes (written by the session as soon as this resolves, in the same
+    // microtask run) leave in one writev: one syscall per dial fewer. Uncorked on the next tick, before any I/O.
+    socket.cork();
     socket.write(dcHeader.header);
+    process.nextTick(uncork, socket);
     const stream = (p: CipherParams) => ctx.ciphers.stream('aes-256-ctr', p.key, p.iv);
     const codec = new ObfuscatedCodec(
       ctx.crypto,
@@ -43,4 +48,9 @@ export class DirectUpstream implements Upstream {
     );
     return { endpoint: socket, codec };
   }
+}
+
+/** Shared by every dial (no closure per connection). */
+function uncork(socket: Socket): void {
+  socket.uncork();
 }
