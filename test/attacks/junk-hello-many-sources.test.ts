@@ -46,6 +46,7 @@ describe('junk hellos from many sources', () => {
   let site: FrontingSite;
   let proxy: TestProxy;
   let trials = 0;
+  const securityEvents: string[] = [];
 
   beforeAll(async () => {
     site = await startFrontingSite();
@@ -56,6 +57,7 @@ describe('junk hellos from many sources', () => {
       // The detector would block 127.0.0.0/24 half-way: this test is about the key search, not the blocks.
       anomaly: { handshake_failures_per_ip: 1_000_000, handshake_failures_per_subnet: 1_000_000, wrong_secrets_per_ip: 1_000_000 },
     });
+    proxy.service.server.bus.on('security.event', (e) => securityEvents.push(e.type));
     // Every key trial reads the candidate's key once: count the reads.
     for (const candidate of proxy.service.server.users.candidates('tls')) {
       const key = candidate.key;
@@ -103,5 +105,7 @@ describe('junk hellos from many sources', () => {
     expect(junkTrials).toBeLessThan(bound);
     expect(junkTrials).toBeLessThan((junk * USERS) / 2);
     expect(proxy.service.server.stats().by.handshakeFailure['key_budget'] ?? 0).toBeGreaterThan(0);
+    // One event for the spent budget, not one per limited search.
+    expect(securityEvents.filter((t) => t === 'handshake.key_budget_exhausted')).toHaveLength(1);
   }, 120_000);
 });
