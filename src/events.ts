@@ -20,6 +20,7 @@ export type HandshakeFailureReason =
   | 'mode_refused' // the secret mode is refused by config or policy
   | 'timeout' // handshake deadline passed
   | 'throttled' // the source failed too many handshakes lately: fronted without trying any key
+  | 'key_budget' // many sources failed key searches lately and this one has no recent success: only hot keys tried
   | 'truncated' // peer closed mid-handshake
   | 'bad_dc' // DC id invalid and no default
   | 'oversized' // a record or frame larger than allowed

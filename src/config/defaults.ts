@@ -60,6 +60,8 @@ export const DEFAULTS = {
     perIp: { newConnectionsPerSecond: 30, failedHandshakesPerMinute: 60, maxConnections: 128 },
     /** 0 = no cap. */
     perUser: { maxConnections: 0 },
+    /** Failed key trials the whole proxy forgives (src/proxy/key-search-budget.ts): about 20–25 ms of key trials a second. */
+    keySearch: { keysPerSecond: 4_000, burstKeys: 8_000 },
   },
   anomaly: {
     window: '60s',

@@ -2,7 +2,8 @@
  * The fake-TLS half of the handshake (docs/protocol.md "Fake TLS"; src/protocol/faketls.ts).
  *
  *   hello phase:  16 03 01 LL LL … (any number of segments / handshake fragments, at most MAX_CLIENT_HELLO_BYTES)
- *                 → JA4 of every complete hello (valid or not) → throttle, SNI → HMAC of that domain's keys, time
+ *                 → JA4 of every complete hello (valid or not) → throttle, SNI → HMAC of that domain's keys (hot
+ *                 keys first, the rest within the global budget: src/proxy/key-search-budget.ts), time
  *                 → 'identified' with the three-record answer shaped by the fronting site's profile
  *                 (src/fronting/answer.ts: suite, extension order, key-share group, flight size) and the delay to
  *                 write it after
@@ -15,15 +16,16 @@
  * runs over more than 4 KiB.
  */
 import type { HandshakeFailureReason } from '../events.js';
-import { ClientHelloReader, parseClientHelloFields, verifyClientHello, buildServerHello, type ClientHelloFields } from '../protocol/faketls.js';
+import { ClientHelloReader, parseClientHelloFields, verifyClientHello, buildServerHello, type ClientHelloFields, type VerifyOptions } from '../protocol/faketls.js';
 import { badInputReason } from '../protocol/errors.js';
 import { keySharePool } from '../protocol/faketls-keypool.js';
 import { TlsRecordReader } from '../protocol/tls-records.js';
 import { ja4FromParts, ja4Parts, type Ja4Parts } from '../protocol/ja4.js';
 import { planAnswer } from '../fronting/answer.js';
 import { HEADER_LENGTH, parseClientHeader } from '../protocol/obfuscated2.js';
-import { isThrottled, keysFailed, type HandshakeOptions, type HandshakeStep } from './handshake.js';
-import type { UserCandidate } from './users.js';
+import { findKey, isThrottled, keysFailed, type HandshakeOptions, type HandshakeStep } from './handshake.js';
+import { MISSED, STOPPED, type KeyTrial } from './key-search-budget.js';
+import type { UserCandidate, UserRecord } from './users.js';
 
 /** Largest ClientHello body the proxy authenticates (see above); larger ones are fronted as 'oversized'. */
 export const MAX_CLIENT_HELLO_BYTES = 4096;
@@ -69,7 +71,15 @@ export class TlsHandshake {
     }
     const candidates = this.candidatesFor(this.sni);
     if (isThrottled(this.options, this.source, candidates.length)) return fail('throttled');
-    const verdict = verifyClientHello(result.record, candidates, this.options.now(), { maxSkewMs: this.options.maxSkewMs, fields });
+    const verdict = findKey(this.options, 'tls', this.sni, this.source, candidates, TLS_TRIAL, {
+      record: result.record,
+      now: this.options.now(),
+      verify: { maxSkewMs: this.options.maxSkewMs, fields },
+    });
+    if (verdict === undefined) {
+      keysFailed(this.options, this.source, candidates.length);
+      return fail('key_budget');
+    }
     if (!verdict.ok) {
       // Only a key search that ran and failed is charged to the source; a name with no keys cost nothing.
       if (verdict.reason === 'bad_hmac' && candidates.length > 0) keysFailed(this.options, this.source, candidates.length);
@@ -77,7 +87,7 @@ export class TlsHandshake {
       const noKeyForName = verdict.reason === 'bad_hmac' && candidates.length === 0 && this.options.candidates('tls').length > 0;
       return fail(noKeyForName ? 'bad_sni' : (verdict.reason as HandshakeFailureReason));
     }
-    this.candidate = candidates[verdict.index]!;
+    this.candidate = (this.options.keySearch?.found as UserCandidate | undefined) ?? candidates[verdict.index]!;
     // Without a profile (no source: the handshake alone in unit tests; profiles off) the template answer, sent at once.
     const profile = this.options.profiles?.profileFor(this.candidate.domain);
     const plan = profile
@@ -119,6 +129,18 @@ export class TlsHandshake {
     };
   }
 }
+
+interface HelloTrial {
+  readonly record: Uint8Array;
+  readonly now: number;
+  readonly verify: VerifyOptions;
+}
+
+const TLS_TRIAL: KeyTrial<HelloTrial, ReturnType<typeof verifyClientHello<UserRecord>>> = {
+  run: (hello, keys) => verifyClientHello(hello.record, keys as readonly UserCandidate[], hello.now, hello.verify),
+  // A key that matched with a stale time, or a malformed hello: no other key is worth trying.
+  outcome: (verdict) => (verdict.ok ? verdict.index : verdict.reason === 'bad_hmac' ? MISSED : STOPPED),
+};
 
 function fail(reason: HandshakeFailureReason): HandshakeStep {
   return { kind: 'fail', reason, mode: 'ee' };

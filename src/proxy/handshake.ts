@@ -15,6 +15,7 @@ import type { TlsRecordReader } from '../protocol/tls-records.js';
 import type { ProfileSource } from '../fronting/source.js';
 import { TlsHandshake } from './handshake-tls.js';
 import type { HandshakeThrottle } from './source-throttle.js';
+import { MISSED, type HotKeyList, type KeySearch, type KeyTrial } from './key-search-budget.js';
 import type { HandshakeTransport, UserCandidate, UserRecord } from './users.js';
 
 export type HandshakeStep =
@@ -47,6 +48,10 @@ export interface HandshakeOptions {
   tlsCandidates?: (sni: string | undefined) => readonly UserCandidate[];
   /** The failed-handshake budget of a client's source, checked before any key is tried. */
   throttle?: HandshakeThrottle;
+  /** Hot keys first, within the global budget of failed key trials (src/proxy/key-search-budget.ts); both or neither. */
+  keySearch?: KeySearch;
+  /** The key list with its hot keys (UserDirectory.hotKeys); its `all` is what candidates / tlsCandidates give. */
+  hotKeys?: (transport: HandshakeTransport, sni?: string) => HotKeyList<UserCandidate>;
   allowModes: readonly SecretMode[];
   maxSkewMs: number;
   now: () => number;
@@ -114,7 +119,11 @@ export class Handshake {
     if (buffered.length < HEADER_LENGTH) return { kind: 'more' };
     const candidates = this.options.candidates('obfuscated2');
     if (isThrottled(this.options, this.source, candidates.length)) return { kind: 'fail', reason: 'throttled' };
-    const match = parseClientHeader(buffered.subarray(0, HEADER_LENGTH), candidates);
+    const match = findKey(this.options, 'obfuscated2', undefined, this.source, candidates, O2_TRIAL, buffered);
+    if (match === undefined) {
+      keysFailed(this.options, this.source, candidates.length);
+      return { kind: 'fail', reason: 'key_budget' };
+    }
     if (!match.ok) {
       keysFailed(this.options, this.source, candidates.length);
       return { kind: 'fail', reason: 'bad_secret' };
@@ -134,6 +143,27 @@ export class Handshake {
   }
 }
 
+const O2_TRIAL: KeyTrial<Uint8Array, ReturnType<typeof parseClientHeader<UserRecord>>> = {
+  run: (buffered, keys) => parseClientHeader(buffered.subarray(0, HEADER_LENGTH), keys as readonly UserCandidate[]),
+  outcome: (match) => (match.ok ? match.index : MISSED),
+};
+
+/**
+ * Tries `all` with `trial`: through the server's KeySearch (hot keys first, the rest within the global budget;
+ * undefined when the budget stopped it) or, without one, all at once.
+ */
+export function findKey<A, M>(
+  options: HandshakeOptions,
+  transport: HandshakeTransport,
+  sni: string | undefined,
+  source: string | undefined,
+  all: readonly UserCandidate[],
+  trial: KeyTrial<A, M>,
+  arg: A,
+): M | undefined {
+  if (options.keySearch === undefined || options.hotKeys === undefined) return trial.run(arg, all);
+  return options.keySearch.search(options.hotKeys(transport, sni), source, options.now(), trial, arg);
+}
 
 /** The source has used up its budget of failed key searches: front it without trying the `keys` keys. */
 export function isThrottled(options: HandshakeOptions, source: string | undefined, keys: number): boolean {

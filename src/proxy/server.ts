@@ -26,6 +26,7 @@ import { ProxyStatsCounter, replayStatsOf, type ProxyStats } from './stats.js';
 import type { HandshakeOptions } from './handshake.js';
 import { SourceThrottle, type HandshakeThrottle } from './source-throttle.js';
 import { SlotTable } from './slots.js';
+import { GlobalKeyBudget, KeySearch, keyBudgetEvent, type KeySearchBudget } from './key-search-budget.js';
 import { FallbackProfiles, type ProfileSource } from '../fronting/source.js';
 
 export interface ProxyServerOptions {
@@ -41,6 +42,8 @@ export interface ProxyServerOptions {
   upstream?: Upstream | UpstreamFactory;
   /** Failed-handshake budget per source (src/proxy/source-throttle.ts); default a SourceThrottle. */
   throttle?: HandshakeThrottle;
+  /** Global budget of failed key trials (src/proxy/key-search-budget.ts); default from [limits.key_search]. */
+  keyBudget?: KeySearchBudget;
   /** Fronting-site profiles for the fake-TLS answer (`run` gives its ProfileStore); default: the fallback. */
   profiles?: ProfileSource;
 }
@@ -61,6 +64,8 @@ export class ProxyServer implements SessionContext, UpstreamContext, ProxyHeader
   readonly users: UserDirectory;
   readonly upstream: Upstream;
   readonly throttle: HandshakeThrottle;
+  /** Hot keys first, the rest within the global budget; `keySearch.totalTried` counts key trials. */
+  readonly keySearch: KeySearch;
   readonly profiles: ProfileSource; // issue 15 (fronting profile)
   /** Slots reserved for authenticated clients (src/proxy/slots.ts). */
   readonly slots = new SlotTable();
@@ -99,6 +104,8 @@ export class ProxyServer implements SessionContext, UpstreamContext, ProxyHeader
     this.usageStore = options.usageStore ?? new FileUsageStore(config.server.stateDir);
     this.users = new UserDirectory(this.usageStore);
     this.throttle = options.throttle ?? new SourceThrottle();
+    const onExhausted = (info: { keysPerSecond: number; burstKeys: number }) => this.bus.emit('security.event', keyBudgetEvent(info, Date.now()));
+    this.keySearch = new KeySearch(options.keyBudget ?? new GlobalKeyBudget({ ...config.security.limits.keySearch, onExhausted }));
     this.profiles = options.profiles ?? new FallbackProfiles(); // issue 15 (fronting profile)
     this.current = config;
     this.currentSettings = settingsOf(config);
@@ -140,6 +147,8 @@ export class ProxyServer implements SessionContext, UpstreamContext, ProxyHeader
       candidates: (transport) => users.candidates(transport),
       tlsCandidates: (sni) => users.tlsCandidates(sni),
       throttle: this.throttle,
+      keySearch: this.keySearch,
+      hotKeys: (transport, sni) => users.hotKeys(transport, sni),
       profiles: this.profiles, // the answer shaped like the fronting site's (src/fronting/)
       allowModes: settings.allowModes,
       maxSkewMs: settings.maxSkewMs,
@@ -322,6 +331,7 @@ export class ProxyServer implements SessionContext, UpstreamContext, ProxyHeader
     if (this.sweeps % FLUSH_EVERY_SWEEPS === 0) {
       this.flushUsage();
       this.throttle.prune(now);
+      this.keySearch.budget.prune(now);
     }
   };
 

@@ -5,7 +5,8 @@
  * A handshake tries the candidate keys of its transport; a fake-TLS one only those whose domain is the hello's SNI
  * (indexed by lower-cased domain, so a junk hello's cost does not grow with users of other domains). Removed users stay as "tombstones" for a while, so their
  * clients are recognised and refused with a `user.refused` (reason 'removed') instead of being fronted;
- * a rotated user's old key stays a candidate until its grace period ends.
+ * a rotated user's old key stays a candidate until its grace period ends. Each key list (obfuscated2, one fake-TLS
+ * domain) keeps its recently matched keys in front (hotKeys, src/proxy/key-search-budget.ts); they survive changes.
  *
  * Changes made at run time (upsert, remove, rotate: the admin API and key rotation) are reported to one change
  * listener, which keeps them in the run-time overlay (src/state/overlay.ts) so they survive SIGHUP and restart;
@@ -22,6 +23,7 @@ import type { UsageStore } from './usage-store.js';
 import type { UserConfig } from '../config/types.js';
 import type { UserChange, UserSource } from '../state/overlay-users.js';
 import type { UserLeases } from '../state/user-leases.js';
+import { HotKeyList } from './key-search-budget.js';
 
 /** A user as the config describes it (config/types.ts), the level optional ('standard' when left out). */
 export type UserSpec = Omit<UserConfig, 'level'> & { level?: UserConfig['level'] };
@@ -90,6 +92,7 @@ export interface UserCandidate {
 }
 
 const NONE: readonly UserCandidate[] = Object.freeze([]);
+const NO_HOT_KEYS = new HotKeyList<UserCandidate>(NONE);
 const TOMBSTONE_MS = 60 * 60_000;
 const MAX_TOMBSTONES = 64;
 
@@ -100,6 +103,8 @@ export class UserDirectory {
   private cachedByDomain: Map<string, UserCandidate[]> | undefined;
   private changeListener: ((change: UserChange) => void) | undefined;
   private leases: UserLeases | undefined;
+  private hotObfuscated2: HotKeyList<UserCandidate> | undefined;
+  private readonly hotByDomain = new Map<string, HotKeyList<UserCandidate>>();
 
   constructor(
     private readonly usageStore: UsageStore,
@@ -247,6 +252,23 @@ export class UserDirectory {
     return this.cachedByDomain.get(sni.toLowerCase()) ?? NONE;
   }
 
+  /** The key list a handshake searches (candidates('obfuscated2') or tlsCandidates(sni)) with its hot keys. */
+  hotKeys(transport: HandshakeTransport, sni?: string): HotKeyList<UserCandidate> {
+    if (transport === 'obfuscated2') {
+      const all = this.candidates('obfuscated2');
+      if (this.hotObfuscated2?.all !== all) this.hotObfuscated2 = rebuiltHotList(all, this.hotObfuscated2);
+      return this.hotObfuscated2;
+    }
+    const all = this.tlsCandidates(sni);
+    const domain = all[0]?.domain?.toLowerCase();
+    if (domain === undefined) return NO_HOT_KEYS; // no keys for this name: nothing to keep
+    const list = this.hotByDomain.get(domain);
+    if (list?.all === all) return list;
+    const rebuilt = rebuiltHotList(all, list);
+    this.hotByDomain.set(domain, rebuilt);
+    return rebuilt;
+  }
+
   private allCandidates(): readonly UserCandidate[] {
     const now = this.clock();
     if (this.cachedCandidates && !this.hasExpiredKeys(now)) return this.cachedCandidates;
@@ -377,6 +399,13 @@ export class UserDirectory {
       source: record.source,
     };
   }
+}
+
+/** A new list's hot keys: the old list's, where the same live user still has the same key. */
+function rebuiltHotList(all: readonly UserCandidate[], previous: HotKeyList<UserCandidate> | undefined): HotKeyList<UserCandidate> {
+  const list = new HotKeyList(all);
+  list.adopt(previous, (older, newer) => older.user === newer.user && newer.user.removedAt === undefined && Buffer.compare(older.key, newer.key) === 0);
+  return list;
 }
 
 function parseUserSecret(secret: string): ParsedSecret {

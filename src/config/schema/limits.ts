@@ -44,6 +44,13 @@ export const limitsSchema = z
       .extend({ max_connections: z.number().int().nonnegative().default(d.perUser.maxConnections) })
       .prefault({}),
     users: z.record(z.string(), userLimitsSchema).default({}),
+    /** The global budget of failed key trials (docs/security.md "Junk hellos"). */
+    key_search: z
+      .strictObject({
+        keys_per_second: z.number().int().positive().default(d.keySearch.keysPerSecond),
+        burst: z.number().int().positive().default(d.keySearch.burstKeys),
+      })
+      .prefault({}),
   })
   .transform((l) => ({
     refuseAction: l.refuse_action,
@@ -56,6 +63,7 @@ export const limitsSchema = z
     },
     perUser: { ...userLimits(l.per_user), maxConnections: l.per_user.max_connections },
     users: Object.fromEntries(Object.entries(l.users).map(([name, u]) => [name, userLimits(u)])),
+    keySearch: { keysPerSecond: l.key_search.keys_per_second, burstKeys: l.key_search.burst },
   }))
   .prefault({});
 
