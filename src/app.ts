@@ -189,7 +189,15 @@ function withOverlayUsers(config: MtShieldConfig, overlay: RuntimeOverlay | unde
 
 /** The fronting profiles follow the running users and [fronting] settings (src/fronting/store.ts update). */
 function syncProfiles(profiles: ProfileStore | undefined, server: Service['server']): void {
-  void profiles?.update(profileTargets(server.config, server.users.list()));
+  if (!profiles) return;
+  const targets = profileTargets(server.config, server.users.list());
+  // A rotated-out key keeps its own secret's domain through its grace period: so does that domain's profile.
+  const domains = new Set(targets.domains);
+  for (const candidate of server.users.candidates('tls')) {
+    // (a removed user's key stays as a tombstone for a while, to refuse it as removed: no profile for it)
+    if (candidate.domain && candidate.user.removedAt === undefined) domains.add(candidate.domain.toLowerCase());
+  }
+  void profiles.update(domains.size === targets.domains.length ? targets : { ...targets, domains: [...domains] });
 }
 
 /** Rotated-out keys come back as grace keys only while their grace period lasts (the overlay drops them after). */

@@ -106,4 +106,15 @@ describe('the fronting profiles follow the running config (startApp, a node:tls 
     expect(Math.min(...after.flightSizes)).toBeGreaterThan(Math.max(...before.flightSizes) + 64);
     expect(withinVariation(await answersShapedBy(port(), reloaded, after), after)).toBe(true);
   }, 60_000);
+
+  it("a key rotated to another domain keeps its old domain's profile through the grace period", async () => {
+    const rotated = await call(app.admin!.url, 'POST', '/api/v1/users/c/rotate', {
+      token: ops.token,
+      body: { secret: formatSecret(generateSecret('ee', FIRST)), grace: '1h' },
+    });
+    expect(rotated.status).toBe(200);
+    await measured(FIRST);
+    // the old key (static.example.net) still works for an hour: its clients keep that site's shape
+    expect(app.profiles!.domains().sort()).toEqual([FIRST, RELOADED, VIA_API].sort());
+  }, 60_000);
 });
