@@ -55,7 +55,8 @@ export interface ProxyReqTarget {
 export function proxyReqTemplate(target: ProxyReqTarget): Buffer {
   const tag = target.adTag;
   if (tag !== undefined && tag.length !== AD_TAG_LENGTH) throw new MiddleProtocolError('ERR_PROTOCOL_MIDDLE_MESSAGE', 'an ad tag is 16 bytes');
-  const out = Buffer.alloc(REQ_FIXED + (tag ? EXTRA_WITH_TAG : 0));
+  // from Node's shared pool (a view, no ArrayBuffer of its own per client), zeroed: unused bytes stay 0
+  const out = Buffer.allocUnsafe(REQ_FIXED + (tag ? EXTRA_WITH_TAG : 0)).fill(0);
   out.writeUInt32LE(RPC_PROXY_REQ, 0);
   out.writeBigUInt64LE(BigInt.asUintN(64, target.connId), 8);
   out.set(parseAddress(target.client.ip).v16, 16);
