@@ -5,7 +5,9 @@
  * direction). Used by MiddleLink (client side) and by test middle proxies (server side).
  *
  * Hot path: one buffer per outgoing frame (filled in place, encrypted in place, handed to the socket); incoming
- * bytes are copied once into the decoder's buffer and decrypted there; payloads are borrowed views.
+ * bytes are copied once into the decoder's buffer and decrypted there; payloads are borrowed views. Frames sent
+ * in one turn of the event loop (many clients' packets read in the same poll phase) leave in one writev: the
+ * socket is corked at the first and uncorked by one setImmediate per turn, not per frame.
  */
 import type { Socket } from 'node:net';
 import type { CbcCipher, KernelRegistry } from '../../kernels/index.js';
@@ -32,6 +34,7 @@ export class RpcChannel {
   private encryptor: CbcCipher | undefined;
   private decryptor: CbcCipher | undefined;
   private failed = false;
+  private corked = false;
 
   constructor(readonly socket: Socket, options: RpcChannelOptions = {}) {
     this.decoder = new FrameDecoder({ maxPayload: options.maxPayload });
@@ -56,7 +59,19 @@ export class RpcChannel {
     sealFrame(frame, bodyLength, this.sendSeq, this.sendCrc);
     this.sendSeq = (this.sendSeq + 1) | 0;
     if (this.encryptor) this.encryptor.update(frame, frame);
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      setImmediate(uncork, this);
+    }
     return this.socket.write(frame);
+  }
+
+  /** Lets the frames of this turn go (uncork's shared function). */
+  flush(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket.uncork();
   }
 
   sendPayload(payload: Uint8Array): boolean {
@@ -98,4 +113,8 @@ export class RpcChannel {
       this.onFailure(err);
     }
   };
+}
+
+function uncork(channel: RpcChannel): void {
+  channel.flush();
 }
