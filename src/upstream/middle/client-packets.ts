@@ -72,13 +72,14 @@ export class ClientPacketCutter {
       at = this.completeHeld(chunk, sink);
       if (at < 0) return;
     }
+    let size = 0;
     for (;;) {
-      const size = this.frameAt(chunk, at, chunk.length);
+      size = this.frameAt(chunk, at, chunk.length);
       if (size <= 0 || at + size > chunk.length) break;
       this.emit(chunk, at, size, sink);
       at += size;
     }
-    if (at < chunk.length) this.hold(chunk, at, chunk.length);
+    if (at < chunk.length) this.hold(chunk, at, chunk.length, size);
   }
 
   /**
@@ -97,10 +98,10 @@ export class ClientPacketCutter {
     }
     const missing = size - this.heldBytes;
     if (chunk.length - at < missing) {
-      this.hold(chunk, at, chunk.length);
+      this.hold(chunk, at, chunk.length, size);
       return -1;
     }
-    this.hold(chunk, at, at + missing);
+    this.hold(chunk, at, at + missing, size);
     this.heldBytes = 0;
     const held = this.held!;
     // a large split frame's buffer is not kept for the client's life
@@ -151,11 +152,12 @@ export class ClientPacketCutter {
     sink.onClientPacket(d.subarray(at + 4, at + 4 + keep), quickAck);
   }
 
-  private hold(d: Buffer, from: number, to: number): void {
+  /** Appends d[from, to) to the held bytes; `frame`: the split frame's whole size once known (one allocation). */
+  private hold(d: Buffer, from: number, to: number, frame = 0): void {
     const n = to - from;
     const need = this.heldBytes + n;
     if (this.held === undefined || this.held.length < need) {
-      const grown = Buffer.allocUnsafe(Math.max(need, 64, this.held ? this.held.length * 2 : 0));
+      const grown = Buffer.allocUnsafe(Math.max(need, frame, 64));
       if (this.held !== undefined) this.held.copy(grown, 0, 0, this.heldBytes);
       this.held = grown;
     }
