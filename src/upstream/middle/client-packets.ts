@@ -5,7 +5,7 @@
  *
  *   cutting   whole frames inside one chunk are handed on as views of that chunk (the link copies each into its
  *             RPC frame at once); only a frame split across chunks is gathered, in a buffer allocated when the
- *             first split happens and kept for the client's life
+ *             split happens, of the frame's size, and dropped once the frame is complete
  *   answers   the packet arrives as a view into the link's receive buffer after the 16-byte RPC_PROXY_ANS header,
  *             so the 1- or 4-byte frame header is written over the end of that header: the frame is a view too
  *
@@ -17,8 +17,6 @@ import { DEFAULT_MAX_FRAME, type FramingKind } from '../../protocol/framing.js';
 
 const QUICK_ACK = 0x80000000;
 const ABRIDGED_LONG = 0x7f;
-/** A gathering buffer up to this size stays with the client for the next split frame. */
-const KEEP_HELD_MAX = 16 * 1024;
 
 /** Where each cut packet goes (the client endpoint; a view, borrowed until the call returns). */
 export interface PacketSink {
@@ -104,8 +102,8 @@ export class ClientPacketCutter {
     this.hold(chunk, at, at + missing, size);
     this.heldBytes = 0;
     const held = this.held!;
-    // a large split frame's buffer is not kept for the client's life
-    if (held.length > KEEP_HELD_MAX) this.held = undefined;
+    // not kept: an idle client holds no buffer (the next split frame allocates its own size once)
+    this.held = undefined;
     this.emit(held, 0, size, sink);
     return at + missing;
   }
