@@ -4,11 +4,34 @@
  * (mtshield / peer) and the ratio of each run paired with the peer's run of the same round, whose worst
  * decides the "in every run" targets. A target that fails, or could not be measured, is shown as FAIL.
  */
-import type { PeerScenario, SideName, SideRun } from './compare.js';
+import type { PeerScenario, SideRun } from './compare.js';
 import type { JunkKind } from './per-connection.js';
 import { ratio, summarize, type Better, type RunSummary } from './stats.js';
 
+/**
+ * Which two sides a figure sets against each other: mtshield and the peer in direct mode, both in middle mode
+ * (through the same echo middle proxy; issue 12: the peer in middle mode is the anchor to beat), and mtshield's
+ * middle mode against its own direct mode in the same run (issue 12's per-client targets).
+ */
+export type FigureGroup = 'direct' | 'middle' | 'middle-vs-direct';
+
+const upstreamOf = (r: SideRun) => r.upstream ?? 'direct';
+const GROUPS: Record<FigureGroup, { ours(r: SideRun): boolean; theirs(r: SideRun): boolean; labels: [string, string]; idPrefix: string }> = {
+  direct: { ours: (r) => r.side === 'mtshield' && upstreamOf(r) === 'direct', theirs: (r) => r.side === 'peer' && upstreamOf(r) === 'direct', labels: ['mtshield', 'peer'], idPrefix: '' },
+  middle: { ours: (r) => r.side === 'mtshield' && upstreamOf(r) === 'middle', theirs: (r) => r.side === 'peer' && upstreamOf(r) === 'middle', labels: ['mtshield middle', 'peer middle'], idPrefix: 'middle:' },
+  'middle-vs-direct': {
+    ours: (r) => r.side === 'mtshield' && upstreamOf(r) === 'middle',
+    theirs: (r) => r.side === 'mtshield' && upstreamOf(r) === 'direct',
+    labels: ['mtshield middle', 'mtshield direct'],
+    idPrefix: 'middle-vs-direct:',
+  },
+};
+/** Scenarios about the handshake alone: measured once, in direct mode. */
+const HANDSHAKE_ONLY: readonly PeerScenario[] = ['junk', 'flood'];
+
 export interface PeerFigure {
+  /** Absent: 'direct' (mtshield against the peer, both direct). */
+  group?: FigureGroup;
   id: string;
   description: string;
   unit: string;
@@ -31,6 +54,8 @@ export interface PeerTarget {
 }
 
 interface FigureDef {
+  /** Only in middle mode (clients per link). */
+  middleOnly?: true;
   id: string;
   scenario: PeerScenario;
   description: string;
@@ -53,6 +78,7 @@ export const FIGURES: readonly FigureDef[] = [
   { id: 'mb-per-s-ee', scenario: 'throughput', description: 'MB/s relayed, ee', unit: 'MB/s', better: 'higher', get: (r) => r.throughput.ee?.mbPerSec },
   { id: 'mb-per-s-dd', scenario: 'throughput', description: 'MB/s relayed, dd', unit: 'MB/s', better: 'higher', get: (r) => r.throughput.dd?.mbPerSec },
   { id: 'idle-kib', scenario: 'idle', description: 'RSS per idle ee connection (marginal)', unit: 'KiB', better: 'lower', get: (r) => (r.idle ? r.idle.bytesPerConnection / 1024 : undefined) },
+  { id: 'clients-per-link', middleOnly: true, scenario: 'idle', description: 'idle clients per link to the middle proxy (peak)', unit: 'clients', better: 'higher', get: (r) => r.clientsPerLink },
   { id: 'idle-handshakes-per-s', scenario: 'idle', description: 'handshake rate while opening the idle connections', unit: '/s', better: 'higher', get: (r) => r.idle?.handshakesPerSecond },
   { id: 'junk-faketls-10', scenario: 'junk', description: 'junk fake-TLS hello (right SNI, wrong key, 64 sources), 10 users', unit: 'CPU-ms', better: 'lower', get: junkCost('faketls', 10) },
   { id: 'junk-faketls-2000', scenario: 'junk', description: 'junk fake-TLS hello (right SNI, wrong key, 64 sources), 2000 users', unit: 'CPU-ms', better: 'lower', get: junkCost('faketls', 2000) },
@@ -73,13 +99,19 @@ export const FIGURES: readonly FigureDef[] = [
   { id: 'flood-hellos-per-s', scenario: 'flood', description: 'junk hellos the flood got through per second', unit: '/s', better: 'higher', get: (r) => r.flood?.hellosPerSecond },
 ];
 
-export function peerFigures(runs: readonly SideRun[], scenarios: readonly PeerScenario[]): PeerFigure[] {
-  const bySide = (side: SideName) => runs.filter((r) => r.side === side).sort((a, b) => a.run - b.run);
-  const ours = bySide('mtshield');
-  const theirs = bySide('peer');
-  return FIGURES.filter((f) => scenarios.includes(f.scenario)).map((f) => {
+/** The figures of one group ('direct' by default): for each, both sides' runs, medians, worst and ratios. */
+export function peerFigures(runs: readonly SideRun[], scenarios: readonly PeerScenario[], group: FigureGroup = 'direct'): PeerFigure[] {
+  const pair = GROUPS[group];
+  const byRun = (a: SideRun, b: SideRun) => a.run - b.run;
+  const ours = runs.filter(pair.ours).sort(byRun);
+  const theirs = runs.filter(pair.theirs).sort(byRun);
+  const wanted = FIGURES.filter(
+    (f) => scenarios.includes(f.scenario) && (group === 'direct' ? !f.middleOnly : !HANDSHAKE_ONLY.includes(f.scenario)) && !(group === 'middle-vs-direct' && f.middleOnly),
+  );
+  return wanted.map((f) => {
     const value = (r: SideRun) => f.get(r) ?? Number.NaN;
-    const figure: PeerFigure = { id: f.id, description: f.description, unit: f.unit, better: f.better, mtshield: summarize(ours.map(value), f.better) };
+    const figure: PeerFigure = { id: pair.idPrefix + f.id, description: f.description, unit: f.unit, better: f.better, mtshield: summarize(ours.map(value), f.better) };
+    if (group !== 'direct') figure.group = group;
     if (theirs.length > 0) {
       figure.peer = summarize(theirs.map(value), f.better);
       figure.ratio = ratio(figure.mtshield.median, figure.peer.median);
@@ -128,6 +160,7 @@ export function evaluatePeerTargets(figures: readonly PeerFigure[], peerMeasured
   vsPeer('cpu-per-gb-ee-vs-peer', 'cpu-per-gb-ee', 0.5, true, 'CPU-s per GB, ee,');
   vsPeer('cpu-per-gb-dd-vs-peer', 'cpu-per-gb-dd', 0.7, true, 'CPU-s per GB, dd,');
   vsPeer('idle-kib-vs-peer', 'idle-kib', 0.5, false, 'RSS per idle ee connection');
+  targets.push(...middleTargets(byId));
   for (const [suffix, from] of [['', '64 sources'], ['-one-source', 'one source']] as const) {
     for (const kind of ['faketls', 'obfuscated2'] as const) {
       const target = junkGrowth(byId, kind, suffix, from);
@@ -152,15 +185,49 @@ function junkGrowth(byId: ReadonlyMap<string, PeerFigure>, kind: JunkKind, suffi
   };
 }
 
+/** Middle mode (issue 12): at most 6 KiB per idle client, CPU per admitted client at most 0.5x direct mode's in the same run, and the peer in middle mode beaten. */
+export const MIDDLE_IDLE_KIB_MAX = 6;
+export const MIDDLE_ADMISSION_VS_DIRECT_MAX = 0.5;
+
+function middleTargets(byId: ReadonlyMap<string, PeerFigure>): PeerTarget[] {
+  const targets: PeerTarget[] = [];
+  const check = (id: string, figureId: string, max: number, description: string, ratioOf: boolean) => {
+    const f = byId.get(figureId);
+    if (!f) return;
+    const [ours, theirs] = GROUPS[f.group ?? 'direct'].labels;
+    const value = ratioOf ? f.ratio : f.mtshield.median;
+    if (value === undefined || !f.peer && ratioOf) {
+      targets.push({ id, description, status: 'N/A', detail: `${theirs} not measured; ${ours} ${show(f.mtshield, f.unit)}` });
+      return;
+    }
+    const other = f.peer ? `; ${theirs} ${show(f.peer, f.unit)}` : '';
+    const head = ratioOf ? `${fmt(value)}x (worst run ${fmt(f.worstRatio ?? Number.NaN)}x): ` : '';
+    targets.push({ id, description, status: Number.isFinite(value) && value <= max ? 'PASS' : 'FAIL', detail: `${head}${ours} ${show(f.mtshield, f.unit)}${other}` });
+  };
+  check('middle-idle-kib', 'middle:idle-kib', MIDDLE_IDLE_KIB_MAX, `middle mode: RSS per idle ee client <= ${MIDDLE_IDLE_KIB_MAX} KiB`, false);
+  check('middle-admission-vs-direct', 'middle-vs-direct:admission-cpu-ms', MIDDLE_ADMISSION_VS_DIRECT_MAX, `middle mode: CPU per admitted ee client <= ${MIDDLE_ADMISSION_VS_DIRECT_MAX}x direct mode's`, true);
+  check('middle-admission-vs-peer', 'middle:admission-cpu-ms', 1, 'middle mode: CPU per admitted ee client <= 1x the peer in middle mode', true);
+  check('middle-cpu-per-gb-ee-vs-peer', 'middle:cpu-per-gb-ee', 1, 'middle mode: CPU-s per GB, ee, <= 1x the peer in middle mode', true);
+  check('middle-cpu-per-gb-dd-vs-peer', 'middle:cpu-per-gb-dd', 1, 'middle mode: CPU-s per GB, dd, <= 1x the peer in middle mode', true);
+  check('middle-idle-kib-vs-peer', 'middle:idle-kib', 1, 'middle mode: RSS per idle ee client <= 1x the peer in middle mode', true);
+  return targets;
+}
+
 export function renderPeerTable(report: {
   figures: readonly PeerFigure[];
   targets: readonly PeerTarget[];
   peer: { measured: boolean; reason?: string; version?: string };
-  order: readonly SideName[][];
+  order: readonly string[][];
   runs: readonly SideRun[];
 }): string {
-  const rows: string[][] = [['figure', 'unit', 'mtshield median', 'worst', 'peer median', 'worst', 'ratio', 'worst run']];
+  const rows: string[][] = [];
+  let group: FigureGroup | undefined;
   for (const f of report.figures) {
+    if ((f.group ?? 'direct') !== group) {
+      group = f.group ?? 'direct';
+      const [ours, theirs] = GROUPS[group].labels;
+      rows.push(['figure', 'unit', `${ours} median`, 'worst', `${theirs} median`, 'worst', 'ratio', 'worst run']);
+    }
     rows.push([
       f.description,
       f.unit,
@@ -172,8 +239,9 @@ export function renderPeerTable(report: {
       f.worstRatio !== undefined ? `${fmt(f.worstRatio)}x` : '-',
     ]);
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const peerLine = report.peer.measured ? `peer: alexbers/mtprotoproxy, direct mode, FAST_MODE off (${report.peer.version ?? 'python'})` : `peer: ${report.peer.reason}`;
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const modes = report.runs.some((r) => upstreamOf(r) === 'middle') ? 'direct and middle mode (USE_MIDDLE_PROXY, through the echo middle proxy)' : 'direct mode';
+  const peerLine = report.peer.measured ? `peer: alexbers/mtprotoproxy, ${modes}, FAST_MODE off (${report.peer.version ?? 'python'})` : `peer: ${report.peer.reason}`;
   const lines = ['', `Proxy benchmark, peer mode (${report.order.length} runs, sides alternating: ${report.order.map((o) => o.join('→')).join(', ')})`, peerLine];
   lines.push(...rows.map((r) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd()));
   for (const r of report.runs) for (const e of r.errors) lines.push(`  ${r.side} run ${r.run + 1}: ${e.split('\n')[0]}`);

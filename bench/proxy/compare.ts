@@ -1,9 +1,14 @@
 /**
  * The proxy benchmark's peer mode (issue 17; docs/benchmarks.md, "Peer mode"): mtshield and the peer,
- * alexbers/mtprotoproxy in direct mode with FAST_MODE off, on the same harness, load and secrets, in one
- * run. Each run measures both sides, in alternating order (run 0 mtshield first, run 1 the peer first, …),
- * and every figure is reported per run with its median and worst; compare-report.ts turns them into ratios
- * and PASS/FAIL lines. Without a peer checkout, mtshield is measured alone and the peer is reported skipped.
+ * alexbers/mtprotoproxy with FAST_MODE off, on the same harness, load and secrets, in one run. Each run
+ * measures both sides, in alternating order (run 0 mtshield first, run 1 the peer first, …), and every figure
+ * is reported per run with its median and worst; compare-report.ts turns them into ratios and PASS/FAIL
+ * lines. Without a peer checkout, mtshield is measured alone and the peer is reported skipped.
+ *
+ * `upstreams` (issue 12): direct mode (the fake DC), middle mode (both sides through one local echo middle
+ * proxy, fake-middle.ts, with the same ad tag; the peer's downloads from core.telegram.org replaced in its
+ * launcher, peer/config.ts), or both — then every side runs in each mode, all alternating in one run, and
+ * mtshield's middle mode is also set against its own direct mode.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,6 +19,7 @@ import { collectEnvironment, type Environment } from '../report/environment.js';
 import { createProgress } from '../report/progress.js';
 import { startProxy } from './child.js';
 import { startEchoDc } from './fake-dc.js';
+import { startEchoMiddleProxy, writeMiddleUpstreamToml, type EchoMiddleProxy } from './fake-middle.js';
 import { startFrontSink } from './front-sink.js';
 import { floodLatency, floodSources, type FloodResult } from './flood.js';
 import type { ListeningProcess } from './launch.js';
@@ -23,11 +29,14 @@ import { DEFAULT_PEER_PYTHON, peerUnavailable, startPeer } from './peer/start.js
 import { procAvailable } from './proc.js';
 import { idleMemory, throughput, type IdleMemoryResult, type Target, type ThroughputResult } from './scenarios.js';
 import { alternationOrder } from './stats.js';
-import { evaluatePeerTargets, peerFigures, type PeerFigure, type PeerTarget } from './compare-report.js';
+import { evaluatePeerTargets, peerFigures, type FigureGroup, type PeerFigure, type PeerTarget } from './compare-report.js';
+import { randomBytes } from 'node:crypto';
 
 export const PEER_SCENARIOS = ['admission', 'rtt', 'throughput', 'idle', 'junk', 'flood'] as const;
 export type PeerScenario = (typeof PEER_SCENARIOS)[number];
 export type SideName = 'mtshield' | 'peer';
+export const BENCH_UPSTREAMS = ['direct', 'middle'] as const;
+export type BenchUpstream = (typeof BENCH_UPSTREAMS)[number];
 
 export function isPeerScenario(name: string): name is PeerScenario {
   return (PEER_SCENARIOS as readonly string[]).includes(name);
@@ -43,6 +52,8 @@ export interface PeerBenchOptions {
   quick?: boolean;
   progress?: boolean;
   kernel?: string;
+  /** Direct mode (default), middle mode, or both in one run. */
+  upstreams?: BenchUpstream[];
   jsonPath?: string;
   log?: (line: string) => void;
 }
@@ -50,6 +61,8 @@ export interface PeerBenchOptions {
 /** One side's figures in one run. */
 export interface SideRun {
   side: SideName;
+  /** Absent in reports from before middle mode: direct. */
+  upstream?: BenchUpstream;
   run: number;
   admission?: AdmissionResult;
   /** The same admission scenario again in the same process: the cost once the process is warm (JIT, pools). */
@@ -59,16 +72,18 @@ export interface SideRun {
   idle?: IdleMemoryResult & { handshakesPerSecond: number };
   junk: JunkResult[];
   flood?: FloodResult;
+  /** Middle mode: idle clients per link to the echo middle proxy at the idle scenario's peak. */
+  clientsPerLink?: number;
   errors: string[];
 }
 
 export interface PeerBenchReport {
   schema: 'mtshield.bench.proxy-peer/1';
   environment: Environment;
-  settings: typeof FULL & { runs: number; scenarios: PeerScenario[]; kernel: string };
+  settings: typeof FULL & { runs: number; scenarios: PeerScenario[]; kernel: string; upstreams: BenchUpstream[] };
   peer: { measured: boolean; reason?: string; dir?: string; python?: string; version?: string };
-  /** The order of sides in each run. */
-  order: SideName[][];
+  /** The order of sides in each run ("mtshield", "peer", "mtshield/middle", …). */
+  order: string[][];
   runs: SideRun[];
   figures: PeerFigure[];
   targets: PeerTarget[];
@@ -128,7 +143,13 @@ interface BenchUser {
   name: string;
   secret: ParsedSecret;
 }
-type Starter = (users: BenchUser[], junk: boolean) => Promise<ListeningProcess>;
+type Starter = (users: BenchUser[], junk: boolean, upstream: BenchUpstream) => Promise<ListeningProcess>;
+/** One side in one mode, and its label in the order. */
+interface Entry {
+  side: SideName;
+  upstream: BenchUpstream;
+}
+const labelOf = (e: Entry) => (e.upstream === 'direct' ? e.side : `${e.side}/${e.upstream}`);
 
 export async function runPeerBench(options: PeerBenchOptions = {}): Promise<PeerBenchReport> {
   if (!procAvailable()) throw new Error('the proxy benchmark reads /proc/<pid>/stat and /status: Linux only');
@@ -138,7 +159,8 @@ export async function runPeerBench(options: PeerBenchOptions = {}): Promise<Peer
   const base = options.quick ? QUICK : FULL;
   const scenarios = options.scenarios ?? [...PEER_SCENARIOS];
   const runs = Math.max(1, options.runs ?? (options.quick ? 1 : 5));
-  const settings = { ...base, idleConnections: options.idleConnections ?? base.idleConnections, runs, scenarios, kernel: options.kernel ?? 'auto' };
+  const upstreams = options.upstreams?.length ? [...new Set(options.upstreams)] : (['direct'] as BenchUpstream[]);
+  const settings = { ...base, idleConnections: options.idleConnections ?? base.idleConnections, runs, scenarios, kernel: options.kernel ?? 'auto', upstreams };
   const skipped = peerUnavailable(options.peerDir);
   if (skipped) log(skipped);
   const python = options.peerPython ?? DEFAULT_PEER_PYTHON;
@@ -150,17 +172,21 @@ export async function runPeerBench(options: PeerBenchOptions = {}): Promise<Peer
   const dc = await startEchoDc();
   const sink = await startFrontSink();
   const env: Record<string, string> = options.kernel ? { MTSHIELD_KERNEL_AES_256_CTR: options.kernel } : {};
+  // middle mode: one echo middle proxy for both sides, the same ad tag in every request of either
+  const middle: EchoMiddleProxy | undefined = upstreams.includes('middle') ? await startEchoMiddleProxy() : undefined;
+  const adTagHex = randomBytes(16).toString('hex');
+  const middleToml = middle ? writeMiddleUpstreamToml(middle, adTagHex) : '';
   const starters: Record<SideName, Starter> = {
-    mtshield: (users, junk) =>
+    mtshield: (users, junk, upstream) =>
       startProxy({
         dcPort: dc.port,
         frontPort: sink.port,
         users: users.map((u) => ({ name: u.name, secret: formatSecret(u.secret, 'hex') })),
         fastMode: false,
         env,
-        extraToml: junk ? ANOMALY_LIFTED : undefined,
+        extraToml: (junk ? ANOMALY_LIFTED : '') + (upstream === 'middle' ? middleToml : '') || undefined,
       }),
-    peer: (users) =>
+    peer: (users, _junk, upstream) =>
       startPeer({
         peerDir: options.peerDir!,
         python,
@@ -168,6 +194,7 @@ export async function runPeerBench(options: PeerBenchOptions = {}): Promise<Peer
         frontPort: sink.port,
         users: users.map((u) => ({ name: u.name, keyHex: Buffer.from(u.secret.key).toString('hex') })),
         tlsDomain: FRONT_DOMAIN,
+        middle: upstream === 'middle' && middle ? { port: middle.port, secretHex: middle.secret.toString('hex'), adTagHex } : undefined,
       }),
   };
   const secrets = { dd: generateSecret('dd'), ee: generateSecret('ee', FRONT_DOMAIN) };
@@ -175,17 +202,19 @@ export async function runPeerBench(options: PeerBenchOptions = {}): Promise<Peer
     { name: 'bench_dd', secret: secrets.dd },
     { name: 'bench_ee', secret: secrets.ee },
   ];
-  const order = alternationOrder<SideName>(runs, skipped ? ['mtshield'] : ['mtshield', 'peer']);
+  const sides: SideName[] = skipped ? ['mtshield'] : ['mtshield', 'peer'];
+  const order = alternationOrder<Entry>(runs, upstreams.flatMap((upstream) => sides.map((side) => ({ side, upstream }))));
   const progress = createProgress(order.flat().length, options.progress ?? true);
   const results: SideRun[] = [];
   try {
-    for (const [run, sides] of order.entries()) {
-      for (const side of sides) {
-        progress.tick(`run ${run + 1}/${runs}: ${side}`);
+    for (const [run, entries] of order.entries()) {
+      for (const { side, upstream } of entries) {
+        progress.tick(`run ${run + 1}/${runs}: ${labelOf({ side, upstream })}`);
         const result: SideRun = { side, run, throughput: {}, junk: [], errors: [] };
+        if (upstream !== 'direct') result.upstream = upstream;
         results.push(result);
         const onError = (message: string) => result.errors.push(message);
-        const start = starters[side];
+        const start = (users: BenchUser[], junk: boolean) => starters[side](users, junk, upstream);
         const target = (proc: ListeningProcess, secret: ParsedSecret): Target => ({ host: '127.0.0.1', port: proc.port, pid: proc.pid, secret, dc: 2, dcPort: dc.port });
         if (scenarios.some((s) => s === 'admission' || s === 'rtt' || s === 'throughput')) {
           await withProcess(() => start(mainUsers, false), async (proc) => {
@@ -221,12 +250,19 @@ export async function runPeerBench(options: PeerBenchOptions = {}): Promise<Peer
           else
             await withProcess(() => start(mainUsers, false), async (proc) => {
               const perBatch = Math.max(1, Math.floor(settings.idleConnections / 2));
-              const idle = await attempt(result, 'idle', () => idleMemory(target(proc, secrets.ee), { connections: perBatch, concurrency: settings.idleConcurrency }));
+              const links = middle && upstream === 'middle' ? peakLinks(middle) : undefined;
+              const idle = await attempt(result, 'idle', () => idleMemory(target(proc, secrets.ee), { connections: perBatch, concurrency: settings.idleConcurrency })).finally(
+                () => links?.stop(),
+              );
               // The rate at the larger size: the second batch opens with the first one's connections held.
               if (idle) result.idle = { ...idle, handshakesPerSecond: perBatch / idle.secondBatchSeconds };
+              // both batches are open at the peak
+              if (idle && links && links.peak() > 0) result.clientsPerLink = (2 * perBatch - idle.failed) / links.peak();
             }, onError);
         }
-        if (scenarios.includes('junk')) {
+        // junk hellos and the flood never reach an upstream: measured once, in direct mode
+        const handshakeOnly = upstream === upstreams[0];
+        if (scenarios.includes('junk') && handshakeOnly) {
           for (const kind of JUNK_KINDS) {
             for (const count of settings.junkUsers) {
               const users = junkUsers(kind, count);
@@ -253,28 +289,33 @@ export async function runPeerBench(options: PeerBenchOptions = {}): Promise<Peer
             }
           }
         }
-        if (scenarios.includes('flood')) {
+        if (scenarios.includes('flood') && handshakeOnly) {
           await withProcess(() => start(mainUsers, true), async (proc) => {
             result.flood = await attempt(result, 'flood', () =>
               floodLatency(target(proc, secrets.ee), { domain: FRONT_DOMAIN, samples: settings.floodSamples, warmup: settings.floodWarmup, frameBytes: settings.rttFrameBytes }),
             );
           }, onError);
         }
-        for (const e of result.errors) log(`${side} run ${run + 1}: ${e.split('\n')[0]}`);
+        for (const e of result.errors) log(`${labelOf({ side, upstream })} run ${run + 1}: ${e.split('\n')[0]}`);
       }
     }
   } finally {
     progress.stop();
     await dc.close();
     await sink.close();
+    await middle?.close();
   }
-  const figures = peerFigures(results, scenarios);
+  const groups: FigureGroup[] = [];
+  if (upstreams.includes('direct')) groups.push('direct');
+  if (upstreams.includes('middle')) groups.push('middle');
+  if (upstreams.length > 1) groups.push('middle-vs-direct');
+  const figures = groups.flatMap((group) => peerFigures(results, scenarios, group));
   const report: PeerBenchReport = {
     schema: 'mtshield.bench.proxy-peer/1',
     environment,
     settings,
     peer,
-    order,
+    order: order.map((entries) => entries.map(labelOf)),
     runs: results,
     figures,
     targets: evaluatePeerTargets(figures, peer.measured),
@@ -321,4 +362,11 @@ function pythonVersion(python: string): string | undefined {
   } catch (err) {
     return `unknown (${(err as Error).message.split('\n')[0]})`;
   }
+}
+
+/** The most links the echo middle proxy held, sampled every 100 ms until stop(). */
+function peakLinks(middle: EchoMiddleProxy): { peak(): number; stop(): void } {
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, middle.links())), 100);
+  return { peak: () => peak, stop: () => clearInterval(sampler) };
 }

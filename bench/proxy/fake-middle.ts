@@ -6,6 +6,9 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { listenOnPort0 } from './launch.js';
 import {
   RPC_PING,
@@ -71,4 +74,18 @@ export async function startEchoMiddleProxy(host = '127.0.0.1'): Promise<EchoMidd
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * The echo middle proxy's secret and table as files, and the [upstream] TOML that points mtshield at them
+ * (`adTagHex`: the ad tag every request carries, as the peer's in peer mode).
+ */
+export function writeMiddleUpstreamToml(middle: Pick<EchoMiddleProxy, 'port' | 'secret'>, adTagHex?: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mtshield-bench-middle-'));
+  const secretPath = join(dir, 'proxy-secret');
+  const configPath = join(dir, 'proxy-multi.conf');
+  writeFileSync(secretPath, middle.secret);
+  writeFileSync(configPath, `default 2;\nproxy_for 2 127.0.0.1:${middle.port};\nproxy_for -2 127.0.0.1:${middle.port};\n`);
+  const tag = adTagHex === undefined ? '' : `ad_tag = ${JSON.stringify(adTagHex)}\n`;
+  return `\n[upstream]\nmode = "middle"\n${tag}\n[upstream.middle]\nproxy_secret = ${JSON.stringify(secretPath)}\nproxy_config = ${JSON.stringify(configPath)}\n`;
 }

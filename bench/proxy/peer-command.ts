@@ -1,8 +1,8 @@
 /**
- * `mtshield bench --proxy` in peer mode (any of --peer-dir, --scenarios, --runs, --idle-connections): parses
+ * `mtshield bench --proxy` in peer mode (any of --peer-dir, --scenarios, --runs, --idle-connections, --upstreams): parses
  * those flags, runs compare.ts and prints its table (docs/benchmarks.md, "Peer mode").
  */
-import { isPeerScenario, runPeerBench, PEER_SCENARIOS, type PeerScenario } from './compare.js';
+import { BENCH_UPSTREAMS, isPeerScenario, runPeerBench, PEER_SCENARIOS, type BenchUpstream, type PeerScenario } from './compare.js';
 import { renderPeerTable } from './compare-report.js';
 import type { BenchOutcome } from '../../src/cli/commands/bench.js';
 
@@ -12,6 +12,7 @@ export interface PeerBenchFlags {
   scenarios?: string;
   runs?: string;
   idleConnections?: string;
+  upstreams?: string;
   quick?: boolean;
   progress?: boolean;
   kernel?: string;
@@ -23,6 +24,14 @@ export function parseScenarios(text: string): PeerScenario[] {
     const name = raw.trim();
     if (!isPeerScenario(name)) throw new Error(`unknown scenario "${name}": expected some of ${PEER_SCENARIOS.join(', ')}`);
     return name;
+  });
+}
+
+export function parseUpstreams(text: string): BenchUpstream[] {
+  return text.split(',').map((raw) => {
+    const name = raw.trim();
+    if (!(BENCH_UPSTREAMS as readonly string[]).includes(name)) throw new Error(`unknown upstream "${name}": expected some of ${BENCH_UPSTREAMS.join(', ')}`);
+    return name as BenchUpstream;
   });
 }
 
@@ -41,6 +50,7 @@ export async function runPeerBenchCommand(flags: PeerBenchFlags): Promise<BenchO
     scenarios: flags.scenarios ? parseScenarios(flags.scenarios) : undefined,
     runs: positiveInteger(flags.runs, '--runs'),
     idleConnections: positiveInteger(flags.idleConnections, '--idle-connections'),
+    upstreams: flags.upstreams ? parseUpstreams(flags.upstreams) : undefined,
     quick: flags.quick,
     progress: flags.progress,
     kernel: flags.kernel,

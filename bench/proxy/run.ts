@@ -17,10 +17,7 @@ import { createProgress } from '../report/progress.js';
 import { proxyChart } from '../report/proxy-chart.js';
 import { startEchoDc } from './fake-dc.js';
 import { startProxy, type ProxyOptions, type ProxyUnderTest } from './child.js';
-import { startEchoMiddleProxy, type EchoMiddleProxy } from './fake-middle.js';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { startEchoMiddleProxy, writeMiddleUpstreamToml } from './fake-middle.js';
 import { attempt, withProcess } from './guard.js';
 import { procAvailable } from './proc.js';
 import {
@@ -115,7 +112,7 @@ export async function runProxyBench(options: ProxyBenchOptions = {}): Promise<Pr
   const dc = await startEchoDc();
   const scenarios: ProxyScenario[] = [];
   const middle = await startEchoMiddleProxy();
-  const middleToml = writeMiddleFiles(middle);
+  const middleToml = writeMiddleUpstreamToml(middle);
   const steps = 3 * (KINDS.length * 3) + 1 + (options.soakSeconds ? 1 : 0);
   const progress = createProgress(steps, options.progress ?? true);
   let soakResult: ProxyBenchReport['soak'];
@@ -248,16 +245,6 @@ export function renderProxyReport(report: ProxyBenchReport): string {
 function writeFile(path: string, content: string): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, content);
-}
-
-/** The echo middle proxy's secret and table as files, and the [upstream] TOML that points the proxy at them. */
-function writeMiddleFiles(middle: EchoMiddleProxy): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mtshield-bench-middle-'));
-  const secretPath = join(dir, 'proxy-secret');
-  const configPath = join(dir, 'proxy-multi.conf');
-  writeFileSync(secretPath, middle.secret);
-  writeFileSync(configPath, `default 2;\nproxy_for 2 127.0.0.1:${middle.port};\nproxy_for -2 127.0.0.1:${middle.port};\n`);
-  return `\n[upstream]\nmode = "middle"\n\n[upstream.middle]\nproxy_secret = ${JSON.stringify(secretPath)}\nproxy_config = ${JSON.stringify(configPath)}\n`;
 }
 
 function targetOf(proxy: ProxyUnderTest, secret: ParsedSecret): Target {

@@ -32,6 +32,8 @@ export interface KernelsPort {
   chosen(alg: string, size: number): string;
   /** Only configured pins count (`expectSha256` narrows them); the path must resolve inside `root`. */
   swap(wasmPath: string, opts?: { expectSha256?: string[]; root?: string }): Promise<unknown>;
+  /** Bytes through the registry's CBC ciphers per backend and direction (middle mode's link). */
+  cbcBytes?(): { algorithm: string; backend: string; direction: string; bytes: number }[];
 }
 
 /** Everything the route modules read. */

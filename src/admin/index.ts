@@ -78,6 +78,7 @@ export async function startAdmin(options: StartAdminOptions): Promise<AdminPlane
     proxyStats: () => options.proxy?.stats?.(),
     securityCounters: () => security.counters(),
     kernelsInUse: () => kernelsInUse(options.kernels),
+    kernelBytes: () => options.kernels?.cbcBytes?.() ?? [],
   });
   // Failed attempts are limited per IP, counted, audited and reported by the security layer's AuthService.
   const auth = createAuthenticator(security.auth);

@@ -19,6 +19,8 @@ export interface MetricsSources {
   version: string;
   /** Backend in use per algorithm, read at scrape time. */
   kernelsInUse?: () => { algorithm: string; backend: string }[];
+  /** Bytes through the kernels per algorithm, backend and direction (CBC: middle mode's link), read at scrape time. */
+  kernelBytes?: () => { algorithm: string; backend: string; direction: string; bytes: number }[];
   /** The proxy's counts (ProxyServer.stats()), read at scrape time; absent without a proxy (admin-only tests). */
   proxyStats?: () => ProxyStats | undefined;
   /** The security layer's counter snapshot (SecurityAdminPort.counters(), src/security/ports.ts), read at scrape time. */
@@ -207,6 +209,16 @@ export function createMetrics(sources: MetricsSources): AdminMetrics {
     collect() {
       this.reset();
       for (const { algorithm, backend } of sources.kernelsInUse?.() ?? []) this.labels(algorithm, backend).set(1);
+    },
+  });
+  new Counter({
+    name: `${p}kernel_bytes_total`,
+    help: 'Bytes through a kernel per algorithm, backend and direction (aes-256-cbc: the middle-proxy links).',
+    labelNames: ['algorithm', 'backend', 'direction'],
+    registers,
+    collect() {
+      this.reset();
+      for (const { algorithm, backend, direction, bytes } of sources.kernelBytes?.() ?? []) this.labels(algorithm, backend, direction).inc(bytes);
     },
   });
   if (sources.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: p });

@@ -23,6 +23,7 @@ import { cpuInfo } from './choose/cpu.js';
 export * from './types.js';
 export * from './errors.js';
 export type { KernelRegistry } from './registry.js';
+export type { KernelBytesRow } from './streams/cbc-bytes.js';
 export { constantTimeEqual } from './validate.js';
 export { cpuInfo } from './choose/cpu.js';
 export { wasmSimdSupported } from './wasm/build.js';

@@ -28,6 +28,7 @@ import { costAt, costRow, sizeClassIndex } from './choose/costs.js';
 import { AdaptiveCtr, planAdaptive, type AdaptivePlan } from './streams/adaptive-ctr.js';
 import { DispatchAead, type ChoiceBoard } from './streams/aead-dispatch.js';
 import { AdaptiveCbc } from './streams/adaptive-cbc.js';
+import { CbcByteCounts, type KernelBytesRow } from './streams/cbc-bytes.js';
 import type { BackendEntry } from './verify/load.js';
 import type { WasmBackend } from './wasm/backend.js';
 import { wasmSimdSupported } from './wasm/build.js';
@@ -49,6 +50,8 @@ export interface KernelRegistry {
   swap(wasmPath: string, opts?: SwapOptions): Promise<SwapResult>;
   /** Measures again now (blocks for up to `budgetMs`, default 250), updates the choices and the cache. */
   recalibrate(budgetMs?: number): KernelStatus['calibration'];
+  /** Bytes through the CBC ciphers cbc() handed out, per backend and direction (the metrics). */
+  cbcBytes?(): KernelBytesRow[];
 }
 
 export interface RegistryState {
@@ -81,6 +84,7 @@ export class Registry implements KernelRegistry {
   /** Seal and open rows per AEAD; the generation moves on every recompute (DispatchAead re-reads then). */
   private readonly choiceBoard: ChoiceBoard = { generation: 0, rows: new Map() };
   private adaptivePlan: AdaptivePlan | undefined;
+  private readonly cbcCounts = new CbcByteCounts();
 
   constructor(
     readonly state: RegistryState,
@@ -126,9 +130,19 @@ export class Registry implements KernelRegistry {
     const alg = 'aes-256-cbc';
     if (opts?.backend !== undefined) return this.require(alg, opts.backend).cbc(direction, key, iv);
     const row = [...(this.chosenTable.get(alg) ?? []), ...(this.chosenOpenTable.get(alg) ?? [])];
-    if (new Set(row).size <= 1) return this.require(alg, this.chosen(alg, 4096)).cbc(direction, key, iv);
+    const create = (name: BackendName, d: CbcDirection, k: Uint8Array, v: Uint8Array) => this.require(alg, name).cbc(d, k, v);
+    // one backend for every size: a constant pick (the adaptive wrapper still counts the bytes for the metrics)
+    if (new Set(row).size <= 1) {
+      const only = this.chosen(alg, 4096);
+      return new AdaptiveCbc(direction, key, iv, () => only, create, this.cbcCounts);
+    }
     // the choice differs by size: carry the IV across backends (adaptive-cbc.ts)
-    return new AdaptiveCbc(direction, key, iv, (size, current) => this.pickCbc(size, current, direction), (name, d, k, v) => this.require(alg, name).cbc(d, k, v));
+    return new AdaptiveCbc(direction, key, iv, (size, current) => this.pickCbc(size, current, direction), create, this.cbcCounts);
+  }
+
+  /** Bytes through the CBC ciphers this registry handed out, per backend and direction (the metrics). */
+  cbcBytes(): KernelBytesRow[] {
+    return this.cbcCounts.rows();
   }
 
   /**

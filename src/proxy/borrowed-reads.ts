@@ -16,7 +16,17 @@ export const BORROWED_READ_BYTES = 256 * 1024;
 let shared: Buffer | undefined;
 
 type Handler = (socket: Socket, view: Buffer) => void;
-const handlers = new WeakMap<object, (handler: Handler) => void>();
+/** Hands the stream's reads to `handler` (gets the stream too, so one shared function can serve many). */
+type Attach = (handler: Handler, stream: object) => void;
+const handlers = new WeakMap<object, Attach>();
+
+/**
+ * A stream that is not a socket but hands out views of memory it reuses (middle mode's client endpoint: answers
+ * framed in place in the link's receive buffer) offers them to the relay the same way.
+ */
+export function lendReads(stream: object, attach: Attach): void {
+  handlers.set(stream, attach);
+}
 
 /** The `onread` option for a socket about to connect; `adopt(socket)` once it exists. */
 export function borrowedReadOption(): { onread: { buffer: Buffer; callback: (n: number, buf: Buffer) => boolean }; adopt(socket: Socket): void } {
@@ -51,7 +61,7 @@ export function onBorrowedData(socket: object, handler: Handler): boolean {
   const attach = handlers.get(socket);
   if (!attach) return false;
   handlers.delete(socket);
-  attach(handler);
+  attach(handler, socket);
   return true;
 }
 

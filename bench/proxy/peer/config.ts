@@ -22,6 +22,16 @@ export interface PeerConfigOptions {
   users: readonly PeerUser[];
   /** The ee secrets' domain (the peer's TLS_DOMAIN). */
   tlsDomain: string;
+  /** Middle mode: USE_MIDDLE_PROXY with this ad tag (32 hex digits); absent: direct mode. */
+  middleAdTagHex?: string | undefined;
+}
+
+/** Where the peer's middle-proxy link goes in middle mode (the launcher's tables and secret). */
+export interface PeerMiddleOptions {
+  /** The echo middle proxy's port on 127.0.0.1; every DC id maps there. */
+  port: number;
+  /** The proxy secret it expects (what getProxySecret would serve). */
+  secretHex: string;
 }
 
 const PY_NAME = /^[A-Za-z0-9_]{1,64}$/;
@@ -35,7 +45,9 @@ export function peerConfigSource(options: PeerConfigOptions): string {
     if (!PY_NAME.test(u.name) || !HEX32.test(u.keyHex)) throw new Error(`peer user needs a plain name and 32 hex digits: ${u.name}`);
     return `    "${u.name}": "${u.keyHex}",`;
   });
-  return `# written by mtshield bench --proxy --peer-dir (direct mode, FAST_MODE off, loopback only)
+  const middle = options.middleAdTagHex;
+  if (middle !== undefined && !HEX32.test(middle)) throw new Error('an ad tag is 32 hex digits');
+  return `# written by mtshield bench --proxy --peer-dir (${middle ? 'middle' : 'direct'} mode, FAST_MODE off, loopback only)
 PORT = ${port(options.port)}
 USERS = {
 ${users.join('\n')}
@@ -46,7 +58,7 @@ MASK = True
 MASK_HOST = "127.0.0.1"
 MASK_PORT = ${port(options.frontPort)}
 FAST_MODE = False
-USE_MIDDLE_PROXY = False
+${middle ? `USE_MIDDLE_PROXY = True\nAD_TAG = "${middle}"\n# no clock check against core.telegram.org\nGET_TIME_PERIOD = 0` : 'USE_MIDDLE_PROXY = False'}
 PREFER_IPV6 = False
 LISTEN_ADDR_IPV4 = "127.0.0.1"
 LISTEN_ADDR_IPV6 = ""
@@ -58,9 +70,28 @@ TG_READ_TIMEOUT = 1800
 
 /**
  * The Python launcher: installs the loopback guard, imports the peer from `peerDir`, points its DC tables
- * at the fake DC and its IP lookup at 127.0.0.1, then runs its main() with `configPath`.
+ * at the fake DC and its IP lookup at 127.0.0.1, then runs its main() with `configPath`. In middle mode
+ * (`middle`) its middle-proxy tables point at the echo middle proxy, its PROXY_SECRET is that proxy's, and
+ * update_middle_proxy_info (which downloads getProxyConfig, getProxyConfigV6 and getProxySecret from
+ * core.telegram.org) is replaced by a task that only sleeps: the peer's own code is not edited.
  */
-export function peerLauncherSource(options: { peerDir: string; configPath: string; dcPort: number }): string {
+export function peerLauncherSource(options: { peerDir: string; configPath: string; dcPort: number; middle?: PeerMiddleOptions | undefined }): string {
+  const middle = options.middle;
+  if (middle !== undefined && !/^(?:[0-9a-f]{2}){16,512}$/.test(middle.secretHex)) throw new Error('the proxy secret is 16 to 512 bytes of hex');
+  const middleLines = middle
+    ? `
+MIDDLE_PORT = ${port(middle.port)}
+peer.PROXY_SECRET = bytes.fromhex("${middle.secretHex}")
+for table in (peer.TG_MIDDLE_PROXIES_V4, peer.TG_MIDDLE_PROXIES_V6):
+    for dc in list(table):
+        table[dc] = [("127.0.0.1", MIDDLE_PORT)]
+
+async def _no_proxy_info_download():
+    while True:
+        await peer.asyncio.sleep(86400)
+peer.update_middle_proxy_info = _no_proxy_info_download
+`
+    : '';
   return `# written by mtshield bench --proxy --peer-dir: runs mtprotoproxy against loopback only
 import ipaddress, socket, sys
 
@@ -114,7 +145,7 @@ def _loopback_ip_info():
     peer.my_ip_info["ipv4"] = "127.0.0.1"
     peer.my_ip_info["ipv6"] = None
 peer.init_ip_info = _loopback_ip_info
-
+${middleLines}
 peer.main()
 `;
 }

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort, launchListening, type ListeningProcess } from '../launch.js';
-import { peerConfigSource, peerLauncherSource, type PeerUser } from './config.js';
+import { peerConfigSource, peerLauncherSource, type PeerMiddleOptions, type PeerUser } from './config.js';
 
 export const DEFAULT_PEER_PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
@@ -18,6 +18,8 @@ export interface PeerOptions {
   frontPort: number;
   users: readonly PeerUser[];
   tlsDomain: string;
+  /** Middle mode: through the echo middle proxy with this ad tag (absent: direct mode). */
+  middle?: (PeerMiddleOptions & { adTagHex: string }) | undefined;
 }
 
 /** Why the peer cannot run from `peerDir`, or undefined when it can be started. */
@@ -32,8 +34,12 @@ export async function startPeer(options: PeerOptions): Promise<ListeningProcess>
   const port = await freePort();
   const configPath = join(dir, 'peer_config.py');
   const launcherPath = join(dir, 'launch_peer.py');
-  writeFileSync(configPath, peerConfigSource({ port, dcPort: options.dcPort, frontPort: options.frontPort, users: options.users, tlsDomain: options.tlsDomain }));
-  writeFileSync(launcherPath, peerLauncherSource({ peerDir: resolve(options.peerDir), configPath, dcPort: options.dcPort }));
+  const { middle } = options;
+  writeFileSync(
+    configPath,
+    peerConfigSource({ port, dcPort: options.dcPort, frontPort: options.frontPort, users: options.users, tlsDomain: options.tlsDomain, middleAdTagHex: middle?.adTagHex }),
+  );
+  writeFileSync(launcherPath, peerLauncherSource({ peerDir: resolve(options.peerDir), configPath, dcPort: options.dcPort, middle }));
   return launchListening({
     command: options.python ?? DEFAULT_PEER_PYTHON,
     args: ['-u', launcherPath],

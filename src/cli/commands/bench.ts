@@ -32,6 +32,7 @@ export interface BenchFlags {
   scenarios?: string;
   runs?: string;
   idleConnections?: string;
+  upstreams?: string;
 }
 
 export interface BenchOutcome {
@@ -87,6 +88,7 @@ export function register(program: Command): void {
     .option('--scenarios <list>', 'with --proxy: peer-mode scenarios, subset of admission, rtt, throughput, idle, junk, flood')
     .option('--runs <n>', 'with --proxy: peer-mode runs per side, in alternating order (default 5); with --relay: runs (default 5)')
     .option('--idle-connections <n>', 'with --proxy: peer mode, idle connections held at the end of the idle scenario')
+    .option('--upstreams <list>', 'with --proxy: peer mode through direct, middle (a local echo middle proxy) or both, e.g. direct,middle')
     .action(async (flags: BenchFlags) => {
       const outcome = await (await loadBenchEntry()).run(flags);
       process.stdout.write(outcome.text);

@@ -14,6 +14,7 @@
 import type { BackendName, CbcCipher, CbcDirection } from '../types.js';
 import { KernelDestroyedError } from '../errors.js';
 import { checkAes256Args, checkCbcLength } from '../validate.js';
+import type { CbcByteCounts } from './cbc-bytes.js';
 
 export type CbcPicker = (size: number, current: BackendName | undefined) => BackendName;
 export type CbcFactory = (backend: BackendName, direction: CbcDirection, key: Uint8Array, iv: Uint8Array) => CbcCipher;
@@ -41,6 +42,8 @@ export class AdaptiveCbc implements CbcCipher {
     iv: Uint8Array,
     private readonly pick: CbcPicker,
     private readonly create: CbcFactory,
+    /** Where each update's bytes are counted, under the backend that served it (the metrics). */
+    private readonly counts?: CbcByteCounts,
   ) {
     checkAes256Args('aes-256-cbc', key, iv);
     this.key = key.slice();
@@ -56,6 +59,7 @@ export class AdaptiveCbc implements CbcCipher {
     const current = this.current;
     // a run of same-size updates (the common case) keeps its backend: the picker costs more than a 64-byte block
     if (current === undefined || data.length !== this.lastSize || this.key === undefined) return this.updatePicked(data, out);
+    this.counts?.add(current.name, this.direction, data.length);
     return current.keepsChain ? current.cipher.update(data, out) : this.updateTracked(current.cipher, data, out);
   }
 
@@ -67,6 +71,7 @@ export class AdaptiveCbc implements CbcCipher {
     const name = this.pick(data.length, current?.name);
     this.lastSize = data.length;
     if (current === undefined || current.name !== name) current = this.moveTo(name, key, current);
+    this.counts?.add(name, this.direction, data.length);
     return current.keepsChain ? current.cipher.update(data, out) : this.updateTracked(current.cipher, data, out);
   }
 

@@ -3,10 +3,14 @@
  * object the upstream adapter drives. It carries whole MTProto packets, not bytes: write() sends one packet of
  * the client as one RPC_PROXY_REQ, 'data' delivers one packet of an RPC_PROXY_ANS.
  *
- * Events: 'data' (packet: Buffer, owned), 'quickack' (confirm: number, the token for the client's quick-ack),
- * 'drain', 'end' (the middle proxy closed this client), 'close' (error | undefined), 'error' (only when a
- * listener is attached). Backpressure is per client: pause() queues this client's answers (up to
- * `maxBuffered` bytes, then this client alone is dropped) while the link keeps reading for everyone else.
+ * Two ways to listen. The relay's endpoint (client-endpoint.ts) attaches itself as the one ClientStreamSink:
+ * plain method calls, no listener or closure per client, and answers as borrowed views into the link's receive
+ * buffer. Without a sink the stream is an EventEmitter: 'data' (packet: Buffer, owned), 'quickack' (confirm:
+ * number, the token for the client's quick-ack), 'drain', 'end' (the middle proxy closed this client), 'close'
+ * (error | undefined), 'error' (only when a listener is attached).
+ *
+ * Backpressure is per client: pause() queues this client's answers (copied; up to `maxBuffered` bytes, then this
+ * client alone is dropped) while the link keeps reading for everyone else.
  */
 import { EventEmitter } from 'node:events';
 import type { FramingKind } from '../../protocol/framing.js';
@@ -34,10 +38,25 @@ export interface MiddleClientOptions {
 
 export const DEFAULT_MAX_CLIENT_BUFFER = 4 * 1024 * 1024;
 
+/** Room kept before a queued answer's packet for the client's frame header (as the RPC_PROXY_ANS header gives). */
+export const ANSWER_HEADROOM = 4;
+
+/** The one listener of a stream (the client endpoint): what the events would carry, as method calls. */
+export interface ClientStreamSink {
+  /** An answer: the packet is `payload[at…]`, borrowed until the call returns; the 4 bytes before `at` are free to overwrite. */
+  onAnswer(payload: Buffer, at: number): void;
+  onQuickAck(confirm: number): void;
+  onLinkDrain(): void;
+  onRemoteEnd(): void;
+  onStreamClose(err: Error | undefined): void;
+}
+
 export class MiddleClientStream extends EventEmitter {
   private paused = false;
-  private readonly queue: Buffer[] = [];
+  /** Answers held while paused, each with ANSWER_HEADROOM bytes before its packet (made at the first pause). */
+  private queue: Buffer[] | undefined;
   private queuedBytes = 0;
+  private sink: ClientStreamSink | undefined;
   private open = true;
   /** A write returned false; 'drain' is owed. */
   needDrain = false;
@@ -52,6 +71,11 @@ export class MiddleClientStream extends EventEmitter {
     private readonly maxBuffered: number,
   ) {
     super();
+  }
+
+  /** Routes every event to `sink` from now on instead of emitting it. */
+  attach(sink: ClientStreamSink): void {
+    this.sink = sink;
   }
 
   get destroyed(): boolean {
@@ -87,23 +111,26 @@ export class MiddleClientStream extends EventEmitter {
 
   resume(): this {
     this.paused = false;
-    while (!this.paused && this.open && this.queue.length > 0) {
-      const packet = this.queue.shift()!;
-      this.queuedBytes -= packet.length;
-      this.emit('data', packet);
+    const queue = this.queue;
+    while (!this.paused && this.open && queue !== undefined && queue.length > 0) {
+      const held = queue.shift()!;
+      this.queuedBytes -= held.length - ANSWER_HEADROOM;
+      this.answer(held, ANSWER_HEADROOM);
     }
     return this;
   }
 
-  /** Link side: an answer for this client. */
-  deliver(packet: Buffer): void {
+  /** Link side: an answer for this client, `payload[at…]` (borrowed; `at` ≥ ANSWER_HEADROOM). */
+  deliver(payload: Buffer, at: number): void {
     if (!this.open) return;
-    if (!this.paused && this.queue.length === 0) {
-      this.emit('data', packet);
+    if (!this.paused && (this.queue === undefined || this.queue.length === 0)) {
+      this.answer(payload, at);
       return;
     }
-    this.queue.push(packet);
-    this.queuedBytes += packet.length;
+    const held = Buffer.allocUnsafe(ANSWER_HEADROOM + payload.length - at);
+    payload.copy(held, ANSWER_HEADROOM, at);
+    (this.queue ??= []).push(held);
+    this.queuedBytes += held.length - ANSWER_HEADROOM;
     if (this.queuedBytes > this.maxBuffered) {
       this.finish(true, new MiddleProtocolError('ERR_PROTOCOL_MIDDLE_CLIENT_OVERFLOW', 'a paused client fell too far behind its answers'));
     }
@@ -111,13 +138,16 @@ export class MiddleClientStream extends EventEmitter {
 
   /** Link side: the quick-ack token the client asked for. */
   quickAck(confirm: number): void {
-    if (this.open) this.emit('quickack', confirm);
+    if (!this.open) return;
+    if (this.sink) this.sink.onQuickAck(confirm);
+    else this.emit('quickack', confirm);
   }
 
   /** Link side: the middle proxy closed this client (RPC_CLOSE_EXT). Queued answers are dropped. */
   remoteClose(): void {
     if (!this.open) return;
-    this.emit('end');
+    if (this.sink) this.sink.onRemoteEnd();
+    else this.emit('end');
     this.finish(false, undefined);
   }
 
@@ -125,7 +155,8 @@ export class MiddleClientStream extends EventEmitter {
   linkDrained(): void {
     if (this.open && this.needDrain) {
       this.needDrain = false;
-      this.emit('drain');
+      if (this.sink) this.sink.onLinkDrain();
+      else this.emit('drain');
     }
   }
 
@@ -137,10 +168,16 @@ export class MiddleClientStream extends EventEmitter {
   private finish(tellProxy: boolean, err: Error | undefined): void {
     if (!this.open) return;
     this.open = false;
-    this.queue.length = 0;
+    this.queue = undefined;
     this.queuedBytes = 0;
     this.link.release(this, tellProxy);
+    if (this.sink) return this.sink.onStreamClose(err);
     if (err && this.listenerCount('error') > 0) this.emit('error', err);
     this.emit('close', err);
+  }
+
+  private answer(payload: Buffer, at: number): void {
+    if (this.sink) this.sink.onAnswer(payload, at);
+    else this.emit('data', Buffer.from(payload.subarray(at))); // listeners own what they get
   }
 }

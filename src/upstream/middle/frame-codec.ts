@@ -67,6 +67,10 @@ export class FrameDecoder {
   private seq: number;
   private cipher: CbcCipher | undefined;
   private readonly maxLength: number;
+  /** Bytes of the stream read as frames or padding so far. */
+  private consumed = 0;
+  /** Just switched to CBC off a 16-byte boundary: plaintext padding words may still follow. */
+  private alignPlain = false;
 
   constructor(options: FrameDecoderOptions = {}) {
     this.seq = options.startSeq ?? START_SEQ;
@@ -95,6 +99,9 @@ export class FrameDecoder {
   setCipher(cipher: CbcCipher): void {
     this.cipher = cipher;
     this.plainEnd = this.start;
+    // A peer may pad its last plaintext frame (RPC_NONCE) to 16 bytes, as alexbers/mtprotoproxy does: those
+    // words are not ciphertext.
+    this.alignPlain = this.consumed % BLOCK !== 0;
     this.decryptPending();
   }
 
@@ -106,6 +113,7 @@ export class FrameDecoder {
       const length = this.buf.readUInt32LE(this.start);
       if (length === PAD_WORD) {
         this.start += 4;
+        this.consumed += 4;
         continue;
       }
       if (length < FRAME_OVERHEAD || length % 4 !== 0 || length > this.maxLength) {
@@ -120,6 +128,7 @@ export class FrameDecoder {
       }
       this.seq = (this.seq + 1) | 0;
       this.start = at + length;
+      this.consumed += length;
       return this.buf.subarray(at + BODY_OFFSET, at + length - 4);
     }
   }
@@ -139,6 +148,16 @@ export class FrameDecoder {
     if (this.cipher === undefined) {
       this.plainEnd = this.end;
       return;
+    }
+    while (this.alignPlain) {
+      if (this.end - this.plainEnd < 4) return;
+      if (this.buf.readUInt32LE(this.plainEnd) !== PAD_WORD) this.alignPlain = false;
+      else {
+        this.plainEnd += 4;
+        this.start = this.plainEnd;
+        this.consumed += 4;
+        this.alignPlain = this.consumed % BLOCK !== 0;
+      }
     }
     const whole = (this.end - this.plainEnd) & ~(BLOCK - 1);
     if (whole === 0) return;

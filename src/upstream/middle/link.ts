@@ -182,8 +182,8 @@ export class MiddleLink extends EventEmitter implements ClientLinkSide {
     switch (payload.readUInt32LE(0)) {
       case RPC_PROXY_ANS: {
         if (payload.length < ANS_HEADER) throw bad('RPC_PROXY_ANS');
-        // the payload is borrowed from the decoder: the client gets its own copy
-        this.lookup(payload, 8)?.deliver(Buffer.from(payload.subarray(ANS_HEADER)));
+        // borrowed from the decoder's buffer: the client frames it in place and the relay copies only what it keeps
+        this.lookup(payload, 8)?.deliver(payload, ANS_HEADER);
         return;
       }
       case RPC_SIMPLE_ACK:

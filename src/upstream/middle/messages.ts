@@ -55,7 +55,7 @@ export interface ProxyReqTarget {
 export function proxyReqTemplate(target: ProxyReqTarget): Buffer {
   const tag = target.adTag;
   if (tag !== undefined && tag.length !== AD_TAG_LENGTH) throw new MiddleProtocolError('ERR_PROTOCOL_MIDDLE_MESSAGE', 'an ad tag is 16 bytes');
-  const out = Buffer.alloc(REQ_FIXED + (tag ? EXTRA_WITH_TAG : 0));
+  const out = templateBuffer(REQ_FIXED + (tag ? EXTRA_WITH_TAG : 0));
   out.writeUInt32LE(RPC_PROXY_REQ, 0);
   out.writeBigUInt64LE(BigInt.asUintN(64, target.connId), 8);
   out.set(parseAddress(target.client.ip).v16, 16);
@@ -68,6 +68,25 @@ export function proxyReqTemplate(target: ProxyReqTarget): Buffer {
     out[64] = AD_TAG_LENGTH;
     out.set(tag, 65); // then 3 zero bytes: the TL string padded to 4
   }
+  return out;
+}
+
+/**
+ * Templates live as long as their clients, so they are cut from small zeroed slabs of their own: an ArrayBuffer
+ * per template costs more than the template, and Node's shared pool would mix them with short-lived buffers (the
+ * handshake's), each 8 KiB slab then kept alive by the one template in it.
+ */
+const TEMPLATE_SLAB = 2048;
+let slab: Buffer | undefined;
+let slabUsed = 0;
+
+function templateBuffer(size: number): Buffer {
+  if (slab === undefined || slabUsed + size > TEMPLATE_SLAB) {
+    slab = Buffer.alloc(TEMPLATE_SLAB);
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + size);
+  slabUsed += size;
   return out;
 }
 

@@ -96,15 +96,18 @@ export class MiddlePool {
   /** An open link to one of `dc`'s middle proxies (waiting for a first link when none is open yet). */
   async linkFor(dc: number, signal?: AbortSignal): Promise<MiddleLink> {
     if (this.closed) throw new MiddleProtocolError('ERR_PROTOCOL_MIDDLE_LINK_CLOSED', 'the middle-proxy pool is closed');
-    const proxies = this.table.endpoints(dc).map((e) => this.proxyLinks(e));
+    // one pass, no arrays: this runs once per admitted client
+    const endpoints = this.table.endpoints(dc);
     let best: MiddleLink | undefined;
-    for (const p of proxies) for (const l of p.links) if (!l.closed && (best === undefined || l.clientCount < best.clientCount)) best = l;
-    // grow: one more link to the least-served proxy that is not waiting out a backoff
-    const grow = proxies
-      .filter((p) => p.connecting === undefined && p.retry === undefined && p.links.length < this.linksPerProxy)
-      .sort((a, b) => a.links.length - b.links.length)[0];
+    let grow: ProxyLinks | undefined; // one more link to the least-served proxy not waiting out a backoff
+    for (const e of endpoints) {
+      const p = this.proxyLinks(e);
+      for (const l of p.links) if (!l.closed && (best === undefined || l.clientCount < best.clientCount)) best = l;
+      if (p.connecting === undefined && p.retry === undefined && p.links.length < this.linksPerProxy && (grow === undefined || p.links.length < grow.links.length)) grow = p;
+    }
     if (grow !== undefined) this.startLink(grow).catch(() => {});
     if (best !== undefined) return best;
+    const proxies = endpoints.map((e) => this.proxyLinks(e));
     const pending = proxies.map((p) => p.connecting).filter((c): c is Promise<MiddleLink> => c !== undefined);
     // every proxy of the DC is in backoff: a client waiting is reason enough to try one now
     if (pending.length === 0) pending.push(this.startLink(proxies[0]!));

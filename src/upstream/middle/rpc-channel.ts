@@ -4,8 +4,12 @@
  * AES-256-CBC both ways from the kernel registry, chained across packets (the link is one CBC stream per
  * direction). Used by MiddleLink (client side) and by test middle proxies (server side).
  *
- * Hot path: one buffer per outgoing frame (filled in place, encrypted in place, handed to the socket); incoming
- * bytes are copied once into the decoder's buffer and decrypted there; payloads are borrowed views.
+ * Hot path: an outgoing frame is built in a scratch buffer reused for the link's life and the cipher's fresh
+ * output goes to the socket (node:crypto cannot encrypt in place, so building into a fresh buffer too would
+ * allocate every frame twice); incoming bytes are copied once into the decoder's buffer and decrypted there;
+ * payloads are borrowed views. Frames sent
+ * in one turn of the event loop (many clients' packets read in the same poll phase) leave in one writev: the
+ * socket is corked at the first and uncorked by one setImmediate per turn, not per frame.
  */
 import type { Socket } from 'node:net';
 import type { CbcCipher, KernelRegistry } from '../../kernels/index.js';
@@ -16,6 +20,9 @@ import type { CbcKeyIv } from './key-derivation.js';
 
 /** The part of the kernel registry a link needs. */
 export type CbcSource = Pick<KernelRegistry, 'cbc'>;
+
+/** Frames up to this size are built in the reusable scratch; larger ones (rare) get their own buffer. */
+const SCRATCH_MAX = 1024 * 1024;
 
 export interface RpcChannelOptions {
   maxPayload?: number | undefined;
@@ -32,6 +39,9 @@ export class RpcChannel {
   private encryptor: CbcCipher | undefined;
   private decryptor: CbcCipher | undefined;
   private failed = false;
+  private corked = false;
+  /** Where encrypted frames are built (the cipher's output is what is sent). */
+  private scratch: Buffer | undefined;
 
   constructor(readonly socket: Socket, options: RpcChannelOptions = {}) {
     this.decoder = new FrameDecoder({ maxPayload: options.maxPayload });
@@ -46,17 +56,37 @@ export class RpcChannel {
     return this.failed;
   }
 
-  /** A frame buffer for a payload of `bodyLength` bytes; write the payload at BODY_OFFSET, then send(). */
+  /**
+   * A frame buffer for a payload of `bodyLength` bytes; write the payload at BODY_OFFSET, then send() before the
+   * next packet() (on an encrypted link it is the reused scratch).
+   */
   packet(bodyLength: number): Buffer {
-    return Buffer.allocUnsafe(frameSize(bodyLength, this.encryptor !== undefined));
+    const size = frameSize(bodyLength, this.encryptor !== undefined);
+    if (this.encryptor === undefined || size > SCRATCH_MAX) return Buffer.allocUnsafe(size);
+    if (this.scratch === undefined || this.scratch.length < size) this.scratch = Buffer.allocUnsafe(Math.max(size, Math.min(SCRATCH_MAX, 2 * (this.scratch?.length ?? 2048))));
+    return this.scratch.subarray(0, size);
   }
 
   /** Seals, encrypts (once the link is encrypted) and writes a frame from packet(); false: the socket is full. */
   send(frame: Buffer, bodyLength: number): boolean {
     sealFrame(frame, bodyLength, this.sendSeq, this.sendCrc);
     this.sendSeq = (this.sendSeq + 1) | 0;
-    if (this.encryptor) this.encryptor.update(frame, frame);
-    return this.socket.write(frame);
+    let wire: Uint8Array = frame;
+    // the scratch is encrypted into the cipher's fresh output; a frame of its own in place
+    if (this.encryptor) wire = frame.buffer === this.scratch?.buffer ? this.encryptor.update(frame) : this.encryptor.update(frame, frame);
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      setImmediate(uncork, this);
+    }
+    return this.socket.write(wire);
+  }
+
+  /** Lets the frames of this turn go (uncork's shared function). */
+  flush(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket.uncork();
   }
 
   sendPayload(payload: Uint8Array): boolean {
@@ -98,4 +128,8 @@ export class RpcChannel {
       this.onFailure(err);
     }
   };
+}
+
+function uncork(channel: RpcChannel): void {
+  channel.flush();
 }

@@ -5,7 +5,6 @@
  * against a MiddleClientEndpoint and a codec that only removes and re-applies the client's obfuscated2 layer.
  * Usage, quotas, limits and the security layer sit in the session and relay, as in direct mode.
  */
-import type { CipherParams } from '../../protocol/ctr.js';
 import type { AdmittedClient, Upstream, UpstreamContext, UpstreamLink } from '../types.js';
 import { MiddleClientEndpoint } from './client-endpoint.js';
 import { ClientSideCodec } from '../client-codec.js';
@@ -40,8 +39,8 @@ export class MiddleUpstream implements Upstream {
     });
     ctx.reports.connected(client, `middle:${link.peer}`, Date.now() - started);
     const endpoint = new MiddleClientEndpoint(stream, client.framing, ctx.settings().maxBufferBytes);
-    const cipher = (p: CipherParams) => ctx.ciphers.stream('aes-256-ctr', p.key, p.iv);
-    const codec = new ClientSideCodec(ctx.crypto, cipher(client.keys.decrypt), cipher(client.keys.encrypt));
+    const { decrypt, encrypt } = client.keys;
+    const codec = new ClientSideCodec(ctx.crypto, ctx.ciphers.stream('aes-256-ctr', decrypt.key, decrypt.iv), ctx.ciphers.stream('aes-256-ctr', encrypt.key, encrypt.iv));
     return { endpoint, codec };
   }
 }

@@ -72,6 +72,24 @@ describe('full framing round trips', () => {
     expect(d.next()).toBeUndefined();
   });
 
+  it('reads a peer that pads its plaintext RPC_NONCE to 16 bytes (as mtprotoproxy does), however the padding arrives', () => {
+    const nonce = encodeFrame(-2, Buffer.alloc(32, 1), { pad: true }); // 44 bytes + one 04 00 00 00 word
+    expect(nonce.length).toBe(48);
+    const rest = createCipheriv('aes-256-cbc', KEY, IV).setAutoPadding(false).update(encodeFrame(-1, Buffer.alloc(32, 2), { pad: true }));
+    for (const split of [44, 46, 48, 50]) {
+      const wire = Buffer.concat([nonce, rest]);
+      const d = new FrameDecoder();
+      d.push(wire.subarray(0, split));
+      expect(d.next()).toEqual(Buffer.alloc(32, 1));
+      d.setCipher(nodeCbc.cbc('decrypt', KEY, IV));
+      expect(d.next()).toBeUndefined();
+      d.push(wire.subarray(split));
+      expect(d.next()).toEqual(Buffer.alloc(32, 2));
+      expect(d.next()).toBeUndefined();
+      expect(d.buffered).toBe(0);
+    }
+  });
+
   it('pads to 16 bytes with 04 00 00 00 words and skips them when reading', () => {
     const f = encodeFrame(0, Buffer.alloc(8), { pad: true });
     expect(f.length).toBe(32);
