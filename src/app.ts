@@ -142,7 +142,7 @@ export async function startApp(config: MtShieldConfig, logger: Logger, options: 
   let admin: AdminPlane | undefined;
   if (role !== 'worker' && adminEnabled(config.admin)) {
     try {
-      admin = await startAdmin({ config, bus, security, proxy: service?.server ?? { users, isReady: () => true }, kernels: registry, logger: logger.child({ part: 'admin' }) });
+      admin = await startAdmin({ config, bus, security, proxy: service?.server ?? { users, isReady: () => true }, kernels: registry, relayBytes: () => [...(relayEntry?.metrics.rows() ?? []), ...(relayExit?.metrics.rows() ?? [])], logger: logger.child({ part: 'admin' }) });
     } catch (err) {
       await relayExit?.close();
       await service?.stop(0);

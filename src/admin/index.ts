@@ -28,6 +28,8 @@ export interface StartAdminOptions extends AdminContext {
   version?: string;
   /** Process metrics (heap, CPU, GC) in /metrics; default on. */
   processMetrics?: boolean;
+  /** Bytes through the relay tunnel's record crypto per suite, backend and direction (an entry's and an exit's). */
+  relayBytes?: () => readonly { suite: string; backend: string; direction: string; bytes: number }[];
 }
 
 export interface AdminPlane extends AdminServer {
@@ -78,7 +80,10 @@ export async function startAdmin(options: StartAdminOptions): Promise<AdminPlane
     proxyStats: () => options.proxy?.stats?.(),
     securityCounters: () => security.counters(),
     kernelsInUse: () => kernelsInUse(options.kernels),
-    kernelBytes: () => options.kernels?.cbcBytes?.() ?? [],
+    kernelBytes: () => [
+      ...(options.kernels?.cbcBytes?.() ?? []),
+      ...(options.relayBytes?.() ?? []).map(({ suite, backend, direction, bytes }) => ({ algorithm: suite, backend, direction, bytes })),
+    ],
   });
   // Failed attempts are limited per IP, counted, audited and reported by the security layer's AuthService.
   const auth = createAuthenticator(security.auth);

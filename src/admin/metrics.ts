@@ -213,7 +213,7 @@ export function createMetrics(sources: MetricsSources): AdminMetrics {
   });
   new Counter({
     name: `${p}kernel_bytes_total`,
-    help: 'Bytes through a kernel per algorithm, backend and direction (aes-256-cbc: the middle-proxy links).',
+    help: 'Bytes through a kernel per algorithm, backend and direction (aes-256-cbc: the middle-proxy links; the AEAD suites: the relay tunnel, seal and open).',
     labelNames: ['algorithm', 'backend', 'direction'],
     registers,
     collect() {

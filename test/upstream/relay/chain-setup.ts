@@ -40,6 +40,8 @@ export interface ChainOptions {
   allowEntry?: boolean;
   /** Given the exit's relay port, the port the entry should dial instead (a man in the middle). */
   via?: (exitPort: number) => Promise<number> | number;
+  /** Both sides serve their admin plane (/metrics) on 127.0.0.1. */
+  admin?: boolean;
 }
 
 export async function startChain(dc: FakeDc, options: ChainOptions): Promise<Chain> {
@@ -51,7 +53,9 @@ export async function startChain(dc: FakeDc, options: ChainOptions): Promise<Cha
   const entryKey = loadOrCreateKeyFile(entryKeyFile);
   const to = [`127.0.0.1:${dc.port}`];
   const one = options.suite ? [options.suite] : undefined;
+  const admin = options.admin ? { admin: { listen: '127.0.0.1:0' } } : {};
   const exitInput = {
+    ...admin,
     upstream: { dc: { '2': to } },
     audit: { file: auditFile },
     relay: {
@@ -72,6 +76,7 @@ export async function startChain(dc: FakeDc, options: ChainOptions): Promise<Cha
   const entry = await startApp(
     testConfig(
       {
+        ...admin,
         server: { connect_timeout: '2s' },
         users: { alice: { secret: formatSecret(secret) } },
         upstream: {

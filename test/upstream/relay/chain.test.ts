@@ -22,6 +22,32 @@ afterAll(async () => {
 
 const SIZES = [16, 200, 900, 4096, 70_000];
 
+/** The bytes /metrics shows for `suite` through the tunnel's record crypto, summed over backends and directions. */
+async function suiteBytes(url: string, suite: RelaySuite): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const lines = text.split('\n').filter((l) => l.startsWith(`mtshield_kernel_bytes_total{algorithm="${suite}"`));
+  return lines.reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}
+
+describe('the tunnel in /metrics', () => {
+  it('entry and exit show the bytes sealed and opened per suite and backend', async () => {
+    const chain = await startChainOn(dc, { transport: 'tcp', suite: 'chacha20-poly1305', admin: true });
+    try {
+      await echoRoundTrip(chain, SIZES);
+      const sent = SIZES.reduce((a, b) => a + b, 0);
+      // each side seals what it sends and opens what it receives: at least the payloads, both ways
+      for (const app of [chain.entry, chain.exit]) {
+        expect(await suiteBytes(app.admin!.url, 'chacha20-poly1305')).toBeGreaterThanOrEqual(2 * sent);
+        const text = await (await fetch(`${app.admin!.url}/metrics`)).text();
+        expect(text).toMatch(/mtshield_kernel_bytes_total\{algorithm="chacha20-poly1305",backend="[a-z-]+",direction="seal"\} \d+/);
+        expect(text).toMatch(/mtshield_kernel_bytes_total\{algorithm="chacha20-poly1305",backend="[a-z-]+",direction="open"\} \d+/);
+      }
+    } finally {
+      await chain.stop();
+    }
+  });
+});
+
 describe('client → entry → exit → DC', () => {
   for (const transport of ['tcp', 'websocket'] as const) {
     for (const suite of ALL_SUITES) {
