@@ -5,6 +5,7 @@
  * per connection with per-connection lines at debug level (info at 10k connections is noise).
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { guardStdio, noteBrokenPipe, readerPresent } from './stdio.js';
 
 export const REDACT_PATHS = [
   'secret',
@@ -41,7 +42,22 @@ export const REDACT_PATHS = [
 
 export function createLogger(level = 'info', destination?: DestinationStream): Logger {
   const options = { level, base: { service: 'mtshield' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
-  return destination ? pino(options, destination) : pino(options);
+  return pino(options, destination ?? stdoutDestination());
+}
+
+/**
+ * pino's default destination (asynchronous writes to fd 1), except that its flush at exit is skipped once the
+ * reader is gone: that flush retries a failed write forever (src/log/stdio.ts).
+ */
+function stdoutDestination(): DestinationStream {
+  guardStdio();
+  const stream = pino.destination({ dest: 1, sync: false });
+  stream.on('error', noteBrokenPipe);
+  const flushSync = stream.flushSync.bind(stream);
+  stream.flushSync = () => {
+    if (readerPresent(1)) flushSync();
+  };
+  return stream;
 }
 
 export type { Logger };

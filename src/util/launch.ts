@@ -103,10 +103,14 @@ export function relaunch(plan: RelaunchPlan): Promise<never> {
 
 /**
  * In a relaunched child: when the parent that relaunched it is gone, stop as on SIGTERM (drain, then exit), so a
- * killed parent never leaves a proxy running on its own.
+ * killed parent never leaves a proxy running on its own. Called once the child's SIGTERM handler is installed; a
+ * parent killed while the child was still loading has closed the channel already, and Node emits 'disconnect'
+ * once, to whoever listened at the time: so a channel found closed here counts as a parent gone too.
  */
 export function stopWithParent(): void {
-  if (process.env[REEXEC_MARKER] === undefined || !process.channel) return;
-  process.channel.unref();
-  process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+  if (process.env[REEXEC_MARKER] === undefined || typeof process.send !== 'function') return; // no channel: not relaunch()ed
+  const parentGone = (): void => void process.kill(process.pid, 'SIGTERM');
+  if (!process.connected) return parentGone();
+  process.channel?.unref();
+  process.once('disconnect', parentGone);
 }

@@ -1,6 +1,8 @@
 /**
  * Spawns `mtshield` as a child process (from source via tsx, or any installed executable) for signal, CLI and
  * install tests, with helpers to wait for log lines and for the exit. Every child is killed in `stop()`.
+ * `runCli` runs the proxy as started (MTSHIELD_NO_REEXEC=1): a relaunched proxy is a grandchild in its own process
+ * group that a SIGKILL of the child does not reach; test/proxy/reexec*.test.ts ask for the relaunch themselves.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -22,7 +24,7 @@ export interface CliProcess {
 }
 
 export function runCli(args: string[], cwd: string): CliProcess {
-  return runCommand(process.execPath, ['--import', TSX, ENTRY, ...args], cwd);
+  return runCommand(process.execPath, ['--import', TSX, ENTRY, ...args], cwd, { MTSHIELD_NO_REEXEC: '1' });
 }
 
 /** Any mtshield executable (e.g. an installed bin, started through its shebang), with the same helpers. */
@@ -67,6 +69,15 @@ export function runCommand(command: string, args: string[], cwd: string, env: No
     },
     stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      // A relaunched proxy (src/util/launch.ts) says its own pid when ready: take it down too, whatever its state.
+      const relaunched = proc.logs.find((line) => line['msg'] === 'ready')?.['pid'];
+      if (typeof relaunched === 'number' && relaunched !== child.pid) {
+        try {
+          process.kill(relaunched, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
     },
   };
   let pending = '';

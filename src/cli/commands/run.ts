@@ -76,6 +76,7 @@ async function runGroup(config: MtShieldConfig, logger: Logger, configFile: stri
   try {
     if (cluster.isWorker) return await runWorker(config, logger);
     const supervisor = await runPrimary(config, logger, configFile);
+    stopWithParent(); // its SIGTERM handler (drain the group) is installed now
     printLinks(config, config.server.listen[0]!.port, generated);
     logger.info({ pid: process.pid, workers: supervisor.size, ready: supervisor.readyCount }, 'ready');
   } catch (err) {
