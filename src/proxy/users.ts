@@ -2,11 +2,9 @@
  * The user directory: named users, each with a secret and optional limits (connections, distinct client
  * IPs, a byte quota kept in the usage store, an expiry) and a level ('none' refuses the user).
  *
- * A handshake tries the candidate keys of its transport; a fake-TLS one only those whose domain is the hello's SNI
- * (indexed by lower-cased domain, so a junk hello's cost does not grow with users of other domains). Removed users stay as "tombstones" for a while, so their
+ * A handshake tries the candidate keys of its transport, indexed by src/proxy/user-keys.ts. Removed users stay as "tombstones" for a while, so their
  * clients are recognised and refused with a `user.refused` (reason 'removed') instead of being fronted;
- * a rotated user's old key stays a candidate until its grace period ends. Each key list (obfuscated2, one fake-TLS
- * domain) keeps its recently matched keys in front (hotKeys, src/proxy/key-search-budget.ts); they survive changes.
+ * a rotated user's old key stays a candidate until its grace period ends.
  *
  * Changes made at run time (upsert, remove, rotate: the admin API and key rotation) are reported to one change
  * listener, which keeps them in the run-time overlay (src/state/overlay.ts) so they survive SIGHUP and restart;
@@ -23,7 +21,8 @@ import type { UsageStore } from './usage-store.js';
 import type { UserConfig } from '../config/types.js';
 import type { UserChange, UserSource } from '../state/overlay-users.js';
 import type { UserLeases } from '../state/user-leases.js';
-import { HotKeyList } from './key-search-budget.js';
+import type { HotKeyList } from './key-search-budget.js';
+import { HandshakeKeyIndex } from './user-keys.js';
 
 /** A user as the config describes it (config/types.ts), the level optional ('standard' when left out). */
 export type UserSpec = Omit<UserConfig, 'level'> & { level?: UserConfig['level'] };
@@ -91,20 +90,17 @@ export interface UserCandidate {
   readonly domain?: string;
 }
 
-const NONE: readonly UserCandidate[] = Object.freeze([]);
-const NO_HOT_KEYS = new HotKeyList<UserCandidate>(NONE);
 const TOMBSTONE_MS = 60 * 60_000;
 const MAX_TOMBSTONES = 64;
 
 export class UserDirectory {
   private readonly users = new Map<string, UserRecord>();
-  private cachedCandidates: UserCandidate[] | undefined;
-  private cachedByTransport: Record<HandshakeTransport, UserCandidate[]> | undefined;
-  private cachedByDomain: Map<string, UserCandidate[]> | undefined;
+  private readonly keys = new HandshakeKeyIndex<UserCandidate>({
+    build: () => this.buildCandidates(),
+    stale: () => this.hasExpiredKeys(this.clock()),
+  });
   private changeListener: ((change: UserChange) => void) | undefined;
   private leases: UserLeases | undefined;
-  private hotObfuscated2: HotKeyList<UserCandidate> | undefined;
-  private readonly hotByDomain = new Map<string, HotKeyList<UserCandidate>>();
 
   constructor(
     private readonly usageStore: UsageStore,
@@ -149,7 +145,7 @@ export class UserDirectory {
     record.removedAt = undefined;
     record.source = source;
     if (!existing) this.users.set(spec.name, record);
-    this.cachedCandidates = undefined;
+    this.keys.invalidate();
     return this.info(this.users.get(spec.name)!);
   }
 
@@ -165,7 +161,7 @@ export class UserDirectory {
     if (!record || record.removedAt !== undefined) return false;
     record.removedAt = this.clock();
     record.graceKeys = [];
-    this.cachedCandidates = undefined;
+    this.keys.invalidate();
     this.pruneTombstones();
     return true;
   }
@@ -180,7 +176,7 @@ export class UserDirectory {
     record.parsed = parsed;
     record.spec = Object.freeze({ ...record.spec, secret: newSecret });
     if (record.source === 'config') record.source = 'config+api';
-    this.cachedCandidates = undefined;
+    this.keys.invalidate();
     this.changeListener?.({ kind: 'rotate', name, secret: newSecret, retired });
     return this.info(record);
   }
@@ -192,7 +188,7 @@ export class UserDirectory {
     const parsed = parseUserSecret(secret);
     if (record.graceKeys.some((g) => g.until === until && Buffer.compare(g.key, parsed.key) === 0)) return;
     record.graceKeys.push({ key: parsed.key, domain: parsed.domain, until });
-    this.cachedCandidates = undefined;
+    this.keys.invalidate();
   }
 
   usage(name: string): UserUsage | undefined {
@@ -227,53 +223,22 @@ export class UserDirectory {
 
   /** Every key a handshake on `transport` should try (all of them without one), grace keys and tombstones included. */
   candidates(transport?: HandshakeTransport): readonly UserCandidate[] {
-    const all = this.allCandidates();
-    if (transport === undefined) return all;
-    if (!this.cachedByTransport) {
-      this.cachedByTransport = { tls: all.filter((c) => c.domain !== undefined), obfuscated2: all.filter((c) => c.domain === undefined) };
-    }
-    return this.cachedByTransport[transport];
+    return this.keys.candidates(transport);
   }
 
   /** The fake-TLS keys whose secret's domain is `sni` (ASCII case-insensitive), in candidates() order. */
   tlsCandidates(sni: string | undefined): readonly UserCandidate[] {
-    if (sni === undefined) return NONE;
-    const tls = this.candidates('tls');
-    if (!this.cachedByDomain) {
-      const byDomain = new Map<string, UserCandidate[]>();
-      for (const c of tls) {
-        const domain = c.domain!.toLowerCase();
-        const list = byDomain.get(domain);
-        if (list) list.push(c);
-        else byDomain.set(domain, [c]);
-      }
-      this.cachedByDomain = byDomain;
-    }
-    return this.cachedByDomain.get(sni.toLowerCase()) ?? NONE;
+    return this.keys.tlsCandidates(sni);
   }
 
   /** The key list a handshake searches (candidates('obfuscated2') or tlsCandidates(sni)) with its hot keys. */
   hotKeys(transport: HandshakeTransport, sni?: string): HotKeyList<UserCandidate> {
-    if (transport === 'obfuscated2') {
-      const all = this.candidates('obfuscated2');
-      if (this.hotObfuscated2?.all !== all) this.hotObfuscated2 = rebuiltHotList(all, this.hotObfuscated2);
-      return this.hotObfuscated2;
-    }
-    const all = this.tlsCandidates(sni);
-    const domain = all[0]?.domain?.toLowerCase();
-    if (domain === undefined) return NO_HOT_KEYS; // no keys for this name: nothing to keep
-    const list = this.hotByDomain.get(domain);
-    if (list?.all === all) return list;
-    const rebuilt = rebuiltHotList(all, list);
-    this.hotByDomain.set(domain, rebuilt);
-    return rebuilt;
+    return this.keys.hotKeys(transport, sni);
   }
 
-  private allCandidates(): readonly UserCandidate[] {
+  /** Every user's keys in the order a search tries them (HandshakeKeyIndex caches it until a change). */
+  private buildCandidates(): readonly UserCandidate[] {
     const now = this.clock();
-    if (this.cachedCandidates && !this.hasExpiredKeys(now)) return this.cachedCandidates;
-    this.cachedByTransport = undefined;
-    this.cachedByDomain = undefined;
     this.pruneTombstones();
     // Order matters: the first candidate whose key matches wins, so live users come before rotated-out
     // keys, and both before tombstones (a key given to a new user must not be refused as 'removed').
@@ -286,8 +251,7 @@ export class UserDirectory {
       record.graceKeys = record.graceKeys.filter((g) => g.until > now);
       for (const g of record.graceKeys) grace.push({ user: record, key: g.key, domain: g.domain });
     }
-    this.cachedCandidates = [...live, ...grace, ...removed];
-    return this.cachedCandidates;
+    return [...live, ...grace, ...removed];
   }
 
   /** Domains of ee secrets, in directory order (the default fronting target). */
@@ -375,7 +339,7 @@ export class UserDirectory {
     tombstones.forEach((record, i) => {
       if (i < excess || now - record.removedAt! > TOMBSTONE_MS) {
         this.users.delete(record.name);
-        this.cachedCandidates = undefined;
+        this.keys.invalidate();
       }
     });
   }
@@ -399,13 +363,6 @@ export class UserDirectory {
       source: record.source,
     };
   }
-}
-
-/** A new list's hot keys: the old list's, where the same live user still has the same key. */
-function rebuiltHotList(all: readonly UserCandidate[], previous: HotKeyList<UserCandidate> | undefined): HotKeyList<UserCandidate> {
-  const list = new HotKeyList(all);
-  list.adopt(previous, (older, newer) => older.user === newer.user && newer.user.removedAt === undefined && Buffer.compare(older.key, newer.key) === 0);
-  return list;
 }
 
 function parseUserSecret(secret: string): ParsedSecret {
