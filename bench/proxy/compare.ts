@@ -9,6 +9,9 @@
  * proxy, fake-middle.ts, with the same ad tag; the peer's downloads from core.telegram.org replaced in its
  * launcher, peer/config.ts), or both — then every side runs in each mode, all alternating in one run, and
  * mtshield's middle mode is also set against its own direct mode.
+ *
+ * `floors` (docs/benchmarks.md, "Floor subjects"): small plain Node programs (floor/) run beside both in the same
+ * alternating order, in direct mode, through admission, rtt and throughput: what Node itself costs on this harness.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -31,10 +34,14 @@ import { idleMemory, throughput, type IdleMemoryResult, type Target, type Throug
 import { alternationOrder } from './stats.js';
 import { evaluatePeerTargets, peerFigures, type FigureGroup, type PeerFigure, type PeerTarget } from './compare-report.js';
 import { randomBytes } from 'node:crypto';
+import { startFloor, type FloorKind } from './floor/start.js';
+import { startEchoTarget, type EchoTarget } from './floor/echo-target.js';
+import { floorReport, type FloorReport } from './floor/report.js';
 
 export const PEER_SCENARIOS = ['admission', 'rtt', 'throughput', 'idle', 'junk', 'flood'] as const;
 export type PeerScenario = (typeof PEER_SCENARIOS)[number];
-export type SideName = 'mtshield' | 'peer';
+export type FloorSide = `floor-${FloorKind}`;
+export type SideName = 'mtshield' | 'peer' | FloorSide;
 export const BENCH_UPSTREAMS = ['direct', 'middle'] as const;
 export type BenchUpstream = (typeof BENCH_UPSTREAMS)[number];
 
@@ -54,6 +61,8 @@ export interface PeerBenchOptions {
   kernel?: string;
   /** Direct mode (default), middle mode, or both in one run. */
   upstreams?: BenchUpstream[];
+  /** Floor subjects run beside mtshield and the peer (direct mode only). */
+  floors?: FloorKind[];
   jsonPath?: string;
   log?: (line: string) => void;
 }
@@ -80,13 +89,15 @@ export interface SideRun {
 export interface PeerBenchReport {
   schema: 'mtshield.bench.proxy-peer/1';
   environment: Environment;
-  settings: typeof FULL & { runs: number; scenarios: PeerScenario[]; kernel: string; upstreams: BenchUpstream[] };
+  settings: typeof FULL & { runs: number; scenarios: PeerScenario[]; kernel: string; upstreams: BenchUpstream[]; floors?: FloorKind[] };
   peer: { measured: boolean; reason?: string; dir?: string; python?: string; version?: string };
   /** The order of sides in each run ("mtshield", "peer", "mtshield/middle", …). */
   order: string[][];
   runs: SideRun[];
   figures: PeerFigure[];
   targets: PeerTarget[];
+  /** With floor subjects: every figure by subject, ratios to the peer, the dial's share, slow round trips. */
+  floors?: FloorReport;
   durationSeconds: number;
 }
 
@@ -144,6 +155,9 @@ interface BenchUser {
   secret: ParsedSecret;
 }
 type Starter = (users: BenchUser[], junk: boolean, upstream: BenchUpstream) => Promise<ListeningProcess>;
+/** The scenarios a floor subject runs: `crypto-echo` dials nothing, so only its admission says something. */
+const FLOOR_SCENARIOS: Record<FloorKind, readonly PeerScenario[]> = { pipe: ['admission', 'rtt', 'throughput'], crypto: ['admission', 'rtt', 'throughput'], 'crypto-echo': ['admission'] };
+const floorKind = (side: SideName): FloorKind | undefined => (side.startsWith('floor-') ? (side.slice('floor-'.length) as FloorKind) : undefined);
 /** One side in one mode, and its label in the order. */
 interface Entry {
   side: SideName;
@@ -160,7 +174,8 @@ export async function runPeerBench(options: PeerBenchOptions = {}): Promise<Peer
   const scenarios = options.scenarios ?? [...PEER_SCENARIOS];
   const runs = Math.max(1, options.runs ?? (options.quick ? 1 : 5));
   const upstreams = options.upstreams?.length ? [...new Set(options.upstreams)] : (['direct'] as BenchUpstream[]);
-  const settings = { ...base, idleConnections: options.idleConnections ?? base.idleConnections, runs, scenarios, kernel: options.kernel ?? 'auto', upstreams };
+  const floors = [...new Set(options.floors ?? [])];
+  const settings = { ...base, idleConnections: options.idleConnections ?? base.idleConnections, runs, scenarios, kernel: options.kernel ?? 'auto', upstreams, ...(floors.length > 0 ? { floors } : {}) };
   const skipped = peerUnavailable(options.peerDir);
   if (skipped) log(skipped);
   const python = options.peerPython ?? DEFAULT_PEER_PYTHON;
@@ -176,7 +191,15 @@ export async function runPeerBench(options: PeerBenchOptions = {}): Promise<Peer
   const middle: EchoMiddleProxy | undefined = upstreams.includes('middle') ? await startEchoMiddleProxy() : undefined;
   const adTagHex = randomBytes(16).toString('hex');
   const middleToml = middle ? writeMiddleUpstreamToml(middle, adTagHex) : '';
+  const secrets = { dd: generateSecret('dd'), ee: generateSecret('ee', FRONT_DOMAIN) };
+  const keys = [secrets.dd.key, secrets.ee.key];
+  // the pipe floor's upstream: the clients' crypto and the echo, in this process like the fake DC
+  const echoTarget: EchoTarget | undefined = floors.includes('pipe') ? await startEchoTarget(keys.map((k) => Buffer.from(k))) : undefined;
+  const floorStarter = (kind: FloorKind): Starter => () => startFloor(kind, { upstreamPort: kind === 'pipe' ? echoTarget!.port : dc.port, secrets: keys });
   const starters: Record<SideName, Starter> = {
+    'floor-pipe': floorStarter('pipe'),
+    'floor-crypto': floorStarter('crypto'),
+    'floor-crypto-echo': floorStarter('crypto-echo'),
     mtshield: (users, junk, upstream) =>
       startProxy({
         dcPort: dc.port,
@@ -197,13 +220,16 @@ export async function runPeerBench(options: PeerBenchOptions = {}): Promise<Peer
         middle: upstream === 'middle' && middle ? { port: middle.port, secretHex: middle.secret.toString('hex'), adTagHex } : undefined,
       }),
   };
-  const secrets = { dd: generateSecret('dd'), ee: generateSecret('ee', FRONT_DOMAIN) };
   const mainUsers: BenchUser[] = [
     { name: 'bench_dd', secret: secrets.dd },
     { name: 'bench_ee', secret: secrets.ee },
   ];
   const sides: SideName[] = skipped ? ['mtshield'] : ['mtshield', 'peer'];
-  const order = alternationOrder<Entry>(runs, upstreams.flatMap((upstream) => sides.map((side) => ({ side, upstream }))));
+  const floorSides = floors.map((kind): SideName => `floor-${kind}`);
+  const order = alternationOrder<Entry>(
+    runs,
+    upstreams.flatMap((upstream) => [...sides, ...(upstream === 'direct' ? floorSides : [])].map((side) => ({ side, upstream }))),
+  );
   const progress = createProgress(order.flat().length, options.progress ?? true);
   const results: SideRun[] = [];
   try {
@@ -215,6 +241,8 @@ export async function runPeerBench(options: PeerBenchOptions = {}): Promise<Peer
         results.push(result);
         const onError = (message: string) => result.errors.push(message);
         const start = (users: BenchUser[], junk: boolean) => starters[side](users, junk, upstream);
+        const kind = floorKind(side);
+        const scenarios = kind ? settings.scenarios.filter((s) => FLOOR_SCENARIOS[kind].includes(s)) : settings.scenarios;
         const target = (proc: ListeningProcess, secret: ParsedSecret): Target => ({ host: '127.0.0.1', port: proc.port, pid: proc.pid, secret, dc: 2, dcPort: dc.port });
         if (scenarios.some((s) => s === 'admission' || s === 'rtt' || s === 'throughput')) {
           await withProcess(() => start(mainUsers, false), async (proc) => {
@@ -304,6 +332,7 @@ export async function runPeerBench(options: PeerBenchOptions = {}): Promise<Peer
     await dc.close();
     await sink.close();
     await middle?.close();
+    await echoTarget?.close();
   }
   const groups: FigureGroup[] = [];
   if (upstreams.includes('direct')) groups.push('direct');
@@ -319,6 +348,7 @@ export async function runPeerBench(options: PeerBenchOptions = {}): Promise<Peer
     runs: results,
     figures,
     targets: evaluatePeerTargets(figures, peer.measured),
+    ...(floors.length > 0 ? { floors: floorReport(results) } : {}),
     durationSeconds: (Date.now() - started) / 1000,
   };
   if (options.jsonPath) {

@@ -1,9 +1,13 @@
 /**
  * `mtshield bench --proxy` in peer mode (any of --peer-dir, --scenarios, --runs, --idle-connections, --upstreams): parses
- * those flags, runs compare.ts and prints its table (docs/benchmarks.md, "Peer mode").
+ * those flags, runs compare.ts and prints its table (docs/benchmarks.md, "Peer mode"). Floor subjects
+ * (docs/benchmarks.md, "Floor subjects") come from `floors` or, while the CLI has no flag for them, from
+ * MTSHIELD_BENCH_FLOORS (e.g. `pipe,crypto,crypto-echo`).
  */
 import { BENCH_UPSTREAMS, isPeerScenario, runPeerBench, PEER_SCENARIOS, type BenchUpstream, type PeerScenario } from './compare.js';
 import { renderPeerTable } from './compare-report.js';
+import { FLOOR_KINDS, type FloorKind } from './floor/start.js';
+import { renderFloorTable } from './floor/report.js';
 import type { BenchOutcome } from '../../src/cli/commands/bench.js';
 
 export interface PeerBenchFlags {
@@ -13,6 +17,8 @@ export interface PeerBenchFlags {
   runs?: string;
   idleConnections?: string;
   upstreams?: string;
+  /** Floor subjects, comma-separated: pipe, crypto, crypto-echo. */
+  floors?: string;
   quick?: boolean;
   progress?: boolean;
   kernel?: string;
@@ -35,6 +41,14 @@ export function parseUpstreams(text: string): BenchUpstream[] {
   });
 }
 
+export function parseFloors(text: string): FloorKind[] {
+  return text.split(',').map((raw) => {
+    const name = raw.trim();
+    if (!(FLOOR_KINDS as readonly string[]).includes(name)) throw new Error(`unknown floor subject "${name}": expected some of ${FLOOR_KINDS.join(', ')}`);
+    return name as FloorKind;
+  });
+}
+
 function positiveInteger(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
@@ -44,6 +58,7 @@ function positiveInteger(text: string | undefined, flag: string): number | undef
 
 /** Peer mode's table and whether a target failed (the CLI prints the JSON path and applies --strict). */
 export async function runPeerBenchCommand(flags: PeerBenchFlags): Promise<BenchOutcome> {
+  const floorsText = flags.floors ?? process.env['MTSHIELD_BENCH_FLOORS'];
   const report = await runPeerBench({
     peerDir: flags.peerDir,
     peerPython: flags.peerPython,
@@ -51,10 +66,12 @@ export async function runPeerBenchCommand(flags: PeerBenchFlags): Promise<BenchO
     runs: positiveInteger(flags.runs, '--runs'),
     idleConnections: positiveInteger(flags.idleConnections, '--idle-connections'),
     upstreams: flags.upstreams ? parseUpstreams(flags.upstreams) : undefined,
+    floors: floorsText ? parseFloors(floorsText) : undefined,
     quick: flags.quick,
     progress: flags.progress,
     kernel: flags.kernel,
     jsonPath: flags.json,
   });
-  return { text: renderPeerTable(report), failed: report.targets.some((t) => t.status === 'FAIL') };
+  const floors = report.floors ? renderFloorTable(report.floors) : '';
+  return { text: renderPeerTable(report) + floors, failed: report.targets.some((t) => t.status === 'FAIL') };
 }

@@ -80,6 +80,35 @@ export interface LatencyResult {
   /** What the proxy adds: proxied minus direct, at each percentile. */
   addedP50Us: number;
   addedP99Us: number;
+  /** Slow samples (docs/benchmarks.md "Floor subjects"): where a p99 comes from, the proxy or the host. */
+  outliers?: LatencyOutliers;
+}
+
+/**
+ * Round trips more than OUTLIER_US slower than usual: through the proxy (proxied minus its direct twin over
+ * OUTLIER_US, issue 17's p99 bound), straight to the DC (direct over its p50 + OUTLIER_US), and both in the
+ * same pair. A stall of the host or of the load generator hits both series; one of the proxy only the first.
+ */
+export interface LatencyOutliers {
+  thresholdUs: number;
+  addedOver: number;
+  directOver: number;
+  both: number;
+}
+export const OUTLIER_US = 300;
+
+export function countOutliers(through: readonly number[], straight: readonly number[], directP50Us: number, thresholdUs = OUTLIER_US): LatencyOutliers {
+  let addedOver = 0;
+  let directOver = 0;
+  let both = 0;
+  for (let i = 0; i < through.length; i++) {
+    const a = through[i]! - straight[i]! > thresholdUs;
+    const d = straight[i]! > directP50Us + thresholdUs;
+    if (a) addedOver++;
+    if (d) directOver++;
+    if (a && d) both++;
+  }
+  return { thresholdUs, addedOver, directOver, both };
 }
 
 /** Waits for each echo in turn: one frame in flight on each connection. */
@@ -149,7 +178,14 @@ export async function latency(target: Target, opts: { samples: number; warmup: n
     directP50Us: percentile(straight, 50),
     directP99Us: percentile(straight, 99),
   };
-  return { samples: opts.samples, frameBytes: frame.length, ...r, addedP50Us: r.proxiedP50Us - r.directP50Us, addedP99Us: r.proxiedP99Us - r.directP99Us };
+  return {
+    samples: opts.samples,
+    frameBytes: frame.length,
+    ...r,
+    addedP50Us: r.proxiedP50Us - r.directP50Us,
+    addedP99Us: r.proxiedP99Us - r.directP99Us,
+    outliers: countOutliers(through, straight, r.directP50Us),
+  };
 }
 
 export type JunkKind = 'faketls' | 'obfuscated2';
