@@ -11,18 +11,20 @@ import { connect, createServer } from 'node:net';
 import { floorArgs } from './args.js';
 import { acceptClient } from './handshake.js';
 import { dcHeader } from './obfuscated2.js';
-import { cryptoEcho, cryptoRelay } from './relay.js';
+import { BUFFER_BYTES, cryptoEcho, cryptoRelay } from './relay.js';
 
 const args = floorArgs();
 const upstream = args.upstream;
 if (!upstream && !args.echo) throw new Error('crypto floor: --upstream HOST:PORT or --echo');
 
-createServer({ noDelay: true }, (client) => {
+createServer({ noDelay: true, highWaterMark: BUFFER_BYTES }, (client) => {
   client.on('error', () => client.destroy());
   acceptClient(client, args.secrets, (session) => {
     if (!upstream) return cryptoEcho(client, session);
     const dc = dcHeader(session.tail);
-    const socket = connect({ host: upstream.host, port: upstream.port, noDelay: true });
+    // Node honours highWaterMark on sockets; @types/node 20 omits it from connect's options.
+    const options = { host: upstream.host, port: upstream.port, noDelay: true, highWaterMark: BUFFER_BYTES };
+    const socket = connect(options);
     socket.write(dc.header); // queued until connected
     cryptoRelay(client, session, socket, dc.encrypt, dc.decrypt);
   });

@@ -7,7 +7,7 @@
 import { createServer, type Socket } from 'node:net';
 import { listenOnPort0 } from '../launch.js';
 import { acceptClient } from './handshake.js';
-import { cryptoEcho } from './relay.js';
+import { BUFFER_BYTES, cryptoEcho } from './relay.js';
 
 export interface EchoTarget {
   port: number;
@@ -16,7 +16,7 @@ export interface EchoTarget {
 
 export async function startEchoTarget(secrets: readonly Buffer[]): Promise<EchoTarget> {
   const sockets = new Set<Socket>();
-  const server = createServer({ noDelay: true }, (socket) => {
+  const server = createServer({ noDelay: true, highWaterMark: BUFFER_BYTES }, (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());

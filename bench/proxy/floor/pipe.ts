@@ -11,13 +11,13 @@ import { floorArgs } from './args.js';
 import { isTls } from './handshake.js';
 import { recordSize } from './faketls.js';
 import { HEADER_LENGTH } from './obfuscated2.js';
-import { pipeBoth } from './relay.js';
+import { BUFFER_BYTES, pipeBoth } from './relay.js';
 
 const args = floorArgs();
 const upstream = args.upstream;
 if (!upstream) throw new Error('pipe floor: --upstream HOST:PORT');
 
-createServer({ noDelay: true }, (client) => {
+createServer({ noDelay: true, highWaterMark: BUFFER_BYTES }, (client) => {
   let first: Buffer = Buffer.alloc(0);
   client.on('error', () => client.destroy());
   const onData = (chunk: Buffer) => {
@@ -26,7 +26,9 @@ createServer({ noDelay: true }, (client) => {
     const need = isTls(first) ? recordSize(first) : HEADER_LENGTH;
     if (need === 0 || first.length < need) return;
     client.off('data', onData);
-    const socket = connect({ host: upstream.host, port: upstream.port, noDelay: true });
+    // Node honours highWaterMark on sockets; @types/node 20 omits it from connect's options.
+    const options = { host: upstream.host, port: upstream.port, noDelay: true, highWaterMark: BUFFER_BYTES };
+    const socket = connect(options);
     socket.write(first); // queued until connected
     pipeBoth(client, socket);
   };

@@ -9,6 +9,12 @@ import type { Cipher } from 'node:crypto';
 import { writeRecords, type RecordReader } from './faketls.js';
 import type { ClientSession } from './handshake.js';
 
+/**
+ * Each socket's high-water mark: a source is paused once this much waits for its destination. mtshield's
+ * default `max_buffer` (64 KiB); Node's 16 KiB default would pause after every 64 KiB read.
+ */
+export const BUFFER_BYTES = 64 * 1024;
+
 /** Ends both sockets when either closes or fails. */
 export function tie(a: Socket, b: Socket): void {
   const end = () => {
