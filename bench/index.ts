@@ -43,7 +43,7 @@ async function runProxy(flags: BenchFlags): Promise<BenchOutcome> {
     return runProfileAbCommand(flags);
   }
   // Peer mode (docs/benchmarks.md "Peer mode"): side by side with alexbers/mtprotoproxy, per-connection scenarios.
-  if (flags.peerDir !== undefined || flags.scenarios !== undefined || flags.runs !== undefined || flags.idleConnections !== undefined || flags.upstreams !== undefined) {
+  if (flags.peerDir !== undefined || flags.scenarios !== undefined || flags.runs !== undefined || flags.idleConnections !== undefined || flags.upstreams !== undefined || flags.floors !== undefined) {
     const { runPeerBenchCommand } = await import('./proxy/peer-command.js');
     return runPeerBenchCommand(flags);
   }

@@ -1,7 +1,7 @@
 /**
  * `mtshield bench --proxy` in peer mode (any of --peer-dir, --scenarios, --runs, --idle-connections, --upstreams): parses
  * those flags, runs compare.ts and prints its table (docs/benchmarks.md, "Peer mode"). Floor subjects
- * (docs/benchmarks.md, "Floor subjects") come from `floors` or, while the CLI has no flag for them, from
+ * (docs/benchmarks.md, "Floor subjects") come from `--floors` or from
  * MTSHIELD_BENCH_FLOORS (e.g. `pipe,crypto,crypto-echo`).
  */
 import { BENCH_UPSTREAMS, isPeerScenario, runPeerBench, PEER_SCENARIOS, type BenchUpstream, type PeerScenario } from './compare.js';

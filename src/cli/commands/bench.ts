@@ -33,6 +33,7 @@ export interface BenchFlags {
   runs?: string;
   idleConnections?: string;
   upstreams?: string;
+  floors?: string;
 }
 
 export interface BenchOutcome {
@@ -89,6 +90,7 @@ export function register(program: Command): void {
     .option('--runs <n>', 'with --proxy: peer-mode runs per side, in alternating order (default 5); with --relay: runs (default 5)')
     .option('--idle-connections <n>', 'with --proxy: peer mode, idle connections held at the end of the idle scenario')
     .option('--upstreams <list>', 'with --proxy: peer mode through direct, middle (a local echo middle proxy) or both, e.g. direct,middle')
+    .option('--floors <list>', 'with --peer-dir: plain Node floor subjects beside mtshield and the peer, subset of pipe, crypto, crypto-echo')
     .action(async (flags: BenchFlags) => {
       const outcome = await (await loadBenchEntry()).run(flags);
       process.stdout.write(outcome.text);
