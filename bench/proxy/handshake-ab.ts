@@ -5,7 +5,7 @@
  * measured without the rest of the matrix and bisected along the history.
  *
  * Each run starts one proxy per side (every side gets the same config, child.ts, and the installed bin's launch
- * settings; the load generator is this checkout's), warms each up, then measures in rounds: each side in turn
+ * settings; the load generator is this checkout's), warms them up taking turns, then measures in rounds: each side in turn
  * takes `count` handshakes of each kind, the order rotating per round, so that a busy phase of a shared machine
  * falls on every side alike. CPU comes from /proc schedstat (ns) summed over the rounds; the split between the
  * main thread and the others (libuv pool, V8 compiler and GC threads) from /proc stat. `--cpu-prof` profiles
@@ -92,9 +92,15 @@ export async function runHandshakeAb(options: HandshakeAbOptions): Promise<Hands
       const entries = order[run]!.map((side): SideInRun => ({ side, run: { side: side.label, run, results: {}, threads: {}, errors: [] }, totals: {} }));
       runs.push(...entries.map((e) => e.run));
       try {
-        for (const entry of entries) {
-          entry.proxy = await attemptFor(entry, () => startCheckout(entry.side, run, dc.port, users, options));
-          for (const kind of kinds) if (entry.proxy) await attemptFor(entry, () => handshakes(targetOf(entry.proxy!, secrets[kind]), { count: options.warmup, concurrency: options.concurrency }));
+        for (const entry of entries) entry.proxy = await attemptFor(entry, () => startCheckout(entry.side, run, dc.port, users, options));
+        // The warm-up takes turns too: a proxy left idle for a while (another side's long warm-up) had code to
+        // compile again when its turn came (V8's idle-time memory reducer), and that landed on whichever side
+        // the order put first.
+        for (let done = 0; done < options.warmup; done += options.count) {
+          const chunk = Math.min(options.count, options.warmup - done);
+          for (const entry of entries) {
+            for (const kind of kinds) if (entry.proxy) await attemptFor(entry, () => handshakes(targetOf(entry.proxy!, secrets[kind]), { count: chunk, concurrency: options.concurrency }));
+          }
         }
         for (const entry of entries) if (entry.proxy && options.perfDir) entry.perf = startPerf(entry.proxy.pid, join(options.perfDir, `${entry.side.label}-${run + 1}.data`));
         for (let round = 0; round < options.rounds; round++) {
