@@ -20,7 +20,7 @@ import { ClientHelloReader, parseClientHelloFields, verifyClientHello, buildServ
 import { badInputReason } from '../protocol/errors.js';
 import { keySharePool } from '../protocol/faketls-keypool.js';
 import { TlsRecordReader } from '../protocol/tls-records.js';
-import { ja4FromParts, ja4Parts, type Ja4Parts } from '../protocol/ja4.js';
+import { helloFingerprint, type HelloFingerprint } from '../protocol/ja4-cache.js';
 import { planAnswer } from '../fronting/answer.js';
 import { HEADER_LENGTH, parseClientHeader } from '../protocol/obfuscated2.js';
 import { findKey, isThrottled, keysFailed, type HandshakeOptions, type HandshakeStep } from './handshake.js';
@@ -59,13 +59,13 @@ export class TlsHandshake {
     if (result.status === 'not-tls') return fail('not_tls');
     if (result.status === 'error') return fail(badInputReason(result.error));
     this.hello = undefined;
-    let parts: Ja4Parts | undefined;
+    let fingerprint: HelloFingerprint | undefined;
     let fields: ClientHelloFields | undefined;
     try {
       fields = parseClientHelloFields(result.record);
       this.sni = fields.serverName;
-      parts = ja4Parts(result.record);
-      this.ja4 = ja4FromParts(parts).ja4;
+      fingerprint = helloFingerprint(result.record); // remembered per hello shape (ja4-cache.ts)
+      this.ja4 = fingerprint.ja4;
     } catch {
       // verifyClientHello reports the malformed hello below
     }
@@ -91,7 +91,7 @@ export class TlsHandshake {
     // Without a profile (no source: the handshake alone in unit tests; profiles off) the template answer, sent at once.
     const profile = this.options.profiles?.profileFor(this.candidate.domain);
     const plan = profile
-      ? planAnswer(profile, verdict.fields.cipherSuites, parts?.keyShareGroups)
+      ? planAnswer(profile, verdict.fields.cipherSuites, fingerprint?.keyShareGroups)
       : { cipherSuite: verdict.cipherSuite, delayMs: 0 };
     // The x25519 key share comes generated ahead, off the main thread.
     const reply = buildServerHello(this.candidate.key, verdict.fields.random, verdict.fields.sessionId, { ...plan, keyShare: keySharePool.take() });
