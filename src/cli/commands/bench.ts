@@ -33,6 +33,7 @@ export interface BenchFlags {
   runs?: string;
   idleConnections?: string;
   upstreams?: string;
+  baseDir?: string;
 }
 
 export interface BenchOutcome {
@@ -88,6 +89,7 @@ export function register(program: Command): void {
     .option('--scenarios <list>', 'with --proxy: peer-mode scenarios, subset of admission, rtt, throughput, idle, junk, flood')
     .option('--runs <n>', 'with --proxy: peer-mode runs per side, in alternating order (default 5); with --relay: runs (default 5)')
     .option('--idle-connections <n>', 'with --proxy: peer mode, idle connections held at the end of the idle scenario')
+    .option('--base-dir <dir>', 'with --proxy --scenarios idle-ab: the other build (a checkout with dist/ built) to compare idle memory with')
     .option('--upstreams <list>', 'with --proxy: peer mode through direct, middle (a local echo middle proxy) or both, e.g. direct,middle')
     .action(async (flags: BenchFlags) => {
       const outcome = await (await loadBenchEntry()).run(flags);
