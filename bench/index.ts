@@ -10,6 +10,8 @@
  *                     with alexbers/mtprotoproxy
  *   relay (--relay):  bench/relay/run.ts — the relay tunnel per suite: registry choice, native, wasm-simd
  *   profile (--proxy --scenarios profile [--runs N]): bench/proxy/profile-ab.ts, template answer vs profiled
+ *   idle-ab (--proxy --scenarios idle-ab --base-dir DIR [--runs N] [--idle-connections N]): bench/proxy/idle-ab.ts,
+ *                     idle memory per connection of this build against another, with the heap breakdown
  */
 import type { BenchEntry, BenchFlags, BenchOutcome } from '../src/cli/commands/bench.js';
 import { isAlgorithm, isBenchBackend, parseSizes, type BenchBackend } from './cipher/catalog.js';
@@ -41,6 +43,11 @@ async function runProxy(flags: BenchFlags): Promise<BenchOutcome> {
   if (flags.scenarios === 'profile') {
     const { runProfileAbCommand } = await import('./proxy/profile-ab-command.js');
     return runProfileAbCommand(flags);
+  }
+  // Idle memory against another build (docs/benchmarks.md "Idle-memory A/B"), with the heap breakdown.
+  if (flags.scenarios === 'idle-ab') {
+    const { runIdleAbCommand } = await import('./proxy/idle-ab-command.js');
+    return runIdleAbCommand(flags);
   }
   // Peer mode (docs/benchmarks.md "Peer mode"): side by side with alexbers/mtprotoproxy, per-connection scenarios.
   if (flags.peerDir !== undefined || flags.scenarios !== undefined || flags.runs !== undefined || flags.idleConnections !== undefined || flags.upstreams !== undefined || flags.floors !== undefined) {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { packagePath } from '../../src/util/paths.js';
 import { RUN_ENV, RUN_NODE_FLAGS } from '../../src/util/launch.js';
 import { freePort, launchListening, type ListeningProcess } from './launch.js';
+import { memoryProbeLaunch, type MemoryProbe } from './memory-probe-client.js';
 
 export interface ProxyUser {
   name: string;
@@ -34,13 +35,24 @@ export interface ProxyOptions {
   extraToml?: string;
   /** `[server] workers` (default 1: one process). */
   workers?: number;
+  /**
+   * Another build of mtshield to run (a checkout with dist/ built), for A/B runs in one harness; default: this
+   * package. `configDialect` 'pre-wave2' writes the config that builds before wave 2 accept (no `workers`, no
+   * `[fronting]`: their schema refuses unknown keys).
+   */
+  packageDir?: string;
+  configDialect?: 'current' | 'pre-wave2';
+  /** Load the memory probe (memory-probe.ts) into the proxy; the result then has `probe`. */
+  memoryProbe?: boolean;
 }
 
 export interface ProxyUnderTest extends ListeningProcess {
   configText: string;
+  probe?: MemoryProbe;
 }
 
 export function proxyConfig(port: number, stateDir: string, options: ProxyOptions): string {
+  const current = options.configDialect !== 'pre-wave2';
   const users = options.users.map((u) => `[users.${u.name}]\nsecret = "${u.secret}"\n`).join('\n');
   return `# written by mtshield bench --proxy
 [server]
@@ -50,13 +62,10 @@ state_dir = ${JSON.stringify(stateDir)}
 idle_timeout = "30m"
 drain_timeout = "1s"
 max_connections = 100000
-workers = ${options.workers ?? 1}
+${current ? `workers = ${options.workers ?? 1}` : ''}
 
 ${users}
-[fronting]
-host = "127.0.0.1"
-port = ${options.frontPort ?? 1}
-
+${current ? `[fronting]\nhost = "127.0.0.1"\nport = ${options.frontPort ?? 1}\n` : ''}
 [upstream.dc]
 "2" = ["127.0.0.1:${options.dcPort}"]
 "-2" = ["127.0.0.1:${options.dcPort}"]
@@ -80,12 +89,14 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyUnderTest>
   const configText = proxyConfig(port, join(dir, 'state'), options);
   const configPath = join(dir, 'proxy.toml');
   writeFileSync(configPath, configText);
+  const probing = options.memoryProbe ? memoryProbeLaunch(dir) : undefined;
+  const bin = options.packageDir ? join(options.packageDir, 'bin/mtshield.js') : packagePath('bin/mtshield.js');
   const proc = await launchListening({
     command: process.execPath,
-    args: [...RUN_NODE_FLAGS, ...(options.nodeArgs ?? []), packagePath('bin/mtshield.js'), 'run', '--config', configPath],
-    env: { ...process.env, NODE_ENV: 'production', ...RUN_ENV, ...options.env },
+    args: [...RUN_NODE_FLAGS, ...(probing?.nodeArgs ?? []), ...(options.nodeArgs ?? []), bin, 'run', '--config', configPath],
+    env: { ...process.env, NODE_ENV: 'production', ...RUN_ENV, ...probing?.env, ...options.env },
     port,
     dir,
   });
-  return { ...proc, configText };
+  return { ...proc, configText, probe: probing?.probe };
 }

@@ -146,9 +146,10 @@ export async function runProxyBench(options: ProxyBenchOptions = {}): Promise<Pr
       // Memory is measured on a fresh process per scenario, so earlier bulk transfers do not pad the baseline.
       for (const scenario of here) {
         progress.tick(`idle memory ${scenario.secret} fast_mode=${fastMode}`);
-        await withProcess(() => startProxy({ dcPort: dc.port, users, fastMode, env }), async (proxy) => {
+        // With the memory probe: the JSON gets the heap breakdown next to each RSS reading (memory-probe.ts).
+        await withProcess(() => startProxy({ dcPort: dc.port, users, fastMode, env, memoryProbe: true }), async (proxy) => {
           scenario.idleMemory = await attempt(scenario, 'idle memory', () =>
-            idleMemory(targetOf(proxy, secrets[scenario.secret]), { connections: settings.idleConnections, concurrency: settings.idleConcurrency }),
+            idleMemory({ ...targetOf(proxy, secrets[scenario.secret]), probe: proxy.probe }, { connections: settings.idleConnections, concurrency: settings.idleConcurrency }),
           );
         }, (err) => scenario.errors.push(err));
       }

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { ParsedSecret } from '../../src/protocol/secrets.js';
 import { connectClient, paddedFrame, type LoadClient } from './client.js';
 import { cpuSeconds, rssBytes } from './proc.js';
+import type { AllocationSite, MemoryProbe, MemoryReading } from './memory-probe-client.js';
 
 export interface Target {
   host: string;
@@ -22,6 +23,8 @@ export interface Target {
   /** CPU seconds and RSS of the proxy; default: the process `pid` (a group of workers sums its tree: workers.ts). */
   cpuSeconds?: () => number;
   rssBytes?: () => number;
+  /** The memory probe inside the proxy (memory-probe.ts), when it was started with one. */
+  probe?: MemoryProbe;
 }
 
 const cpuOf = (target: Target): number => (target.cpuSeconds ? target.cpuSeconds() : cpuSeconds(target.pid));
@@ -277,6 +280,18 @@ export interface IdleMemoryResult {
   /** Wall time to open each batch (handshake and first round trip of every connection). */
   firstBatchSeconds: number;
   secondBatchSeconds: number;
+  /** From inside the proxy (memory probe): where the RSS growth went, read next to each RSS reading. */
+  breakdown?: IdleMemoryBreakdown;
+}
+
+export interface IdleMemoryBreakdown {
+  baseline: MemoryReading;
+  afterFirst: MemoryReading;
+  afterSecond: MemoryReading;
+  /** After a full collection at the end, both batches still open: what the connections keep alive. */
+  liveAtEnd: MemoryReading;
+  /** With `sampleAllocations`: allocation sites over each batch (collected objects included; distorts RSS). */
+  allocations?: { first: AllocationSite[]; second: AllocationSite[] };
 }
 
 /**
@@ -285,7 +300,10 @@ export interface IdleMemoryResult {
  * one-time costs such as V8's young generation growing to its full size during the first burst of
  * handshakes land in the first batch, which is reported too.
  */
-export async function idleMemory(target: Target, opts: { connections: number; concurrency: number }): Promise<IdleMemoryResult> {
+export async function idleMemory(
+  target: Target,
+  opts: { connections: number; concurrency: number; sampleAllocations?: boolean },
+): Promise<IdleMemoryResult> {
   // Warm the proxy's code paths and allocator first, so the baseline is not a cold process.
   await handshakes(target, { count: 20, concurrency: 4 });
   await sleep(1000);
@@ -303,19 +321,43 @@ export async function idleMemory(target: Target, opts: { connections: number; co
         }
       }
     });
+  const probe = target.probe;
+  const sampling = probe !== undefined && opts.sampleAllocations === true;
+  const sampled = async (batch: () => Promise<unknown>): Promise<AllocationSite[]> => {
+    if (!sampling) {
+      await batch();
+      return [];
+    }
+    await probe.startSampling();
+    await batch();
+    return probe.stopSampling();
+  };
   try {
     const baseline = await steadyRss(target);
+    const baselineReading = await probe?.snapshot();
     const t0 = performance.now();
-    await openBatch();
+    const firstSites = await sampled(openBatch);
     const firstBatchSeconds = (performance.now() - t0) / 1000;
     await sleep(2000);
     const afterFirst = await steadyRss(target);
+    const afterFirstReading = await probe?.snapshot();
     const t1 = performance.now();
-    await openBatch();
+    const secondSites = await sampled(openBatch);
     const secondBatchSeconds = (performance.now() - t1) / 1000;
     await sleep(2000);
     const afterSecond = await steadyRss(target);
+    const afterSecondReading = await probe?.snapshot();
     const live = clients.filter((c) => !c.socket.destroyed).length;
+    const breakdown: IdleMemoryBreakdown | undefined =
+      probe && baselineReading && afterFirstReading && afterSecondReading
+        ? {
+            baseline: baselineReading,
+            afterFirst: afterFirstReading,
+            afterSecond: afterSecondReading,
+            liveAtEnd: await probe.afterGc(),
+            allocations: sampling ? { first: firstSites, second: secondSites } : undefined,
+          }
+        : undefined;
     return {
       connections: opts.connections,
       failed: Math.max(failed, 2 * opts.connections - live),
@@ -326,6 +368,7 @@ export async function idleMemory(target: Target, opts: { connections: number; co
       firstBatchBytesPerConnection: (afterFirst - baseline) / opts.connections,
       firstBatchSeconds,
       secondBatchSeconds,
+      breakdown,
     };
   } finally {
     for (const c of clients) c.close();

@@ -34,6 +34,7 @@ export interface BenchFlags {
   idleConnections?: string;
   upstreams?: string;
   floors?: string;
+  baseDir?: string;
 }
 
 export interface BenchOutcome {
@@ -89,6 +90,7 @@ export function register(program: Command): void {
     .option('--scenarios <list>', 'with --proxy: peer-mode scenarios, subset of admission, rtt, throughput, idle, junk, flood')
     .option('--runs <n>', 'with --proxy: peer-mode runs per side, in alternating order (default 5); with --relay: runs (default 5)')
     .option('--idle-connections <n>', 'with --proxy: peer mode, idle connections held at the end of the idle scenario')
+    .option('--base-dir <dir>', 'with --proxy --scenarios idle-ab: the other build (a checkout with dist/ built) to compare idle memory with')
     .option('--upstreams <list>', 'with --proxy: peer mode through direct, middle (a local echo middle proxy) or both, e.g. direct,middle')
     .option('--floors <list>', 'with --peer-dir: plain Node floor subjects beside mtshield and the peer, subset of pipe, crypto, crypto-echo')
     .action(async (flags: BenchFlags) => {
