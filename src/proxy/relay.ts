@@ -8,15 +8,16 @@
  * Listeners: the relay owns the upstream's; the client socket's belong to the session for the whole
  * connection, which passes their events on (onData, onEnd, onDrain, onClose, stop). One owner per socket.
  * Transforms run in place on the chunk the socket handed over, or hand back their own fresh output, so no
- * per-chunk copies are made here — except for an upstream that reads into the shared buffer of
- * borrowed-reads.ts, where what the codec left in that buffer is copied before it is queued for writing.
+ * per-chunk copies are made here — except for reads into the shared buffer of borrowed-reads.ts (an upstream
+ * that borrows them, and the client once the relay runs), where what the codec left in that buffer is copied
+ * before it is queued for writing.
  */
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { badInputReason } from '../protocol/errors.js';
 import type { RelayCodec, UpstreamEndpoint } from '../upstream/types.js';
 import type { BandwidthShaper, Direction } from './hooks.js';
-import { onBorrowedData, ownBytes } from './borrowed-reads.js';
+import { borrowReadsFrom, onBorrowedData, ownBytes } from './borrowed-reads.js';
 
 export interface RelayOwner {
   /** Raw bytes read from one side; return false to stop the relay (quota). */
@@ -53,6 +54,10 @@ export class Relay {
     // and five closures each would cost more than the one property.
     (upstream as RelayStream)[RELAY] = this;
     if (!onBorrowedData(upstream, onBorrowedUpstreamData)) upstream.on('data', onUpstreamData);
+    // The client's reads go straight to the relay from now on, into the shared buffer (no fresh 64 KiB per read:
+    // issue 17's external bytes). Its listeners stay the session's; bytes it already buffered still come as 'data'.
+    (client as RelayStream)[RELAY] = this;
+    borrowReadsFrom(client, onBorrowedClientRead);
     upstream.on('end', onUpstreamEnd);
     upstream.on('drain', onUpstreamDrain);
     upstream.on('error', onUpstreamError);
@@ -77,9 +82,9 @@ export class Relay {
     this.upstream.destroy();
   }
 
-  /** Bytes from either side; an upstream that borrows reads passes a view of the shared read buffer. */
+  /** Bytes from either side; a side that borrows reads passes a view of the shared read buffer. */
   onData(from: Duplex, chunk: Buffer, borrowed = false): void {
-    if (from === this.client) this.move('up', chunk, this.upstream);
+    if (from === this.client) this.move('up', chunk, this.upstream, borrowed);
     else this.move('down', chunk, this.client, borrowed);
   }
 
@@ -189,6 +194,9 @@ function onUpstreamData(this: RelayStream, chunk: Buffer): void {
 }
 function onBorrowedUpstreamData(stream: Duplex, view: Buffer): void {
   (stream as RelayStream)[RELAY]?.onData(stream, view, true);
+}
+function onBorrowedClientRead(this: Socket, n: number, buffer: Buffer): void {
+  (this as Socket & { [RELAY]?: Relay })[RELAY]?.onData(this, buffer.subarray(0, n), true);
 }
 function onUpstreamEnd(this: RelayStream): void {
   this[RELAY]?.onEnd(this);
