@@ -9,7 +9,7 @@
  * relayed, so a change in how the proxy chunks its reads and writes (TLS records, read sizes) shows at once; and,
  * through a preload in the proxy (gc-observer.ts), mark-compacts and GC time per GB (issue 17's bad mode).
  *
- *   npx tsx bench/proxy/gb-ab.ts --side base=/work/wt/baseline --side main=. [--runs 3] [--seconds 3]
+ *   npx tsx bench/proxy/gb-ab.ts --side base=../baseline --side main=.[,VAR=VALUE…] [--runs 3] [--seconds 3]
  *     [--rounds 3] [--cases dd-off,ee-off,dd-on,ee-on] [--node-arg --cpu-prof …] [--json FILE]
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -30,6 +30,8 @@ import { alternationOrder, summarize, type RunSummary } from './stats.js';
 export interface GbSide {
   name: string;
   checkout: string;
+  /** Extra environment for this side's proxy (e.g. MTSHIELD_GC_PACE=off). */
+  env?: Record<string, string>;
 }
 
 export interface GbCase {
@@ -42,7 +44,7 @@ export interface GbMeasurement {
   side: string;
   run: number;
   case: string;
-  rounds: (ThroughputRound & { writesPerMB: number; readsPerMB: number; majorGcPerGB: number; minorGcPerGB: number; gcMsPerGB: number })[];
+  rounds: (ThroughputRound & { writesPerMB: number; readsPerMB: number; majorGcPerGB: number; majorExternalPerGB: number; minorGcPerGB: number; gcMsPerGB: number })[];
   /** The median round by CPU-s per GB. */
   cpuSecondsPerGB: number;
   writesPerMB: number;
@@ -101,7 +103,7 @@ async function startSide(side: GbSide, dcPort: number, secret: string, fastMode:
   const proc = await launchListening({
     command: process.execPath,
     args: [...RUN_NODE_FLAGS, ...(observer ? ['--import', observer] : []), ...nodeArgs, join(side.checkout, 'bin/mtshield.js'), 'run', '--config', join(dir, 'proxy.toml')],
-    env: { ...process.env, NODE_ENV: 'production', ...RUN_ENV, MTSHIELD_NO_REEXEC: '1', MTSHIELD_BENCH_GC_FILE: gcFile },
+    env: { ...process.env, NODE_ENV: 'production', ...RUN_ENV, MTSHIELD_NO_REEXEC: '1', MTSHIELD_BENCH_GC_FILE: gcFile, ...side.env },
     port,
     dir,
   });
@@ -162,6 +164,7 @@ export async function runGbAb(options: {
                 writesPerMB: (b.writes - a.writes) / mb,
                 readsPerMB: (b.reads - a.reads) / mb,
                 majorGcPerGB: gcDelta('major'),
+                majorExternalPerGB: gcDelta('majorExternal'),
                 minorGcPerGB: gcDelta('minor'),
                 gcMsPerGB: gcDelta('majorMs') + gcDelta('minorMs'),
               };
@@ -181,7 +184,8 @@ export async function runGbAb(options: {
           options.log(
             `run ${run + 1} ${m.case.padEnd(6)} ${side.name.padEnd(8)} CPU-s/GB ${m.rounds.map((r) => r.cpuSecondsPerGB.toFixed(2)).join(' ')}` +
               ` (median ${m.cpuSecondsPerGB.toFixed(2)})  writes/MB ${m.writesPerMB.toFixed(1)}  reads/MB ${m.readsPerMB.toFixed(1)}` +
-              `  mark-compacts/GB ${m.rounds.map((r) => r.majorGcPerGB.toFixed(0)).join(' ')}  GC ms/GB ${m.rounds.map((r) => r.gcMsPerGB.toFixed(0)).join(' ')}` +
+              `  mark-compacts/GB ${m.rounds.map((r) => r.majorGcPerGB.toFixed(0)).join(' ')} (external ${m.rounds.map((r) => r.majorExternalPerGB.toFixed(0)).join(' ')})` +
+              `  scavenges/GB ${m.rounds.map((r) => r.minorGcPerGB.toFixed(0)).join(' ')}  GC ms/GB ${m.rounds.map((r) => r.gcMsPerGB.toFixed(0)).join(' ')}` +
               `  MB/s ${m.rounds.map((r) => r.mbPerSec.toFixed(0)).join(' ')}  cpu share ${m.rounds.map((r) => r.proxyCpuShare.toFixed(2)).join(' ')}${m.error ? `  ERROR ${m.error}` : ''}`,
           );
         }
@@ -237,9 +241,12 @@ function parseArgs(argv: string[]) {
     if (value === undefined) throw new Error(`${flag} expects a value`);
     i++;
     if (flag === '--side') {
-      const eq = value.indexOf('=');
-      if (eq < 1) throw new Error(`--side expects NAME=CHECKOUT, got "${value}"`);
-      sides.push({ name: value.slice(0, eq), checkout: resolve(value.slice(eq + 1)) });
+      // NAME=CHECKOUT[,VAR=VALUE…]: the proxy of this side also gets those environment variables
+      const [spec, ...vars] = value.split(',');
+      const eq = spec!.indexOf('=');
+      if (eq < 1) throw new Error(`--side expects NAME=CHECKOUT[,VAR=VALUE…], got "${value}"`);
+      const env = Object.fromEntries(vars.map((v) => [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)]));
+      sides.push({ name: spec!.slice(0, eq), checkout: resolve(spec!.slice(eq + 1)), env });
     } else if (flag === '--runs') runs = Number(value);
     else if (flag === '--seconds') seconds = Number(value);
     else if (flag === '--rounds') rounds = Number(value);

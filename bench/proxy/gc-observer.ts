@@ -6,11 +6,13 @@
  *
  *   node --import file:///…/dist/bench/proxy/gc-observer.js bin/mtshield.js run …
  */
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 
 export interface GcTotals {
   major: number;
+  /** Mark-compacts V8 started for external memory pressure (flag ALL_EXTERNAL_MEMORY). */
+  majorExternal: number;
   minor: number;
   other: number;
   majorMs: number;
@@ -19,12 +21,14 @@ export interface GcTotals {
 
 const file = process.env['MTSHIELD_BENCH_GC_FILE'];
 if (file) {
-  const totals: GcTotals = { major: 0, minor: 0, other: 0, majorMs: 0, minorMs: 0 };
+  const totals: GcTotals = { major: 0, majorExternal: 0, minor: 0, other: 0, majorMs: 0, minorMs: 0 };
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
-      const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
+      const detail = (entry as { detail?: { kind?: number; flags?: number } }).detail;
+      const kind = detail?.kind;
       if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
         totals.major++;
+        if (((detail?.flags ?? 0) & constants.NODE_PERFORMANCE_GC_FLAGS_ALL_EXTERNAL_MEMORY) !== 0) totals.majorExternal++;
         totals.majorMs += entry.duration;
       } else if (kind === constants.NODE_PERFORMANCE_GC_MINOR) {
         totals.minor++;
@@ -32,5 +36,9 @@ if (file) {
       } else totals.other++;
     }
   }).observe({ entryTypes: ['gc'] });
-  setInterval(() => writeFileSync(file, JSON.stringify(totals)), 100).unref();
+  // written aside and renamed, so a reader never sees half a file
+  setInterval(() => {
+    writeFileSync(`${file}.tmp`, JSON.stringify(totals));
+    renameSync(`${file}.tmp`, file);
+  }, 100).unref();
 }

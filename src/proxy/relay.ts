@@ -18,6 +18,7 @@ import { badInputReason } from '../protocol/errors.js';
 import type { RelayCodec, UpstreamEndpoint } from '../upstream/types.js';
 import type { BandwidthShaper, Direction } from './hooks.js';
 import { borrowReadsFrom, onBorrowedData, ownBytes } from './borrowed-reads.js';
+import { paceRelayed } from './gc-pacer.js';
 
 export interface RelayOwner {
   /** Raw bytes read from one side; return false to stop the relay (quota). */
@@ -91,6 +92,7 @@ export class Relay {
   private move(direction: Direction, chunk: Buffer, sink: Duplex, borrowed = false): void {
     if (this.reason !== undefined && this.closed !== 0 && sink.destroyed) return;
     if (!this.owner.onRelayed(direction, chunk.length)) return this.stop('quota');
+    paceRelayed(chunk.length); // scavenges keep up with node:crypto's outputs (gc-pacer.ts)
     let out: Uint8Array | readonly Uint8Array[] | null;
     try {
       out = this.codec ? this.codec[direction](chunk) : chunk;
