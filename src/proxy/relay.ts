@@ -6,11 +6,12 @@
  *   - half-close: an 'end' from one side is passed on as end() to the other; the relay is over when both
  *     sides have closed (or on error, quota, idle timeout or bad input, which destroy both).
  * Listeners: the relay owns the upstream's; the client socket's belong to the session for the whole
- * connection, which passes their events on (onData, onEnd, onDrain, onClose, stop). One owner per socket.
+ * connection, which passes their events on (onData, onEnd, onDrain, onClose, stop). One owner per socket; the
+ * client's borrowed reads are a read hook, not a listener, and come to the relay directly.
  * Transforms run in place on the chunk the socket handed over, or hand back their own fresh output, so no
  * per-chunk copies are made here — except for reads into the shared buffer of borrowed-reads.ts (an upstream
  * that borrows them, and the client once the relay runs), where what the codec left in that buffer is copied
- * before it is queued for writing.
+ * before it is queued for writing. Every chunk also counts towards gc-pacer.ts's paced minor collections.
  */
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -174,8 +175,13 @@ export class Relay {
     } else {
       this.reason ??= 'upstream_closed';
       this.closed |= 2;
-      // Flush what the upstream said last, then close the client.
-      if (!this.client.destroyed) this.client.destroySoon();
+      // Flush what the upstream said last, then close the client. A paused client is read again (and what it
+      // sends dropped: move() stops at a destroyed sink): a borrowing socket stops reading when paused, and
+      // closing with unread bytes in the kernel's buffer would reset the connection instead of ending it.
+      if (!this.client.destroyed) {
+        this.client.destroySoon();
+        this.unblock('client', 3);
+      }
     }
     this.maybeEnd();
   }
