@@ -127,20 +127,34 @@ export class RecordSizeRamp implements RecordSizer {
   }
 }
 
-/** recordParts with each record's limit taken from `sizer` (views of `payload`, headers in one array). */
+/** Record lengths of one recordPartsSized call (module scratch: the call is synchronous; grown on demand). */
+let sizedLengths = new Uint16Array(256);
+
+/**
+ * recordParts with each record's limit taken from `sizer` (views of `payload`, headers in one array). The limits
+ * are drawn first, so the headers take exactly 5 bytes per record (20 for a 64 KiB run at full size), cut from
+ * Node's shared pool of small buffers: a typed array of its own (room for the smallest records, 645 bytes) was an
+ * off-heap backing store per chunk relayed, and even a small one becomes one once a view of it goes to a socket.
+ */
 export function recordPartsSized(payload: Uint8Array, sizer: RecordSizer, nowMs: number): Uint8Array[] {
-  const parts: Uint8Array[] = [];
-  // every record but the last carries at least MIN_SIZED_RECORD bytes: enough headers without counting twice
-  const headers = new Uint8Array((Math.ceil(payload.length / MIN_SIZED_RECORD) + 1) * RECORD_HEADER_LENGTH);
-  let at = 0;
-  let h = 0;
-  while (at < payload.length) {
+  const most = Math.ceil(payload.length / MIN_SIZED_RECORD);
+  if (sizedLengths.length < most) sizedLengths = new Uint16Array(most);
+  const lengths = sizedLengths;
+  let count = 0;
+  for (let at = 0; at < payload.length; ) {
     const limit = Math.max(MIN_SIZED_RECORD, Math.min(MAX_RECORD_PAYLOAD, sizer.next(nowMs, payload.length - at)));
-    const part = payload.subarray(at, Math.min(payload.length, at + limit));
-    writeRecordHeader(headers, h, TYPE_APPLICATION_DATA, part.length);
-    parts.push(headers.subarray(h, h + RECORD_HEADER_LENGTH), part);
-    h += RECORD_HEADER_LENGTH;
-    at += part.length;
+    const n = Math.min(limit, payload.length - at);
+    lengths[count++] = n;
+    at += n;
+  }
+  const headers = Buffer.allocUnsafe(count * RECORD_HEADER_LENGTH); // every byte is written below
+  const parts: Uint8Array[] = new Array(2 * count);
+  for (let i = 0, at = 0, h = 0; i < count; i++, h += RECORD_HEADER_LENGTH) {
+    const n = lengths[i]!;
+    writeRecordHeader(headers, h, TYPE_APPLICATION_DATA, n);
+    parts[2 * i] = headers.subarray(h, h + RECORD_HEADER_LENGTH);
+    parts[2 * i + 1] = payload.subarray(at, at + n);
+    at += n;
   }
   return parts;
 }

@@ -6,17 +6,20 @@
  *   - half-close: an 'end' from one side is passed on as end() to the other; the relay is over when both
  *     sides have closed (or on error, quota, idle timeout or bad input, which destroy both).
  * Listeners: the relay owns the upstream's; the client socket's belong to the session for the whole
- * connection, which passes their events on (onData, onEnd, onDrain, onClose, stop). One owner per socket.
+ * connection, which passes their events on (onData, onEnd, onDrain, onClose, stop). One owner per socket; the
+ * client's borrowed reads are a read hook, not a listener, and come to the relay directly.
  * Transforms run in place on the chunk the socket handed over, or hand back their own fresh output, so no
- * per-chunk copies are made here — except for an upstream that reads into the shared buffer of
- * borrowed-reads.ts, where what the codec left in that buffer is copied before it is queued for writing.
+ * per-chunk copies are made here — except for reads into the shared buffer of borrowed-reads.ts (an upstream
+ * that borrows them, and the client once the relay runs), where what the codec left in that buffer is copied
+ * before it is queued for writing. Every chunk also counts towards gc-pacer.ts's paced minor collections.
  */
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { badInputReason } from '../protocol/errors.js';
 import type { RelayCodec, UpstreamEndpoint } from '../upstream/types.js';
 import type { BandwidthShaper, Direction } from './hooks.js';
-import { onBorrowedData, ownBytes } from './borrowed-reads.js';
+import { borrowReadsFrom, onBorrowedData, ownBytes } from './borrowed-reads.js';
+import { paceRelayed } from './gc-pacer.js';
 
 export interface RelayOwner {
   /** Raw bytes read from one side; return false to stop the relay (quota). */
@@ -53,6 +56,10 @@ export class Relay {
     // and five closures each would cost more than the one property.
     (upstream as RelayStream)[RELAY] = this;
     if (!onBorrowedData(upstream, onBorrowedUpstreamData)) upstream.on('data', onUpstreamData);
+    // The client's reads go straight to the relay from now on, into the shared buffer (no fresh 64 KiB per read:
+    // issue 17's external bytes). Its listeners stay the session's; bytes it already buffered still come as 'data'.
+    (client as RelayStream)[RELAY] = this;
+    borrowReadsFrom(client, onBorrowedClientRead);
     upstream.on('end', onUpstreamEnd);
     upstream.on('drain', onUpstreamDrain);
     upstream.on('error', onUpstreamError);
@@ -77,15 +84,16 @@ export class Relay {
     this.upstream.destroy();
   }
 
-  /** Bytes from either side; an upstream that borrows reads passes a view of the shared read buffer. */
+  /** Bytes from either side; a side that borrows reads passes a view of the shared read buffer. */
   onData(from: Duplex, chunk: Buffer, borrowed = false): void {
-    if (from === this.client) this.move('up', chunk, this.upstream);
+    if (from === this.client) this.move('up', chunk, this.upstream, borrowed);
     else this.move('down', chunk, this.client, borrowed);
   }
 
   private move(direction: Direction, chunk: Buffer, sink: Duplex, borrowed = false): void {
     if (this.reason !== undefined && this.closed !== 0 && sink.destroyed) return;
     if (!this.owner.onRelayed(direction, chunk.length)) return this.stop('quota');
+    paceRelayed(chunk.length); // scavenges keep up with node:crypto's outputs (gc-pacer.ts)
     let out: Uint8Array | readonly Uint8Array[] | null;
     try {
       out = this.codec ? this.codec[direction](chunk) : chunk;
@@ -167,8 +175,13 @@ export class Relay {
     } else {
       this.reason ??= 'upstream_closed';
       this.closed |= 2;
-      // Flush what the upstream said last, then close the client.
-      if (!this.client.destroyed) this.client.destroySoon();
+      // Flush what the upstream said last, then close the client. A paused client is read again (and what it
+      // sends dropped: move() stops at a destroyed sink): a borrowing socket stops reading when paused, and
+      // closing with unread bytes in the kernel's buffer would reset the connection instead of ending it.
+      if (!this.client.destroyed) {
+        this.client.destroySoon();
+        this.unblock('client', 3);
+      }
     }
     this.maybeEnd();
   }
@@ -189,6 +202,9 @@ function onUpstreamData(this: RelayStream, chunk: Buffer): void {
 }
 function onBorrowedUpstreamData(stream: Duplex, view: Buffer): void {
   (stream as RelayStream)[RELAY]?.onData(stream, view, true);
+}
+function onBorrowedClientRead(this: Socket, n: number, buffer: Buffer): void {
+  (this as Socket & { [RELAY]?: Relay })[RELAY]?.onData(this, buffer.subarray(0, n), true);
 }
 function onUpstreamEnd(this: RelayStream): void {
   this[RELAY]?.onEnd(this);

@@ -1,6 +1,6 @@
 /**
  * The relay and the listeners: fast mode, IPv4 + IPv6 listeners, half-close, backpressure against a client
- * that does not read, the security seams (gate and shaper) being called, live expiry, byte events.
+ * or a DC that does not read, large frames through borrowed client reads, the security seams (gate and shaper) being called, live expiry, byte events.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatSecret, generateSecret } from '../../src/protocol/secrets.js';
@@ -115,6 +115,39 @@ describe('relay', () => {
     expect(received.length).toBe(total + 4);
     client.socket.destroy();
     await proxy.waitFor('connection.closed', (e) => e.user === 'd' && e.toClient >= total);
+  });
+
+  it('backpressure: a DC that does not read stops the proxy reading from the client (borrowed client reads pause)', { timeout: 30_000 }, async () => {
+    const total = 32 * 1024 * 1024;
+    const { dc, proxy } = await setup({ server: { max_buffer: '64KiB' } }, { send: 8 });
+    const client = await obfuscatedClient(proxy.port, dd.key);
+    client.send(new Uint8Array(8).fill(1));
+    await client.receive(); // relaying: the client's reads now go into the shared buffer
+    const dcSocket = [...dc.sockets][0]!;
+    dcSocket.pause();
+    const frame = new Uint8Array(1024 * 1024).map((_, i) => i & 0xff);
+    for (let sent = 0; sent < total; sent += frame.length) client.send(frame);
+    await new Promise((r) => setTimeout(r, 500));
+    // The proxy stopped reading once its queue towards the DC was full: most of it still waits at the client.
+    expect(client.socket.writableLength).toBeGreaterThan(total / 4);
+    dcSocket.resume();
+    const expected = 8 + 4 + total + (total / frame.length) * 4; // every frame with its 4-byte length
+    const deadline = Date.now() + 20_000;
+    while (dc.connections[0]!.bytesIn < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(dc.connections[0]!.bytesIn).toBe(expected);
+    client.socket.destroy();
+  });
+
+  it('large client frames arrive intact through borrowed client reads (dd and fake TLS records split across reads)', { timeout: 30_000 }, async () => {
+    const { proxy } = await setup();
+    for (const client of [await obfuscatedClient(proxy.port, dd.key), await fakeTlsClient(proxy.port, ee.key, 'example.com')]) {
+      for (let round = 0; round < 4; round++) {
+        const sent = new Uint8Array(1_000_000 + round * 4).map((_, i) => (i * (round + 3)) & 0xff);
+        client.send(sent);
+        expect(Buffer.from(await client.receive()).equals(Buffer.from(sent))).toBe(true);
+      }
+      client.socket.destroy();
+    }
   });
 
   it('calls the gate at accept, after identification, on handshake outcome and on close; and the shaper', async () => {
