@@ -19,7 +19,7 @@ import { createLogger } from '../log/logger.js';
 import { Session } from './session.js';
 import { ProxyHeaderIntake, type ProxyHeaderOwner } from './proxy-header-intake.js';
 import { ProxyProtocolTrust } from '../protocol/proxy-protocol-trust.js';
-import { normaliseAddress } from '../vocabulary/index.js';
+import { connectionRef } from './connection-ref.js';
 import { FileUsageStore, type UsageStore } from './usage-store.js';
 import { UserDirectory } from './users.js';
 import { ProxyStatsCounter, replayStatsOf, type ProxyStats } from './stats.js';
@@ -304,7 +304,7 @@ export class ProxyServer implements SessionContext, UpstreamContext, ProxyHeader
 
   /** Refused before any session exists: the event names the socket's peer (no PROXY header was read). */
   private refuse(socket: Socket, id: number, by: 'draining' | 'overload' | 'proxy_protocol', reason: string = by): void {
-    this.bus.emit('connection.refused', { ...socketRef(socket, id), reason, by });
+    this.bus.emit('connection.refused', { ...connectionRef(socket, id), reason, by });
     socket.destroy();
   }
 
@@ -323,7 +323,7 @@ export class ProxyServer implements SessionContext, UpstreamContext, ProxyHeader
   }
 
   headerFailed(intake: ProxyHeaderIntake, reason: string): void {
-    if (this.intakes.delete(intake.id)) this.bus.emit('connection.refused', { ...socketRef(intake.socket, intake.id), reason, by: 'proxy_protocol' });
+    if (this.intakes.delete(intake.id)) this.bus.emit('connection.refused', { ...connectionRef(intake.socket, intake.id), reason, by: 'proxy_protocol' });
   }
 
   private sweep = (): void => {
@@ -379,16 +379,6 @@ function settingsOf(config: MtShieldConfig): SessionSettings {
     replayMaxAgeMs: config.tls.replayMaxAgeMs,
     maxConnections: s.maxConnections,
     unauthenticatedShare: config.security.limits.unauthenticatedShare,
-  };
-}
-
-function socketRef(socket: Socket, id: number) {
-  return {
-    id,
-    remoteAddress: normaliseAddress(socket.remoteAddress),
-    remotePort: socket.remotePort ?? 0,
-    localAddress: normaliseAddress(socket.localAddress),
-    localPort: socket.localPort ?? 0,
   };
 }
 

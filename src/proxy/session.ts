@@ -17,7 +17,7 @@ import { badInputReason } from '../protocol/errors.js';
 import { dialFirst, label } from '../upstream/dial.js';
 import type { AdmittedClient, RelayCodec, UpstreamEndpoint } from '../upstream/types.js';
 import type { SessionContext } from './context.js';
-import { normaliseAddress } from '../vocabulary/index.js';
+import { connectionRef } from './connection-ref.js';
 import { Handshake, type HandshakeDone, type HandshakeStep } from './handshake.js';
 import { askGate, gateIdentified, gateRefusal, replayed, sharedLimitRefusal, userLimitRefusal } from './admission.js';
 import { Relay, type RelayOwner } from './relay.js';
@@ -88,13 +88,7 @@ export class Session implements RelayOwner {
     /** The client as a PROXY header named it (proxy-header-intake.ts); default the socket's peer. */
     client?: { address: string; port: number },
   ) {
-    this.ref = {
-      id,
-      remoteAddress: client?.address ?? normaliseAddress(socket.remoteAddress),
-      remotePort: client?.port ?? socket.remotePort ?? 0,
-      localAddress: normaliseAddress(socket.localAddress),
-      localPort: socket.localPort ?? 0,
-    };
+    this.ref = connectionRef(socket, id, client);
   }
 
   get log(): Logger {
