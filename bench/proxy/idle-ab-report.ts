@@ -32,14 +32,32 @@ function heapResident(m: MemoryReading): number {
   return sum;
 }
 
+/**
+ * `uncollected`: the readings 2 s after each batch (with the collected protocol, each batch measured from the
+ * collected reading before it); `collected`: after a full collection at both ends, what the connections keep.
+ */
+export type IdleAbPhase = 'uncollected' | 'collected';
+
 export interface IdleAbFigure {
   secret: string;
   fastMode: boolean;
   side: IdleAbSide;
+  phase: IdleAbPhase;
   metric: string;
   /** KiB per connection over the first batch and over the second. */
   first: RunSummary;
   second: RunSummary;
+}
+
+type Pair = [MemoryReading, MemoryReading] | undefined;
+
+/** The readings that bound each batch, per phase. */
+function bounds(r: IdleAbRun, phase: IdleAbPhase): { first: Pair; second: Pair } {
+  const b = r.idle?.breakdown;
+  const c = r.idle?.collected;
+  if (phase === 'collected') return c ? { first: [c.baseline, c.afterFirst], second: [c.afterFirst, c.afterSecond] } : { first: undefined, second: undefined };
+  if (!b) return { first: undefined, second: undefined };
+  return { first: [c?.baseline ?? b.baseline, b.afterFirst], second: [c?.afterFirst ?? b.afterFirst, b.afterSecond] };
 }
 
 export function idleBreakdownFigures(runs: readonly IdleAbRun[]): IdleAbFigure[] {
@@ -49,25 +67,19 @@ export function idleBreakdownFigures(runs: readonly IdleAbRun[]): IdleAbFigure[]
     const key = `${r.secret}|${r.fastMode}|${r.side}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
+  const phases: IdleAbPhase[] = runs.some((r) => r.idle?.collected) ? ['collected', 'uncollected'] : ['uncollected'];
   for (const group of groups.values()) {
     const { secret, fastMode, side } = group[0]!;
-    for (const [metric, read] of Object.entries(METRICS)) {
-      const per = (pick: (r: IdleAbRun) => [MemoryReading, MemoryReading] | undefined) =>
-        group.map((r) => {
-          const pair = pick(r);
-          const n = r.idle?.connections ?? 0;
-          return pair && n > 0 ? (read(pair[1]) - read(pair[0])) / n / 1024 : Number.NaN;
-        });
-      const b = (r: IdleAbRun) => r.idle?.breakdown;
-      figures.push({
-        secret,
-        fastMode,
-        side,
-        metric,
-        first: summarize(per((r) => (b(r) ? [b(r)!.baseline, b(r)!.afterFirst] : undefined))),
-        second: summarize(per((r) => (b(r) ? [b(r)!.afterFirst, b(r)!.afterSecond] : undefined))),
-      });
-    }
+    for (const phase of phases)
+      for (const [metric, read] of Object.entries(METRICS)) {
+        const per = (which: 'first' | 'second') =>
+          group.map((r) => {
+            const pair = bounds(r, phase)[which];
+            const n = r.idle?.connections ?? 0;
+            return pair && n > 0 ? (read(pair[1]) - read(pair[0])) / n / 1024 : Number.NaN;
+          });
+        figures.push({ secret, fastMode, side, phase, metric, first: summarize(per('first')), second: summarize(per('second')) });
+      }
   }
   return figures;
 }
@@ -78,14 +90,15 @@ const runsText = (s: RunSummary) => `${s.runs.map(fmt).join(' ')} (${fmt(s.media
 /** One line per kind, fast mode and metric: base → this, first batch and second, every run (median / worst). */
 export function renderIdleAb(figures: readonly IdleAbFigure[], runs: readonly IdleAbRun[]): string {
   const lines = ['Idle-memory A/B, KiB per connection: every run (median / worst); base → this build', ''];
-  lines.push('| secret / fast | figure | first batch, base | first batch, this | second batch, base | second batch, this |');
-  lines.push('|---|---|---|---|---|---|');
-  const find = (f: IdleAbFigure, side: IdleAbSide) => figures.find((g) => g.secret === f.secret && g.fastMode === f.fastMode && g.metric === f.metric && g.side === side);
+  lines.push('| secret / fast | readings | figure | first batch, base | first batch, this | second batch, base | second batch, this |');
+  lines.push('|---|---|---|---|---|---|---|');
+  const find = (f: IdleAbFigure, side: IdleAbSide) =>
+    figures.find((g) => g.secret === f.secret && g.fastMode === f.fastMode && g.phase === f.phase && g.metric === f.metric && g.side === side);
   for (const f of figures) {
     if (f.side !== 'this') continue;
     const base = find(f, 'base');
     const cell = (s: RunSummary | undefined) => (s ? runsText(s) : '—');
-    lines.push(`| ${f.secret} / ${f.fastMode ? 'on' : 'off'} | ${f.metric} | ${cell(base?.first)} | ${cell(f.first)} | ${cell(base?.second)} | ${cell(f.second)} |`);
+    lines.push(`| ${f.secret} / ${f.fastMode ? 'on' : 'off'} | ${f.phase} | ${f.metric} | ${cell(base?.first)} | ${cell(f.first)} | ${cell(base?.second)} | ${cell(f.second)} |`);
   }
   const live = runs.filter((r) => r.idle?.breakdown).map((r) => `${r.secret}/${r.fastMode ? 'on' : 'off'}/${r.side}: ${fmt(r.idle!.breakdown!.liveAtEnd.heapUsed / 1048576)}`);
   lines.push('', `Live JS heap at the end (MiB, after a full collection, both batches open): ${live.join(', ')}`);

@@ -7,7 +7,9 @@
  * (this build first in run 1, the other first in run 2, …), and runs the idle-memory scenario (scenarios.ts: two
  * batches of N handshaken idle connections) with the memory probe inside the proxy (memory-probe.ts), so every
  * RSS figure comes with its breakdown: JS heap used, each V8 heap space's resident bytes, external memory and
- * array buffers, per connection of each batch, and the live heap after a full collection at the end.
+ * array buffers, per connection of each batch, and the live heap after a full collection at the end. Each
+ * reading point is also read after a full collection (`collect`): those figures are what the idle connections
+ * keep; the uncollected ones add the handshakes' garbage V8 had not collected yet, which single runs spread widely.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -36,6 +38,8 @@ export interface IdleAbOptions {
   connections?: number;
   /** Also sample allocation sites per batch (the sampling itself costs memory: for diagnosis, not figures). */
   sampleAllocations?: boolean;
+  /** Read every point after a full collection too (scenarios.ts idleMemory `collect`); default true. */
+  collect?: boolean;
   kinds?: IdleAbKind[];
   fastModes?: boolean[];
   progress?: boolean;
@@ -55,7 +59,7 @@ export interface IdleAbReport {
   schema: 'mtshield.bench.idle-ab/1';
   environment: Environment;
   baseDir: string;
-  settings: { runs: number; connections: number; concurrency: number; sampleAllocations: boolean };
+  settings: { runs: number; connections: number; concurrency: number; sampleAllocations: boolean; collect: boolean };
   order: IdleAbSide[][];
   runs: IdleAbRun[];
   figures: IdleAbFigure[];
@@ -92,7 +96,7 @@ export async function runIdleAb(options: IdleAbOptions): Promise<IdleAbReport> {
             await withProcess(() => startProxy({ dcPort: dc.port, users, fastMode, memoryProbe: true, ...base }), async (proxy) => {
               const target = { host: '127.0.0.1', port: proxy.port, pid: proxy.pid, secret: secrets[secret], dc: 2, probe: proxy.probe };
               result.idle = await attempt(result, 'idle memory', () =>
-                idleMemory(target, { connections, concurrency: CONCURRENCY, sampleAllocations: options.sampleAllocations }),
+                idleMemory(target, { connections, concurrency: CONCURRENCY, sampleAllocations: options.sampleAllocations, collect: options.collect ?? true }),
               );
             }, (err) => result.errors.push(err));
           }
@@ -107,7 +111,7 @@ export async function runIdleAb(options: IdleAbOptions): Promise<IdleAbReport> {
     schema: 'mtshield.bench.idle-ab/1',
     environment,
     baseDir: options.baseDir,
-    settings: { runs, connections, concurrency: CONCURRENCY, sampleAllocations: options.sampleAllocations === true },
+    settings: { runs, connections, concurrency: CONCURRENCY, sampleAllocations: options.sampleAllocations === true, collect: options.collect ?? true },
     order,
     runs: results,
     figures: idleBreakdownFigures(results),

@@ -273,7 +273,10 @@ export interface IdleMemoryResult {
   rssBaselineBytes: number;
   rssAfterFirstBytes: number;
   rssAfterSecondBytes: number;
-  /** Marginal cost: RSS growth over the second batch / its connections (the figure the target uses). */
+  /**
+   * Marginal cost: RSS growth over the second batch / its connections (the figure the target uses). With
+   * `collect`, from the collected reading after the first batch to the uncollected one after the second.
+   */
   bytesPerConnection: number;
   /** RSS growth over the first batch / its connections: includes one-time growth (heap spaces, pools). */
   firstBatchBytesPerConnection: number;
@@ -282,6 +285,26 @@ export interface IdleMemoryResult {
   secondBatchSeconds: number;
   /** From inside the proxy (memory probe): where the RSS growth went, read next to each RSS reading. */
   breakdown?: IdleMemoryBreakdown;
+  /**
+   * With `collect` (needs the probe): RSS after a full collection at each reading point, taken right after the
+   * uncollected reading. The batch figures above then start from a collected heap (see idleMemory).
+   */
+  collected?: CollectedIdleMemory;
+}
+
+/** Idle memory read after a full collection: what the idle connections themselves keep. */
+export interface CollectedIdleMemory {
+  rssBaselineBytes: number;
+  rssAfterFirstBytes: number;
+  rssAfterSecondBytes: number;
+  /** RSS growth over the second batch / its connections, both ends collected: memory per idle connection. */
+  keptBytesPerConnection: number;
+  /** The same over the first batch (one-time growth included). */
+  firstBatchKeptBytesPerConnection: number;
+  /** The probe's readings after each collection (heap used there is the live heap). */
+  baseline: MemoryReading;
+  afterFirst: MemoryReading;
+  afterSecond: MemoryReading;
 }
 
 export interface IdleMemoryBreakdown {
@@ -299,11 +322,19 @@ export interface IdleMemoryBreakdown {
  * proxy's RSS before, between and after. The second batch gives the marginal memory per connection:
  * one-time costs such as V8's young generation growing to its full size during the first burst of
  * handshakes land in the first batch, which is reported too.
+ *
+ * An RSS reading 2 s after a batch holds, besides what the connections keep, the handshakes' garbage that
+ * outlived V8's young generation and waits for the next mark-compact: whether one ran inside the batch decides
+ * several KiB per connection (single runs of one build spread 1–14 KiB). With `collect` (and the probe), each
+ * reading point also asks the proxy for a full collection and reads RSS again: the collected figures are what
+ * the idle connections keep, and each batch's uncollected figure starts from a collected heap, so it is that
+ * batch's own garbage and not the previous batch's too.
  */
 export async function idleMemory(
   target: Target,
-  opts: { connections: number; concurrency: number; sampleAllocations?: boolean },
+  opts: { connections: number; concurrency: number; sampleAllocations?: boolean; collect?: boolean },
 ): Promise<IdleMemoryResult> {
+  if (opts.collect && !target.probe) throw new Error('idle memory with collect needs the memory probe in the proxy');
   // Warm the proxy's code paths and allocator first, so the baseline is not a cold process.
   await handshakes(target, { count: 20, concurrency: 4 });
   await sleep(1000);
@@ -332,8 +363,17 @@ export async function idleMemory(
     await batch();
     return probe.stopSampling();
   };
+  // After a full collection: RSS settles again (pages given back), then the median of three readings.
+  const collected = async (): Promise<[number, MemoryReading] | undefined> => {
+    if (!opts.collect || !probe) return undefined;
+    const reading = await probe.afterGc();
+    await sleep(300);
+    const rss = await steadyRss(target);
+    return [rss, { ...reading, rss }];
+  };
   try {
-    const baseline = await steadyRss(target);
+    const baselineCollected = await collected();
+    const baseline = baselineCollected?.[0] ?? (await steadyRss(target));
     const baselineReading = await probe?.snapshot();
     const t0 = performance.now();
     const firstSites = await sampled(openBatch);
@@ -341,12 +381,15 @@ export async function idleMemory(
     await sleep(2000);
     const afterFirst = await steadyRss(target);
     const afterFirstReading = await probe?.snapshot();
+    const afterFirstCollected = await collected();
+    const secondStart = afterFirstCollected?.[0] ?? afterFirst;
     const t1 = performance.now();
     const secondSites = await sampled(openBatch);
     const secondBatchSeconds = (performance.now() - t1) / 1000;
     await sleep(2000);
     const afterSecond = await steadyRss(target);
     const afterSecondReading = await probe?.snapshot();
+    const afterSecondCollected = await collected();
     const live = clients.filter((c) => !c.socket.destroyed).length;
     const breakdown: IdleMemoryBreakdown | undefined =
       probe && baselineReading && afterFirstReading && afterSecondReading
@@ -354,7 +397,7 @@ export async function idleMemory(
             baseline: baselineReading,
             afterFirst: afterFirstReading,
             afterSecond: afterSecondReading,
-            liveAtEnd: await probe.afterGc(),
+            liveAtEnd: afterSecondCollected?.[1] ?? (await probe.afterGc()),
             allocations: sampling ? { first: firstSites, second: secondSites } : undefined,
           }
         : undefined;
@@ -364,11 +407,24 @@ export async function idleMemory(
       rssBaselineBytes: baseline,
       rssAfterFirstBytes: afterFirst,
       rssAfterSecondBytes: afterSecond,
-      bytesPerConnection: (afterSecond - afterFirst) / opts.connections,
+      bytesPerConnection: (afterSecond - secondStart) / opts.connections,
       firstBatchBytesPerConnection: (afterFirst - baseline) / opts.connections,
       firstBatchSeconds,
       secondBatchSeconds,
       breakdown,
+      collected:
+        baselineCollected && afterFirstCollected && afterSecondCollected
+          ? {
+              rssBaselineBytes: baselineCollected[0],
+              rssAfterFirstBytes: afterFirstCollected[0],
+              rssAfterSecondBytes: afterSecondCollected[0],
+              keptBytesPerConnection: (afterSecondCollected[0] - afterFirstCollected[0]) / opts.connections,
+              firstBatchKeptBytesPerConnection: (afterFirstCollected[0] - baselineCollected[0]) / opts.connections,
+              baseline: baselineCollected[1],
+              afterFirst: afterFirstCollected[1],
+              afterSecond: afterSecondCollected[1],
+            }
+          : undefined,
     };
   } finally {
     for (const c of clients) c.close();

@@ -116,7 +116,54 @@ describe('idle-memory A/B figures', () => {
 
   it('renders one line per metric with both sides', () => {
     const text = renderIdleAb(figures, runs);
-    expect(text).toContain('| dd / off | rss | 6.0 8.0 7.0 (7.0 / 8.0) | 5.0 7.0 6.0 (6.0 / 7.0) |');
+    expect(text).toContain('| dd / off | uncollected | rss | 6.0 8.0 7.0 (7.0 / 8.0) | 5.0 7.0 6.0 (6.0 / 7.0) |');
+    expect(text).not.toContain('| collected |');
+  });
+});
+
+describe('idle-memory A/B figures with collected readings', () => {
+  // Each batch adds `kept` KiB per connection that a full collection keeps and `garbage` KiB it frees.
+  function collectedRun(side: 'base' | 'this', n: number, kept: number, garbage: number): IdleAbRun {
+    const kib = 1024 * 1000;
+    const start = reading(100e6, 30e6);
+    const firstCollected = reading(start.rss + kept * kib, start.heapUsed + kept * kib);
+    const first = reading(firstCollected.rss + garbage * kib, firstCollected.heapUsed + garbage * kib);
+    const secondCollected = reading(firstCollected.rss + kept * kib, firstCollected.heapUsed + kept * kib);
+    const second = reading(secondCollected.rss + garbage * kib, secondCollected.heapUsed + garbage * kib);
+    const r = run(side, n, 0, 0);
+    r.idle!.breakdown = { baseline: start, afterFirst: first, afterSecond: second, liveAtEnd: secondCollected };
+    r.idle!.collected = {
+      rssBaselineBytes: start.rss,
+      rssAfterFirstBytes: firstCollected.rss,
+      rssAfterSecondBytes: secondCollected.rss,
+      keptBytesPerConnection: kept * 1024,
+      firstBatchKeptBytesPerConnection: kept * 1024,
+      baseline: start,
+      afterFirst: firstCollected,
+      afterSecond: secondCollected,
+    };
+    return r;
+  }
+  const runs = [collectedRun('base', 0, 4, 5), collectedRun('this', 0, 3, 6)];
+  const figures = idleBreakdownFigures(runs);
+  const pick = (side: string, phase: string) => figures.find((f) => f.metric === 'rss' && f.side === side && f.phase === phase)!;
+
+  it('gives what a full collection keeps, per batch', () => {
+    expect(pick('base', 'collected').second.median).toBeCloseTo(4, 5);
+    expect(pick('this', 'collected').first.median).toBeCloseTo(3, 5);
+  });
+
+  it("measures each batch's uncollected growth from the collected reading before it", () => {
+    // kept + garbage of this batch only: the first batch's garbage, collected in between, is not subtracted
+    expect(pick('base', 'uncollected').second.median).toBeCloseTo(9, 5);
+    expect(pick('this', 'uncollected').second.median).toBeCloseTo(9, 5);
+    expect(pick('this', 'uncollected').first.median).toBeCloseTo(9, 5);
+  });
+
+  it('renders both phases', () => {
+    const text = renderIdleAb(figures, runs);
+    expect(text).toContain('| dd / off | collected | rss | 4.0 (4.0 / 4.0) | 3.0 (3.0 / 3.0) | 4.0 (4.0 / 4.0) | 3.0 (3.0 / 3.0) |');
+    expect(text).toContain('| dd / off | uncollected | rss |');
   });
 });
 
