@@ -13,6 +13,7 @@ import type { Algorithm, BackendName } from './types.js';
 import { createNativeBackend } from './backends/native.js';
 import { createJsBackend } from './backends/js.js';
 import { loadWasmEntry, shippedBuildPath, shippedHashes, testedEntry, type BackendEntry } from './verify/load.js';
+import { releaseCrossCheckVectors } from './verify/crosscheck.js';
 import { Registry, type KernelRegistry } from './registry.js';
 import { createSwapper } from './verify/swap.js';
 import { forcedBackends } from './choose/config.js';
@@ -59,6 +60,7 @@ export async function loadKernels(options: LoadKernelsOptions = {}): Promise<Ker
   }
   entries.set('native', testedEntry(createNativeBackend()));
   entries.set('js', testedEntry(createJsBackend()));
+  releaseCrossCheckVectors();
   for (const entry of entries.values()) {
     for (const [alg, r] of Object.entries(entry.results)) {
       if (r.state === 'failed') logger.error({ backend: entry.name, alg, detail: r.detail, sha256: entry.build?.sha256 }, 'kernel self-test failed; backend disabled');

@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AeadAlgorithm, Backend, KernelRegistry } from '../../src/kernels/index.js';
 import { selfTestAlgorithm } from '../../src/kernels/verify/selftest.js';
-import { crossCheck, derivedBytes } from '../../src/kernels/verify/crosscheck.js';
+import { crossCheck, crossCheckVectorBytes, derivedBytes } from '../../src/kernels/verify/crosscheck.js';
 import { testedEntry } from '../../src/kernels/verify/load.js';
 import type { Registry } from '../../src/kernels/registry.js';
 import { loadTestKernels } from './registry-helpers.js';
@@ -116,5 +116,13 @@ describe('cross-check self-test', () => {
     expect(reg.backends('chacha20-poly1305')).not.toContain('wasm-simd');
     for (const size of [64, 1024, 65_536]) expect(reg.chosen('chacha20-poly1305', size)).not.toBe('wasm-simd');
     expect(reg.backends('aes-256-gcm')).toContain('wasm-simd');
+  });
+
+  it('loading the kernels leaves no generated cases behind; checking again generates them', async () => {
+    await loadTestKernels();
+    expect(crossCheckVectorBytes()).toBe(0);
+    crossCheck(simd, 'aes-256-ctr');
+    crossCheck(simd, 'chacha20-poly1305');
+    expect(crossCheckVectorBytes()).toBeGreaterThan(100_000);
   });
 });

@@ -154,6 +154,24 @@ interface StreamCase {
 
 const streamCache = new Map<string, StreamCase>();
 
+/**
+ * Drops the generated cases (about 1.5 MiB of inputs and expected outputs, kept while several backends are checked
+ * in a row). Called once a batch of self-tests is over, so a running proxy does not hold them; the next check
+ * generates them again.
+ */
+export function releaseCrossCheckVectors(): void {
+  streamCache.clear();
+  aeadCache.clear();
+}
+
+/** Bytes of generated cases held now (tests). */
+export function crossCheckVectorBytes(): number {
+  let bytes = 0;
+  for (const c of streamCache.values()) bytes += c.input.byteLength + c.expected.byteLength;
+  for (const cases of aeadCache.values()) for (const c of cases) bytes += c.plaintext.byteLength + c.sealed.byteLength;
+  return bytes;
+}
+
 function streamCase(mode: 'ctr' | 'cbc-encrypt' | 'cbc-decrypt'): StreamCase {
   let c = streamCache.get(mode);
   if (c === undefined) {

@@ -18,6 +18,7 @@ import type { Algorithm, CostTable, SwapResult } from '../types.js';
 import { ALGORITHMS } from '../types.js';
 import { KernelSwapRefusedError } from '../errors.js';
 import { loadWasm, testedEntry, type WasmName } from './load.js';
+import { releaseCrossCheckVectors } from './crosscheck.js';
 import { sha256Hex, wasmSimdSupported } from '../wasm/build.js';
 import type { Registry, Swapper } from '../registry.js';
 
@@ -106,6 +107,7 @@ async function swapOnce(registry: Registry, wasmPath: string, pinned: string[], 
   if (name === 'wasm-simd' && !wasmSimdSupported()) refuse('invalid', 'SIMD build but this engine lacks WebAssembly SIMD');
 
   const entry = testedEntry(loaded.backend, loaded.build, wasmPath);
+  releaseCrossCheckVectors();
   const failed = ALGORITHMS.filter((alg) => entry.results[alg].state === 'failed');
   if (failed.length > 0) {
     refuse('selftest', `self-test failed: ${failed.map((a) => `${a} (${entry.results[a].detail})`).join('; ')}`);
