@@ -24,11 +24,12 @@ export function dialOne(target: DialTarget, timeoutMs: number, highWaterMark: nu
     // highWaterMark bounds each direction's queue (Node honours it on sockets; @types/node 20 omits it).
     const borrowed = borrowReads ? borrowedReadOption() : undefined;
     const options = { host: target.host, port: target.port, lookup: target.lookup, allowHalfOpen: true, noDelay: true, highWaterMark };
-    // A spread copy, not one literal with `onread` in it (nor `onread` added to this one afterwards): handed the
-    // literal, Node 20's Socket construction left ~1.1 KiB of old-space garbage per dial (property stores of the
-    // new socket and its stream state that survived two scavenges), handed a copy ~0.3 KiB; in the proxy ~2.2 KiB
-    // per handshake (measured, old-space growth over a batch of handshakes without a forced collection; the same
-    // form as before wave 2). The copy itself dies young.
+    // `onread` goes into a spread copy, not into the literal (in it, or added to it afterwards): handed such a
+    // literal, Node 20's net.Socket constructions left ~1.1 KiB of old-space garbage each (objects of the socket and
+    // its stream state that outlived two scavenges), accepted client sockets included, handed the copy ~0.2 KiB;
+    // in the proxy ~2.2 KiB per handshake (measured: old-space growth over a batch of handshakes without a forced
+    // collection; the same form as before wave 2; unchanged without TurboFan or allocation-site pretenuring, so
+    // not pinned to a V8 mechanism). The copy itself dies young.
     const socket = connect((borrowed ? { ...options, onread: borrowed.onread } : options) as NetConnectOpts);
     borrowed?.adopt(socket);
     const settle = (err: unknown) => {
