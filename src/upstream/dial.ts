@@ -24,13 +24,14 @@ export function dialOne(target: DialTarget, timeoutMs: number, highWaterMark: nu
     // highWaterMark bounds each direction's queue (Node honours it on sockets; @types/node 20 omits it).
     const borrowed = borrowReads ? borrowedReadOption() : undefined;
     const options = { host: target.host, port: target.port, lookup: target.lookup, allowHalfOpen: true, noDelay: true, highWaterMark };
-    // `onread` goes into a spread copy, not into the literal (in it, or added to it afterwards): handed such a
-    // literal, Node 20's net.Socket constructions left ~1.1 KiB of old-space garbage each (objects of the socket and
-    // its stream state that outlived two scavenges), accepted client sockets included, handed the copy ~0.2 KiB;
-    // in the proxy ~2.2 KiB per handshake (measured: old-space growth over a batch of handshakes without a forced
-    // collection; the same form as before wave 2; unchanged without TurboFan or allocation-site pretenuring, so
-    // not pinned to a V8 mechanism). The copy itself dies young.
-    const socket = connect((borrowed ? { ...options, onread: borrowed.onread } : options) as NetConnectOpts);
+    // net.connect gets a spread copy with `onread` added (undefined when not borrowing), never the literal: handed
+    // the literal (with `onread` in it, added to it, or a plain copy), Node 20's net.Socket constructions left ~1.1
+    // KiB of old-space garbage each (objects of the socket and its stream state that outlived two scavenges),
+    // accepted client sockets included; handed this form 0.2–0.4 KiB. In the proxy ~2.2 KiB per handshake
+    // (measured: old-space growth over a batch of handshakes without a forced collection; the DC dial's form
+    // before wave 2). Unchanged without TurboFan or allocation-site pretenuring: not pinned to a V8 mechanism.
+    // The copy itself dies young.
+    const socket = connect({ ...options, onread: borrowed?.onread } as NetConnectOpts);
     borrowed?.adopt(socket);
     const settle = (err: unknown) => {
       clearTimeout(timer);
