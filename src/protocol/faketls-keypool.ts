@@ -9,6 +9,11 @@
  * Measured per key (Node 20, 2 vCPUs under load): 40 µs of process CPU in all (about 20 µs of it the OpenSSL job on
  * the thread pool), against 33 µs for generateKeyPairSync on this thread and 96 µs with a DER encoding; the
  * installed @noble packages have no x25519, and a BigInt ladder in JavaScript would not be cheaper.
+ *
+ * Ready keys are decoded into one buffer of `size` 32-byte slots, not an array of 32-byte arrays: a key waits in
+ * the pool for dozens of handshakes, long enough to be promoted, and an object per key then became old-space
+ * garbage once used (issue 10: what a handshake leaves behind). take() hands out a view of its slot, valid until
+ * the pool refills it (a later callback): the ServerHello copies it at once.
  */
 import { generateKeyPair, type JsonWebKey } from 'node:crypto';
 import { x25519PublicKey } from './faketls-server.js';
@@ -25,8 +30,12 @@ type GenerateJwk = (type: 'x25519', options: object, done: (err: Error | null, p
 const generateJwk = generateKeyPair as unknown as GenerateJwk;
 const JWK_ENCODING = { publicKeyEncoding: { format: 'jwk' } };
 
+const KEY_BYTES = 32;
+
 export class KeySharePool {
-  private readonly ready: Uint8Array[] = [];
+  /** Slot i holds ready key i for i < `count`. */
+  private readonly slots: Buffer;
+  private count = 0;
   private inFlight = 0;
   private refillScheduled = false;
   private readonly size: number;
@@ -37,18 +46,20 @@ export class KeySharePool {
   constructor(options: KeySharePoolOptions = {}) {
     this.size = options.size ?? 64;
     this.lowWater = options.lowWater ?? Math.ceil(this.size / 2);
+    this.slots = Buffer.alloc(this.size * KEY_BYTES);
   }
 
   /** Keys ready now. */
   get available(): number {
-    return this.ready.length;
+    return this.count;
   }
 
-  /** A fresh public key, never handed out before. */
+  /** A fresh public key, never handed out before; a view valid until the pool refills (copy it to keep it). */
   take(): Uint8Array {
-    const key = this.ready.pop();
-    if (this.ready.length < this.lowWater) this.scheduleRefill();
-    if (key !== undefined) return key;
+    const ready = this.count > 0;
+    if (ready) this.count--;
+    if (this.count < this.lowWater) this.scheduleRefill();
+    if (ready) return this.slots.subarray(this.count * KEY_BYTES, (this.count + 1) * KEY_BYTES);
     this.misses++;
     return x25519PublicKey();
   }
@@ -70,7 +81,7 @@ export class KeySharePool {
 
   /** Starts generating up to `size` keys (jobs already running count). */
   refill(): void {
-    const wanted = this.size - this.ready.length - this.inFlight;
+    const wanted = this.size - this.count - this.inFlight;
     for (let i = 0; i < wanted; i++) {
       this.inFlight++;
       generateJwk('x25519', JWK_ENCODING, this.onKey);
@@ -85,7 +96,9 @@ export class KeySharePool {
   private readonly onKey = (err: Error | null, publicKey: JsonWebKey): void => {
     this.inFlight--;
     // A failed job leaves one key fewer; the next take() refills (or generates on the spot).
-    if (err === null && publicKey.x !== undefined) this.ready.push(new Uint8Array(Buffer.from(publicKey.x, 'base64url')));
+    if (err !== null || publicKey.x === undefined || this.count >= this.size) return;
+    const at = this.count * KEY_BYTES;
+    if (this.slots.write(publicKey.x, at, KEY_BYTES, 'base64url') === KEY_BYTES) this.count++;
   };
 }
 
