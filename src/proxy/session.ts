@@ -93,6 +93,7 @@ export class Session implements RelayOwner {
     client?: { address: string; port: number },
   ) {
     this.ref = connectionRef(socket, id, client);
+    forgetAddresses(socket);
   }
 
   get log(): Logger {
@@ -207,7 +208,9 @@ export class Session implements RelayOwner {
 
   /** Now, as milliseconds after startedAt. */
   private age(): number {
-    return Date.now() - this.startedAt;
+    // Already whole: Math.round only hands it back as a small integer (V8 makes a difference of two boxed numbers
+    // a boxed number, and one such store makes the field a boxed number in every session).
+    return Math.round(Date.now() - this.startedAt);
   }
 
   isClosed(): boolean {
@@ -517,6 +520,16 @@ export class Session implements RelayOwner {
 }
 
 const NOTHING = Buffer.alloc(0);
+
+/**
+ * Node keeps a socket's two ends, once read, as two objects on it ({ address, family, port }: ≈ 110 bytes per idle
+ * connection, heap snapshot); the session has them in its ref, so the copies go (a later read asks the handle again).
+ */
+function forgetAddresses(socket: Socket): void {
+  const cache = socket as unknown as { _peername?: unknown; _sockname?: unknown };
+  if (cache._peername) cache._peername = null;
+  if (cache._sockname) cache._sockname = null;
+}
 
 /** The answer timer's callback (one function for every session). */
 function answerLater(session: Session, reply: Uint8Array, current: number): void {
