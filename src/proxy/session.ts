@@ -82,7 +82,6 @@ export class Session implements RelayOwner {
   private step = 0;
   /** The dial under way (upstream connect, fronting site), aborted by a cancel. */
   private dialAbort: AbortController | undefined;
-  private closeReason: string | undefined;
   private childLogger: Logger | undefined;
 
   constructor(
@@ -272,7 +271,7 @@ export class Session implements RelayOwner {
   onSocketClose(): void {
     const relay = this.relay;
     if (relay !== undefined) return relay.onClose(this.socket);
-    if (this.state !== 'fronting') this.close(this.closeReason ?? 'client_closed');
+    if (this.state !== 'fronting') this.close('client_closed'); // no-op once closed (the first reason stands)
   }
 
   private advance(): void {
@@ -485,7 +484,6 @@ export class Session implements RelayOwner {
   close(reason: string): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    this.closeReason = reason;
     this.cancelPending();
     this.socket.destroy();
     this.relay?.upstream.destroy(); // the relay's own field: a session keeps no second reference
