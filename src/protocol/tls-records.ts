@@ -89,42 +89,55 @@ export interface RecordSizeRampOptions {
  * A few numbers of state; no allocation per record.
  */
 export class RecordSizeRamp implements RecordSizer {
-  private readonly smallMin: number;
-  private readonly smallSpan: number;
-  private readonly rampBytes: number;
-  private readonly idleMs: number;
-  private readonly random: () => number;
+  private readonly shape: RampShape;
   private sent = 0;
+  /** Bytes of small records before growing: a whole number (sent is one), so both stay small integers. */
   private threshold = 0;
   private lastAt = Number.NEGATIVE_INFINITY;
   private growing = 0;
 
-  constructor(options: RecordSizeRampOptions = {}) {
-    this.smallMin = options.smallMin ?? 1250;
-    this.smallSpan = (options.smallMax ?? 1400) - this.smallMin + 1;
-    this.rampBytes = options.rampBytes ?? 1 << 20;
-    this.idleMs = options.idleMs ?? 1000;
-    this.random = options.random ?? Math.random;
-    if (this.smallMin < MIN_SIZED_RECORD || this.smallSpan < 1) {
-      throw new TlsError('ERR_PROTOCOL_TLS_RECORD_TOO_LARGE', `small records must be ${MIN_SIZED_RECORD}..${MAX_RECORD_PAYLOAD} bytes`);
-    }
-    checkRecordLimit(this.smallMin + this.smallSpan - 1);
+  /** Without options every ramp shares one shape object: a ramp per idle fake-TLS connection holds only its state. */
+  constructor(options?: RecordSizeRampOptions) {
+    this.shape = options === undefined ? (defaultShape ??= rampShape({})) : rampShape(options);
   }
 
   next(nowMs: number, bytes: number): number {
-    if (nowMs - this.lastAt > this.idleMs) {
+    const { smallMin, smallSpan, random } = this.shape;
+    if (nowMs - this.lastAt > this.shape.idleMs) {
       this.sent = 0;
       this.growing = 0;
-      this.threshold = this.rampBytes * (0.75 + 0.5 * this.random());
+      // sent < ceil(x) exactly when sent < x (sent is whole)
+      this.threshold = Math.ceil(this.shape.rampBytes * (0.75 + 0.5 * random()));
     }
     this.lastAt = nowMs;
     let limit: number;
-    if (this.sent < this.threshold) limit = this.smallMin + Math.floor(this.random() * this.smallSpan);
-    else if (this.growing < 4) limit = Math.min(MAX_RECORD_PAYLOAD, (this.smallMin + Math.floor(this.random() * this.smallSpan)) << ++this.growing);
+    if (this.sent < this.threshold) limit = smallMin + Math.floor(random() * smallSpan);
+    else if (this.growing < 4) limit = Math.min(MAX_RECORD_PAYLOAD, (smallMin + Math.floor(random() * smallSpan)) << ++this.growing);
     else limit = MAX_RECORD_PAYLOAD;
-    this.sent += Math.min(bytes, limit);
+    // Past the threshold the count no longer matters (until the next idle reset): it stays a small integer.
+    if (this.sent < this.threshold) this.sent += Math.min(bytes, limit);
     return limit;
   }
+}
+
+/** A ramp's settings, as RecordSizeRampOptions with the defaults applied. */
+interface RampShape {
+  readonly smallMin: number;
+  readonly smallSpan: number;
+  readonly rampBytes: number;
+  readonly idleMs: number;
+  readonly random: () => number;
+}
+let defaultShape: RampShape | undefined;
+
+function rampShape(options: RecordSizeRampOptions): RampShape {
+  const smallMin = options.smallMin ?? 1250;
+  const smallSpan = (options.smallMax ?? 1400) - smallMin + 1;
+  if (smallMin < MIN_SIZED_RECORD || smallSpan < 1) {
+    throw new TlsError('ERR_PROTOCOL_TLS_RECORD_TOO_LARGE', `small records must be ${MIN_SIZED_RECORD}..${MAX_RECORD_PAYLOAD} bytes`);
+  }
+  checkRecordLimit(smallMin + smallSpan - 1);
+  return { smallMin, smallSpan, rampBytes: options.rampBytes ?? 1 << 20, idleMs: options.idleMs ?? 1000, random: options.random ?? Math.random };
 }
 
 /** Record lengths of one recordPartsSized call (module scratch: the call is synchronous; grown on demand). */
@@ -206,8 +219,13 @@ export interface TlsRecordReaderOptions {
  * failed: the caller closes the connection.
  */
 export class TlsRecordReader {
-  private readonly header = new Uint8Array(RECORD_HEADER_LENGTH);
+  /**
+   * A header split across pushes, made on the first such split (most connections never have one: a typed array
+   * per idle fake-TLS connection was ≈ 200 bytes of heap, snapshot); the current record's type is `type`.
+   */
+  private header: Uint8Array | undefined;
   private headerLen = 0;
+  private type = 0;
   private body: Uint8Array | undefined; // the record being completed across pushes
   private bodyLen = 0;
   /** pushPartial(): payload bytes of the current application-data record still to come. */
@@ -243,7 +261,7 @@ export class TlsRecordReader {
           at = end;
           continue;
         }
-        this.header.set(chunk.subarray(at, at + RECORD_HEADER_LENGTH));
+        this.type = chunk[at]!;
         this.headerLen = RECORD_HEADER_LENGTH;
         this.body = new Uint8Array(length);
         this.bodyLen = 0;
@@ -251,12 +269,9 @@ export class TlsRecordReader {
         continue;
       }
       if (this.headerLen < RECORD_HEADER_LENGTH) {
-        const n = Math.min(RECORD_HEADER_LENGTH - this.headerLen, chunk.length - at);
-        this.header.set(chunk.subarray(at, at + n), this.headerLen);
-        this.headerLen += n;
-        at += n;
+        at = this.gatherHeader(chunk, at);
         if (this.headerLen < RECORD_HEADER_LENGTH) break;
-        this.body = new Uint8Array(this.checkHeader(this.header, 0));
+        this.body = new Uint8Array(this.checkHeader(this.header!, 0));
         this.bodyLen = 0;
       }
       at = this.fillBody(chunk, at, out);
@@ -290,18 +305,15 @@ export class TlsRecordReader {
       let length: number;
       if (this.headerLen === 0 && chunk.length - at >= RECORD_HEADER_LENGTH) {
         length = this.checkHeader(chunk, at);
-        this.header[0] = chunk[at]!;
+        this.type = chunk[at]!;
         at += RECORD_HEADER_LENGTH;
       } else {
-        const n = Math.min(RECORD_HEADER_LENGTH - this.headerLen, chunk.length - at);
-        this.header.set(chunk.subarray(at, at + n), this.headerLen);
-        this.headerLen += n;
-        at += n;
+        at = this.gatherHeader(chunk, at);
         if (this.headerLen < RECORD_HEADER_LENGTH) break;
-        length = this.checkHeader(this.header, 0);
+        length = this.checkHeader(this.header!, 0);
       }
       this.headerLen = RECORD_HEADER_LENGTH;
-      if (this.header[0] === TYPE_CHANGE_CIPHER_SPEC) {
+      if (this.type === TYPE_CHANGE_CIPHER_SPEC) {
         this.body = new Uint8Array(length); // one byte, checked whole by accept()
         this.bodyLen = 0;
         continue;
@@ -320,11 +332,24 @@ export class TlsRecordReader {
     body.set(chunk.subarray(at, at + n), this.bodyLen);
     this.bodyLen += n;
     if (this.bodyLen === body.length) {
-      this.accept(this.header[0]!, body, out);
+      this.accept(this.type, body, out);
       this.headerLen = 0;
       this.bodyLen = 0;
       this.body = undefined;
     }
+    return at + n;
+  }
+
+  /**
+   * Adds a split header's next bytes from chunk[at..] to `header`; returns the new position in `chunk`. Once the
+   * header is whole (headerLen reaches RECORD_HEADER_LENGTH) its type is in `type`.
+   */
+  private gatherHeader(chunk: Uint8Array, at: number): number {
+    const header = (this.header ??= new Uint8Array(RECORD_HEADER_LENGTH));
+    const n = Math.min(RECORD_HEADER_LENGTH - this.headerLen, chunk.length - at);
+    header.set(chunk.subarray(at, at + n), this.headerLen);
+    this.headerLen += n;
+    if (this.headerLen === RECORD_HEADER_LENGTH) this.type = header[0]!;
     return at + n;
   }
 

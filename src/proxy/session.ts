@@ -34,6 +34,8 @@ export type SessionState = 'gate' | 'handshake' | 'busy' | 'dialing' | 'relay' |
 const MAX_HANDSHAKE_BYTES = 16_384 + 5 + 6 + 16_384 + 5;
 /** Silence after which a relay releases its cipher contexts (checked by the once-a-second sweep). */
 const QUIET_MS = 1000;
+/** idleScale 1 in the session's whole-number form. */
+const SCALE_ONE = 65_536;
 
 /**
  * When a silent or slow handshake gives up: randomised to 0.75×–1.25× of the timeout per connection, so a
@@ -55,19 +57,21 @@ export class Session implements RelayOwner {
   state: SessionState = 'gate';
   readonly ref: ConnectionRef;
   readonly startedAt = Date.now();
+  // The times below are milliseconds after startedAt and the scale a whole number: small integers, which V8 keeps
+  // in the object, where epoch milliseconds or a fraction take a boxed number each (16 bytes per idle connection).
   /** Handshaking: when the handshake gives up. Fronting: when the splice ends (max lifetime). Sink: the former. */
-  deadline = 0;
-  /** This connection's idle timeout: the configured one × 0.75..1.25, drawn at start (see idleScale). */
-  private idleScale = 1;
-  lastActivity = this.startedAt;
+  private deadline = 0;
+  /** This connection's idle timeout: the configured one × idleScale() (0.75..1.25) in 1/65 536ths, drawn at start. */
+  private idleScale64k = SCALE_ONE;
+  private lastActivity = 0;
   /** The relay's cipher contexts were released for quiet (reset by the next relayed bytes). */
   private quiet = false;
   fromClient = 0;
   toClient = 0;
   reportedFromClient = 0;
   reportedToClient = 0;
+  /** Set once the user's limits admitted the connection (the gate asked after): it holds a slot of them until close. */
   user: UserRecord | undefined;
-  private admitted = false;
   /** Client bytes read before the relay runs: the first `heldLength` bytes of `held` (held-bytes.ts). */
   private held: Buffer | undefined;
   private heldLength = 0;
@@ -78,7 +82,6 @@ export class Session implements RelayOwner {
   private step = 0;
   /** The dial under way (upstream connect, fronting site), aborted by a cancel. */
   private dialAbort: AbortController | undefined;
-  private closeReason: string | undefined;
   private childLogger: Logger | undefined;
 
   constructor(
@@ -89,6 +92,7 @@ export class Session implements RelayOwner {
     client?: { address: string; port: number },
   ) {
     this.ref = connectionRef(socket, id, client);
+    forgetAddresses(socket);
   }
 
   get log(): Logger {
@@ -140,8 +144,8 @@ export class Session implements RelayOwner {
   /** `first`: the bytes that followed a PROXY header (the socket then arrives paused, listeners attached). */
   async start(first?: Buffer): Promise<void> {
     const settings = this.ctx.settings();
-    this.deadline = handshakeDeadline(this.startedAt, settings.handshakeTimeoutMs);
-    this.idleScale = idleScale(); // issue 15: no close at a fixed time after the last byte
+    this.deadline = handshakeDeadline(0, settings.handshakeTimeoutMs);
+    this.idleScale64k = Math.round(idleScale() * SCALE_ONE); // issue 15: no close at a fixed time after the last byte
     // Listeners are shared functions that find their session on the socket (no closures per connection).
     (this.socket as OwnedSocket)[SESSION] = this;
     if (first === undefined) this.socket.on('error', onSocketError).on('close', onSocketClose);
@@ -174,15 +178,16 @@ export class Session implements RelayOwner {
 
   /** Called by the server's sweep. */
   tick(now: number): void {
+    const age = now - this.startedAt;
     if (this.state === 'handshake' || this.state === 'gate' || this.state === 'busy') {
-      if (now >= this.deadline) this.fail('timeout');
+      if (age >= this.deadline) this.fail('timeout');
     } else if (this.state === 'fronting' || this.state === 'sink') {
       // Their own lifetime, not the relay's: an unauthenticated connection must not hold a slot for minutes.
-      if (now >= this.deadline) this.stop('lifetime');
-      else if (now - this.lastActivity >= this.ctx.settings().frontingIdleTimeoutMs * this.idleScale) this.stop('idle');
+      if (age >= this.deadline) this.stop('lifetime');
+      else if (age - this.lastActivity >= this.scaled(this.ctx.settings().frontingIdleTimeoutMs)) this.stop('idle');
     } else if (this.state === 'relay') {
-      const silentMs = now - this.lastActivity;
-      if (silentMs >= this.ctx.settings().idleTimeoutMs * this.idleScale) this.stop('idle');
+      const silentMs = age - this.lastActivity;
+      if (silentMs >= this.scaled(this.ctx.settings().idleTimeoutMs)) this.stop('idle');
       else if (this.user) {
         // Quiet connections (most of a proxy's, between a client's requests) hold no cipher contexts.
         if (!this.quiet && silentMs >= QUIET_MS) {
@@ -193,6 +198,18 @@ export class Session implements RelayOwner {
         if (refusal) this.stop(refusal);
       }
     }
+  }
+
+  /** A timeout as this connection draws it (issue 15). */
+  private scaled(timeoutMs: number): number {
+    return (timeoutMs * this.idleScale64k) / SCALE_ONE;
+  }
+
+  /** Now, as milliseconds after startedAt. */
+  private age(): number {
+    // Already whole: Math.round only hands it back as a small integer (V8 makes a difference of two boxed numbers
+    // a boxed number, and one such store makes the field a boxed number in every session).
+    return Math.round(Date.now() - this.startedAt);
   }
 
   isClosed(): boolean {
@@ -213,7 +230,7 @@ export class Session implements RelayOwner {
     const relay = this.relay;
     if (relay !== undefined) return relay.onData(this.socket, chunk);
     if (this.state === 'sink') {
-      this.lastActivity = Date.now();
+      this.lastActivity = this.age();
       return;
     }
     if (this.state === 'dialing') return this.holdWhileDialing(chunk);
@@ -254,7 +271,7 @@ export class Session implements RelayOwner {
   onSocketClose(): void {
     const relay = this.relay;
     if (relay !== undefined) return relay.onClose(this.socket);
-    if (this.state !== 'fronting') this.close(this.closeReason ?? 'client_closed');
+    if (this.state !== 'fronting') this.close('client_closed'); // no-op once closed (the first reason stands)
   }
 
   private advance(): void {
@@ -304,7 +321,7 @@ export class Session implements RelayOwner {
 
   private async onDone(step: HandshakeDone, current: number): Promise<void> {
     if (step.replayKey && (await this.isReplay(step.replayKey, 'obfuscated2', current))) return;
-    if (!this.admitted && !(await this.admit(step.user, step.mode, current))) return;
+    if (this.user === undefined && !(await this.admit(step.user, step.mode, current))) return;
     if (this.step !== current) return;
     this.debug({ user: step.user.name, mode: step.mode, dc: step.dc }, 'handshake ok');
     this.ctx.bus.emit('handshake.ok', {
@@ -345,7 +362,6 @@ export class Session implements RelayOwner {
       return false;
     }
     this.user = user; // holds a slot of the user's limits from here on: close() releases it
-    this.admitted = true;
     const decision = await gateIdentified(this.ctx, this.ref, this, user, mode);
     if (this.step !== current) return false;
     if (!decision.allow) {
@@ -384,7 +400,7 @@ export class Session implements RelayOwner {
   private startRelay(upstream: UpstreamEndpoint, codec: RelayCodec | undefined): void {
     this.socket.pause();
     this.state = codec ? 'relay' : 'fronting';
-    this.lastActivity = Date.now();
+    this.lastActivity = this.age();
     const settings = this.ctx.settings();
     this.relay = new Relay(this, this.socket, upstream, codec, {
       maxBuffer: settings.maxBufferBytes,
@@ -416,14 +432,14 @@ export class Session implements RelayOwner {
     this.cancelPending();
     this.state = 'fronting';
     this.ctx.slots.fronted(this); // the first to give up its slot (src/proxy/slots.ts)
-    this.lastActivity = Date.now();
+    this.lastActivity = this.age();
     this.socket.pause();
     this.listenToClient(); // a refusal at accept fronts before the handshake listened
     const target = this.ctx.frontingTarget(this.handshake?.sni);
     if (!target) return this.sink();
     const raw = this.takeHeld();
     const settings = this.ctx.settings();
-    this.deadline = this.startedAt + settings.frontingMaxLifetimeMs * this.idleScale;
+    this.deadline = Math.ceil(this.scaled(settings.frontingMaxLifetimeMs));
     const signal = this.startDial();
     dialFirst([target], settings.frontingConnectTimeoutMs, settings.maxBufferBytes, signal).then(
       ({ socket }) => {
@@ -453,7 +469,7 @@ export class Session implements RelayOwner {
   }
 
   onRelayed(direction: 'up' | 'down', bytes: number): boolean {
-    this.lastActivity = Date.now();
+    this.lastActivity = this.age();
     this.quiet = false;
     if (direction === 'up') this.fromClient += bytes;
     else this.toClient += bytes;
@@ -468,14 +484,13 @@ export class Session implements RelayOwner {
   close(reason: string): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    this.closeReason = reason;
     this.cancelPending();
     this.socket.destroy();
     this.relay?.upstream.destroy(); // the relay's own field: a session keeps no second reference
     this.takeHeld();
-    if (this.user && this.admitted) this.ctx.users.release(this.user, this.ref.remoteAddress);
+    if (this.user) this.ctx.users.release(this.user, this.ref.remoteAddress);
     const { bus } = this.ctx;
-    const user = this.admitted ? this.user?.name : undefined;
+    const user = this.user?.name;
     if (user !== undefined) this.reportBytes();
     bus.emit('connection.closed', {
       ...this.ref,
@@ -492,7 +507,7 @@ export class Session implements RelayOwner {
 
   /** Emits a `bytes` event with the deltas since the last one (the sweep calls this periodically). */
   reportBytes(): void {
-    if (!this.user || !this.admitted) return;
+    if (!this.user) return;
     const fromClient = this.fromClient - this.reportedFromClient;
     const toClient = this.toClient - this.reportedToClient;
     if (fromClient === 0 && toClient === 0) return;
@@ -503,6 +518,16 @@ export class Session implements RelayOwner {
 }
 
 const NOTHING = Buffer.alloc(0);
+
+/**
+ * Node keeps a socket's two ends, once read, as two objects on it ({ address, family, port }: ≈ 110 bytes per idle
+ * connection, heap snapshot); the session has them in its ref, so the copies go (a later read asks the handle again).
+ */
+function forgetAddresses(socket: Socket): void {
+  const cache = socket as unknown as { _peername?: unknown; _sockname?: unknown };
+  if (cache._peername) cache._peername = null;
+  if (cache._sockname) cache._sockname = null;
+}
 
 /** The answer timer's callback (one function for every session). */
 function answerLater(session: Session, reply: Uint8Array, current: number): void {

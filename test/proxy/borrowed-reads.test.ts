@@ -1,12 +1,13 @@
 /**
  * Borrowed reads on accepted sockets (src/proxy/borrowed-reads.ts borrowReadsFrom): a socket switched in mid-stream
  * delivers every byte once and in order (what it had already buffered as 'data' first, then views of the shared
- * buffer), pause() stops its reads, 'end' still comes, and sockets that cannot be switched say so.
+ * buffer), pause() stops its reads, 'end' still comes, and sockets that cannot be switched say so. Dialled sockets
+ * (borrowedReadOption) keep bytes read before their handler exists and hand them over first.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, Socket, type Server } from 'node:net';
+import { connect, createServer, Socket, type NetConnectOpts, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BORROWED_READ_BYTES, borrowReadsFrom } from '../../src/proxy/borrowed-reads.js';
+import { BORROWED_READ_BYTES, borrowedReadOption, borrowReadsFrom, onBorrowedData } from '../../src/proxy/borrowed-reads.js';
 import { closeServer, connectTo, listenOnFreePort } from '../helpers/net.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -94,5 +95,47 @@ describe('borrowReadsFrom', () => {
     const socket = await accepted;
     expect(borrowReadsFrom(socket, () => {})).toBe(true);
     expect(borrowReadsFrom(socket, () => {})).toBe(false);
+  });
+});
+
+describe('dialled sockets (borrowedReadOption, onBorrowedData)', () => {
+  it('keep what arrives before a handler and hand it over first, through one callback shared by every dial', async () => {
+    let resolve!: (s: Socket) => void;
+    const accepted = new Promise<Socket>((r) => (resolve = r));
+    const server = createServer((s) => resolve(s));
+    const port = await listenOnFreePort(server);
+    const dial = () => {
+      const option = borrowedReadOption();
+      const socket = connect({ host: '127.0.0.1', port, onread: option.onread } as NetConnectOpts);
+      option.adopt(socket);
+      return socket;
+    };
+    const socket = dial();
+    const other = dial();
+    const peer = await accepted;
+    cleanups.push(async () => {
+      socket.destroy();
+      other.destroy();
+      peer.destroy();
+      await closeServer(server);
+    });
+    // No closure per dial: both sockets read through the same callback object.
+    expect(borrowedReadOption()).toBe(borrowedReadOption());
+    const early = new Promise<void>((r) => peer.write('early bytes', () => setTimeout(r, 200)));
+    await early;
+    const got: string[] = [];
+    const more = new Promise<void>((r) => {
+      expect(
+        onBorrowedData(socket, (from, view) => {
+          expect(from).toBe(socket);
+          got.push(view.toString());
+          if (got.join('') === 'early bytes, then more') r();
+        }),
+      ).toBe(true);
+    });
+    expect(got.join('')).toBe('early bytes'); // the copies kept before the handler came, at once
+    peer.write(', then more');
+    await more;
+    expect(onBorrowedData(new Socket(), () => {})).toBe(false); // a socket that reads the ordinary way
   });
 });
