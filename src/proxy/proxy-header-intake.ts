@@ -10,7 +10,7 @@
  */
 import type { Socket } from 'node:net';
 import { ProxyHeaderReader, type ProxyHeader } from '../protocol/proxy-protocol.js';
-import { handshakeDeadline } from './session.js';
+import { handshakeDeadline } from './connection-timing.js';
 import { onClientData, onClientEnd, onSocketClose, onSocketError, SESSION, type SocketOwner } from './socket-owner.js';
 
 /** What the intake needs from the server. */

@@ -17,7 +17,8 @@ import { badInputReason } from '../protocol/errors.js';
 import { dialFirst, label } from '../upstream/dial.js';
 import type { AdmittedClient, RelayCodec, UpstreamEndpoint } from '../upstream/types.js';
 import type { SessionContext } from './context.js';
-import { connectionRef } from './connection-ref.js';
+import { connectionRef, forgetAddresses } from './connection-ref.js';
+import { drawScale, handshakeDeadline, scaledTimeout, SCALE_ONE } from './connection-timing.js';
 import { Handshake, type HandshakeDone, type HandshakeStep } from './handshake.js';
 import { askGate, gateIdentified, gateRefusal, replayed, sharedLimitRefusal, userLimitRefusal } from './admission.js';
 import { Relay, type RelayOwner } from './relay.js';
@@ -34,24 +35,6 @@ export type SessionState = 'gate' | 'handshake' | 'busy' | 'dialing' | 'relay' |
 const MAX_HANDSHAKE_BYTES = 16_384 + 5 + 6 + 16_384 + 5;
 /** Silence after which a relay releases its cipher contexts (checked by the once-a-second sweep). */
 const QUIET_MS = 1000;
-/** idleScale 1 in the session's whole-number form. */
-const SCALE_ONE = 65_536;
-
-/**
- * When a silent or slow handshake gives up: randomised to 0.75×–1.25× of the timeout per connection, so a
- * prober cannot learn the deadline (a fingerprint) by timing silent connections.
- */
-export function handshakeDeadline(startedAt: number, timeoutMs: number, random: () => number = Math.random): number {
-  return startedAt + Math.round(timeoutMs * (0.75 + random() * 0.5));
-}
-
-/**
- * A connection's factor on the idle timeout, 0.75..1.25: a prober that times silent connections sees the
- * close spread over half the timeout, as a real site's keep-alive closes are (issue 15).
- */
-export function idleScale(random: () => number = Math.random): number {
-  return 0.75 + random() * 0.5;
-}
 
 export class Session implements RelayOwner {
   state: SessionState = 'gate';
@@ -61,7 +44,7 @@ export class Session implements RelayOwner {
   // in the object, where epoch milliseconds or a fraction take a boxed number each (16 bytes per idle connection).
   /** Handshaking: when the handshake gives up. Fronting: when the splice ends (max lifetime). Sink: the former. */
   private deadline = 0;
-  /** This connection's idle timeout: the configured one × idleScale() (0.75..1.25) in 1/65 536ths, drawn at start. */
+  /** This connection's idle timeout: the configured one × idleScale() (0.75..1.25), whole-number form, drawn at start. */
   private idleScale64k = SCALE_ONE;
   private lastActivity = 0;
   /** The relay's cipher contexts were released for quiet (reset by the next relayed bytes). */
@@ -145,7 +128,7 @@ export class Session implements RelayOwner {
   async start(first?: Buffer): Promise<void> {
     const settings = this.ctx.settings();
     this.deadline = handshakeDeadline(0, settings.handshakeTimeoutMs);
-    this.idleScale64k = Math.round(idleScale() * SCALE_ONE); // issue 15: no close at a fixed time after the last byte
+    this.idleScale64k = drawScale(); // issue 15: no close at a fixed time after the last byte
     // Listeners are shared functions that find their session on the socket (no closures per connection).
     (this.socket as OwnedSocket)[SESSION] = this;
     if (first === undefined) this.socket.on('error', onSocketError).on('close', onSocketClose);
@@ -202,7 +185,7 @@ export class Session implements RelayOwner {
 
   /** A timeout as this connection draws it (issue 15). */
   private scaled(timeoutMs: number): number {
-    return (timeoutMs * this.idleScale64k) / SCALE_ONE;
+    return scaledTimeout(timeoutMs, this.idleScale64k);
   }
 
   /** Now, as milliseconds after startedAt. */
@@ -518,16 +501,6 @@ export class Session implements RelayOwner {
 }
 
 const NOTHING = Buffer.alloc(0);
-
-/**
- * Node keeps a socket's two ends, once read, as two objects on it ({ address, family, port }: ≈ 110 bytes per idle
- * connection, heap snapshot); the session has them in its ref, so the copies go (a later read asks the handle again).
- */
-function forgetAddresses(socket: Socket): void {
-  const cache = socket as unknown as { _peername?: unknown; _sockname?: unknown };
-  if (cache._peername) cache._peername = null;
-  if (cache._sockname) cache._sockname = null;
-}
 
 /** The answer timer's callback (one function for every session). */
 function answerLater(session: Session, reply: Uint8Array, current: number): void {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fallbackProfile, type ProfileSource, type SiteProfile } from '../../src/fronting/index.js';
 import { buildClientHello } from '../../src/protocol/faketls.js';
 import { formatSecret, generateSecret } from '../../src/protocol/secrets.js';
-import { idleScale } from '../../src/proxy/session.js';
+import { idleScale } from '../../src/proxy/connection-timing.js';
 import { connectTo, readAtLeast } from '../helpers/net.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
 

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { formatSecret, generateSecret } from '../../src/protocol/secrets.js';
-import { handshakeDeadline } from '../../src/proxy/session.js';
+import { handshakeDeadline } from '../../src/proxy/connection-timing.js';
 import { SITE_BANNER, startFrontingSite, type FrontingSite } from '../helpers/fronting-site.js';
 import { connectTo, readAtLeast, readUntilClose } from '../helpers/net.js';
 import { startTestProxy, testConfig, type TestProxy } from '../helpers/proxy.js';
